@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# conenat: top-level build. `make` builds conenat.ko and natctl; `make check`
+# installs what the tests need (as root), builds everything and runs the
+# userspace tests and the VM suite. `make help` lists every target.
+
+VERSION := $(shell cat VERSION)
+
+# The kernel to build against: the running kernel's build directory, else the
+# newest installed headers. KDIR= overrides; KVER follows KDIR.
+ifeq ($(origin KDIR),undefined)
+KDIR := $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+	$(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V)))
+endif
+KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+# Kernel sources for checkpatch and the kselftest harness, unpacked from
+# Debian's linux-source-6.1 package into the tree's cache on first use.
+SRCPKG_TAR := /usr/src/linux-source-6.1.tar.xz
+SRCPKG_DIR := $(CURDIR)/.cache/linux-source-6.1
+CHECKPATCH := $(SRCPKG_DIR)/scripts/checkpatch.pl
+KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/conenat.h
+
+.PHONY: all modules natctl selftests check check-deps style sparse install \
+	uninstall modules_install dkms-install dkms-uninstall clean help
+
+all: modules natctl
+
+modules:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "conenat: no kernel build directory; install linux-headers-amd64 or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+natctl:
+	$(MAKE) -C userspace
+
+$(SRCPKG_DIR)/.unpacked:
+	@test -f $(SRCPKG_TAR) || { echo "conenat: $(SRCPKG_TAR) is missing; install Debian's linux-source-6.1" >&2; exit 1; }
+	mkdir -p $(SRCPKG_DIR)
+	tar -xJf $(SRCPKG_TAR) -C $(SRCPKG_DIR) --strip-components=1 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+selftests: $(SRCPKG_DIR)/.unpacked
+	$(MAKE) -C selftests KSFT_DIR=$(SRCPKG_DIR)/tools/testing/selftests
+
+check-deps:
+	@scripts/deps.sh
+
+check: check-deps
+	@KDIR="$(KDIR)" scripts/check.sh
+
+style: $(SRCPKG_DIR)/.unpacked
+	perl $(CHECKPATCH) --strict --no-tree --terse --show-types -f $(KERNEL_FILES)
+
+sparse:
+	@test -x /usr/bin/sparse || { echo "conenat: sparse is missing; install Debian's sparse" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee .sparse.log
+	@! grep -E 'warning:|error:' .sparse.log
+
+install: natctl
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall:
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+# DKMS keeps its own copy of the source in /usr/src/conenat-$(VERSION).
+DKMS_SRC := $(DESTDIR)/usr/src/conenat-$(VERSION)
+DKMS_FILES := Kbuild VERSION dkms.conf LICENSE kmod include
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r $(DKMS_FILES) $(DKMS_SRC)/
+	rm -f $(DKMS_SRC)/kmod/*.o $(DKMS_SRC)/kmod/*.ko $(DKMS_SRC)/kmod/*.mod* $(DKMS_SRC)/kmod/.*.cmd
+	dkms add -m conenat -v $(VERSION)
+	dkms build -m conenat -v $(VERSION)
+	dkms install -m conenat -v $(VERSION)
+
+dkms-uninstall:
+	-dkms remove -m conenat -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C selftests clean
+	rm -f .sparse.log
+
+help:
+	@echo "conenat $(VERSION) targets:"
+	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
+	@echo "  check           install test dependencies (as root), build, run all tests"
+	@echo "  style           checkpatch --strict on the kernel sources"
+	@echo "  sparse          sparse (C=2) on the module"
+	@echo "  install         install natctl (PREFIX=$(PREFIX), DESTDIR honoured)"
+	@echo "  uninstall       remove what install installed"
+	@echo "  modules_install install conenat.ko into /lib/modules/$(KVER)"
+	@echo "  dkms-install    register, build and install the module with DKMS"
+	@echo "  dkms-uninstall  remove the module from DKMS"
+	@echo "  clean           remove build products"

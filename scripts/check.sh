@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: build everything, then run each test stage, print how long
+# every stage took and end with one line "N passed, N failed" that adds up
+# the stages. A stage that ends without its own summary line counts as one
+# failure: a test runner that died must never look like a pass.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+: "${KDIR:?KDIR is not set (run through make check)}"
+# The release the headers were built for (Debian's kernel.release file
+# holds the upstream version instead).
+KVER=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$KDIR/include/generated/utsrelease.h")
+export KDIR KVER
+
+total_pass=0
+total_fail=0
+timings=()
+logdir=$(mktemp -d)
+trap 'rm -rf "$logdir"' EXIT
+
+# run_stage NAME COMMAND...: run a stage, stream its output, add up its
+# "N passed, N failed" line.
+run_stage() {
+	local name=$1 start end line p f
+	shift
+	echo
+	echo "=== stage: $name"
+	start=$(date +%s)
+	"$@" 2>&1 | tee "$logdir/$name.log"
+	local rc=${PIPESTATUS[0]}
+	end=$(date +%s)
+	line=$(grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$logdir/$name.log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		# A runner that failed without counting a failure still failed.
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			f=1
+		fi
+	else
+		echo "check: stage $name printed no summary line (exit $rc): counted as one failure"
+		p=0 f=1
+	fi
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	timings+=("$(printf '%-10s %4ds  %s passed, %s failed' "$name" $((end - start)) "$p" "$f")")
+}
+
+# build_stage: one test whose failure stops the run, since nothing after it
+# could run.
+build_stage() {
+	echo "TAP version 13"
+	echo "1..1"
+	if make -s modules natctl selftests KDIR="$KDIR"; then
+		echo "ok 1 - build conenat.ko, natctl and the selftests against $KVER"
+		echo "1 passed, 0 failed"
+	else
+		echo "not ok 1 - build"
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+}
+
+# one_test NAME COMMAND...: a review tool as a single TAP test.
+one_test() {
+	local what=$1
+	shift
+	echo "TAP version 13"
+	echo "1..1"
+	if "$@" >"$logdir/one.out" 2>&1; then
+		echo "ok 1 - $what"
+		echo "1 passed, 0 failed"
+	else
+		sed 's/^/# /' "$logdir/one.out" | tail -n 40
+		echo "not ok 1 - $what"
+		echo "0 passed, 1 failed"
+		return 1
+	fi
+}
+
+run_stage build build_stage
+if [ "$total_fail" -ne 0 ]; then
+	echo
+	echo "check: the build failed; no test can run"
+	echo "$total_pass passed, $total_fail failed"
+	exit 1
+fi
+run_stage style one_test "checkpatch --strict clean" make -s style KDIR="$KDIR"
+run_stage sparse one_test "sparse (C=2) clean" make -s sparse KDIR="$KDIR"
+run_stage userspace selftests/natctl_cli.sh "$top/userspace/natctl"
+run_stage dkms scripts/dkms-check.sh
+run_stage vm selftests/vm/run-vm.sh "$top/selftests/run_guest.sh"
+
+echo
+echo "=== stage timings"
+printf '%s\n' "${timings[@]}"
+echo
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

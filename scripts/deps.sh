@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Make sure the Debian packages that building and testing conenat need are
+# installed. As root, install what is missing with apt-get; otherwise name the
+# exact command to run and fail.
+set -eu
+
+packages=(
+	# building the module and natctl
+	gcc make libc6-dev pkg-config linux-headers-amd64
+	libnl-3-dev libnl-genl-3-dev libmnl-dev
+	# review tools: checkpatch and the kselftest harness come from the source
+	sparse perl linux-source-6.1 xz-utils
+	# the VM the kernel-side tests run in
+	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
+	# tools the tests run in the guest
+	iproute2 jq util-linux
+	# packaging
+	dkms
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#packages[@]} Debian packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing Debian packages; run as root:" >&2
+	echo "  apt-get update && apt-get install --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

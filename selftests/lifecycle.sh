@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Module lifecycle: unload and load again (repeatedly), autoload through the
+# generic netlink family alias, and the load-time parameter check. Expects
+# conenat.ko ($CONENAT_KO) to be loaded on entry and leaves it loaded.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/selftests/lib.sh"
+natctl=${NATCTL:-$top/userspace/natctl}
+ko=${CONENAT_KO:-$top/kmod/conenat.ko}
+version=$(cat "$top/VERSION")
+
+loaded() { [ -d /sys/module/conenat ]; }
+
+info_says_version() {
+	local out
+	out=$("$natctl" info) || return 1
+	echo "$out" | grep -q "^conenat $version "
+}
+
+unload_then_absent() {
+	local out rc
+	rmmod conenat || return 1
+	! loaded || { echo "/sys/module/conenat still exists"; return 1; }
+	out=$("$natctl" info 2>&1)
+	rc=$?
+	[ "$rc" -eq 2 ] || { echo "natctl info exited $rc with the module unloaded"; return 1; }
+	echo "$out" | grep -q 'modprobe conenat' || { echo "unexpected: $out"; return 1; }
+}
+
+load_again() {
+	insmod "$ko" && loaded && info_says_version
+}
+
+cycles() {
+	local i
+	for i in 1 2 3 4 5; do
+		rmmod conenat || { echo "rmmod failed in cycle $i"; return 1; }
+		insmod "$ko" || { echo "insmod failed in cycle $i"; return 1; }
+		info_says_version || { echo "info failed in cycle $i"; return 1; }
+	done
+}
+
+# The kernel loads the module itself when a client resolves the family, so
+# natctl works on a router where the module is installed but not loaded.
+autoload_by_family_alias() {
+	local dir=/lib/modules/$(uname -r)/extra
+	modinfo -F alias "$ko" | grep -qx 'net-pf-16-proto-16-family-conenat' ||
+		{ echo "no genl family alias in modinfo"; return 1; }
+	mkdir -p "$dir" && cp "$ko" "$dir/conenat.ko" && depmod -a || return 1
+	rmmod conenat || return 1
+	info_says_version || { echo "natctl info did not autoload the module"; return 1; }
+	loaded || return 1
+	rm -f "$dir/conenat.ko" && depmod -a
+	rmmod conenat && insmod "$ko"
+}
+
+bad_param_refused() {
+	rmmod conenat || return 1
+	if insmod "$ko" hash_buckets=100 2>/dev/null; then
+		echo "hash_buckets=100 (not a power of two) was accepted"
+		rmmod conenat
+		insmod "$ko"
+		return 1
+	fi
+	dmesg | tail -n 5 | grep -q 'hash_buckets=100: need a power of two' ||
+		{ echo "no explanation in the kernel log"; insmod "$ko"; return 1; }
+	loaded && return 1
+	insmod "$ko" hash_buckets=1024 || return 1
+	"$natctl" -j info | jq -e '.limits.hash_buckets == 1024' >/dev/null ||
+		{ echo "info does not report hash_buckets=1024"; return 1; }
+	rmmod conenat && insmod "$ko"
+}
+
+tap_begin
+loaded && tap_ok "conenat.ko is loaded" || tap_fail "conenat.ko is loaded"
+tap_check "unload: module gone, natctl says it is not loaded (exit 2)" unload_then_absent
+tap_check "load again: info answers version $version" load_again
+tap_check "five unload/load cycles" cycles
+tap_check "autoload by the genl family alias (modprobe via depmod)" autoload_by_family_alias
+tap_check "bad hash_buckets refused at load with a reason; a good one reported" bad_param_refused
+loaded || insmod "$ko"
+tap_done

@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * natctl: the controller of the conenat NAT module.
+ *
+ *   natctl [-j [-p]] [-s] [-n NETNS] [-b FILE [-f]] [-V] OBJECT COMMAND [ARGS]
+ *
+ * This file holds the option parsing, batch mode, the object table and the
+ * command dispatch. Objects live in their own files.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/conenat.h>
+
+#include "natctl.h"
+#include "nl.h"
+#include "print.h"
+
+bool opt_json;
+bool opt_stats;
+
+/* The line being run in batch mode, or 0. */
+static unsigned long batch_lineno;
+
+static int do_help(int argc, char **argv);
+
+/* The objects, in the order "natctl help" lists them. */
+static const struct natctl_object objects[] = {
+	{ "info", do_info, "the loaded module: version, API version and limits" },
+	{ "help", do_help, "print this help" },
+};
+
+/* ---- errors --------------------------------------------------------- */
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	/* Build the whole line first so it reaches stderr in one write. */
+	char line[1024];
+	int n;
+
+	if (batch_lineno)
+		n = snprintf(line, sizeof(line), "natctl: batch line %lu: %s",
+			     batch_lineno, prefix);
+	else
+		n = snprintf(line, sizeof(line), "natctl: %s", prefix);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	fflush(stdout);
+	fprintf(stderr, "%s\n", line);
+}
+
+void pr_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void pr_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	return NATCTL_EXIT_USAGE;
+}
+
+int fail_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	return NATCTL_EXIT_FAIL;
+}
+
+/* ---- argument helpers ----------------------------------------------- */
+
+int no_more_args(int argc, char **argv)
+{
+	if (argc > 0)
+		return usage_err("unexpected argument \"%s\"", argv[0]);
+	return 0;
+}
+
+int need_value(const char *keyword, int argc)
+{
+	if (argc < 2)
+		return usage_err("\"%s\" needs a value", keyword);
+	return 0;
+}
+
+int parse_u32(const char *word, const char *what, uint32_t min, uint32_t max,
+	      uint32_t *val)
+{
+	unsigned long long v;
+	char *end;
+	int base = 10;
+
+	if (word[0] == '0' && (word[1] == 'x' || word[1] == 'X'))
+		base = 16;
+	/* strtoull accepts signs and blanks; we do not. */
+	if (!(word[0] >= '0' && word[0] <= '9'))
+		goto bad;
+	errno = 0;
+	v = strtoull(word, &end, base);
+	if (errno || *end || end == word || (base == 16 && end == word + 2))
+		goto bad;
+	if (v < min || v > max)
+		return usage_err("%s \"%s\" is out of range (%u..%u)", what, word,
+				 min, max);
+	*val = (uint32_t)v;
+	return 0;
+bad:
+	return usage_err("invalid %s \"%s\"", what, word);
+}
+
+/* ---- help ------------------------------------------------------------ */
+
+static void print_usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp,
+		"Usage: natctl [OPTIONS] OBJECT [COMMAND [ARGUMENTS]]\n"
+		"       natctl [OPTIONS] -b FILE [-f]\n"
+		"       natctl help\n"
+		"       natctl OBJECT help\n"
+		"OBJECT := {");
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
+		fprintf(fp, "%s %s", i ? " |" : "", objects[i].name);
+	fprintf(fp, " }\n");
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
+		fprintf(fp, "  %-10s %s\n", objects[i].name, objects[i].help);
+	fprintf(fp,
+		"OPTIONS:\n"
+		"  -j, --json          print JSON\n"
+		"  -p, --pretty        indent the JSON (needs -j)\n"
+		"  -s, --stats         print statistics too\n"
+		"  -n, --netns NETNS   act in network namespace /run/netns/NETNS\n"
+		"  -b, --batch FILE    run the commands in FILE (\"-\": stdin), one per line\n"
+		"  -f, --force         with -b: go on after a failing line\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          print this help and exit\n"
+		"Exit status: 0 success, 1 usage error or bad input, 2 kernel or netlink error.\n");
+}
+
+static int do_help(int argc, char **argv)
+{
+	int err = no_more_args(argc, argv);
+
+	if (err)
+		return err;
+	print_usage(stdout);
+	return 0;
+}
+
+static void print_object_usage(const char *object,
+			       const struct natctl_cmd *cmds,
+			       const char *default_cmd)
+{
+	const struct natctl_cmd *c;
+	int width = 4;	/* "help" */
+
+	for (c = cmds; c->name; c++) {
+		int w = (int)strlen(c->name) + (*c->args ? 1 + (int)strlen(c->args) : 0);
+
+		if (w > width)
+			width = w;
+	}
+
+	printf("Usage: natctl [OPTIONS] %s {", object);
+	for (c = cmds; c->name; c++)
+		printf(" %s |", c->name);
+	printf(" help }\n");
+	for (c = cmds; c->name; c++) {
+		char syn[256];
+
+		snprintf(syn, sizeof(syn), "%s%s%s", c->name, *c->args ? " " : "",
+			 c->args);
+		printf("  %-*s  %s%s\n", width, syn, c->help,
+		       default_cmd && !strcmp(default_cmd, c->name) ?
+		       " (the default)" : "");
+	}
+	printf("  %-*s  %s\n", width, "help", "print this help");
+}
+
+int cmd_dispatch(const char *object, const struct natctl_cmd *cmds,
+		 const char *default_cmd, int argc, char **argv)
+{
+	const char *word = argc > 0 ? argv[0] : default_cmd;
+	const struct natctl_cmd *c;
+
+	if (!word)
+		return usage_err("\"%s\" needs a command; try \"natctl %s help\"",
+				 object, object);
+	if (argc > 0) {
+		argc--;
+		argv++;
+	}
+
+	if (!strcmp(word, "help")) {
+		int err = no_more_args(argc, argv);
+
+		if (err)
+			return err;
+		print_object_usage(object, cmds, default_cmd);
+		return 0;
+	}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(word, c->name))
+			return c->handler(argc, argv);
+	return usage_err("unknown command \"%s\" for \"%s\"; try \"natctl %s help\"",
+			 word, object, object);
+}
+
+/* ---- running commands ---------------------------------------------- */
+
+/* Runs one command line (the words after the options). */
+static int run_command(int argc, char **argv)
+{
+	size_t i;
+	int status;
+
+	for (i = 0; i < ARRAY_SIZE(objects); i++)
+		if (!strcmp(argv[0], objects[i].name))
+			break;
+	if (i == ARRAY_SIZE(objects))
+		return usage_err("unknown object \"%s\"; try \"natctl help\"",
+				 argv[0]);
+	status = objects[i].handler(argc - 1, argv + 1);
+	print_end(status == 0);
+	return status;
+}
+
+/*
+ * Splits @line in place into words: blanks separate words, "..." groups
+ * (with \" and \\ inside), a word starting with # starts a comment.
+ * Returns 0 and the words in *@argvp (to free), or a usage error.
+ */
+static int split_words(char *line, int *argcp, char ***argvp)
+{
+	char **argv = NULL;
+	int argc = 0, cap = 0;
+	char *r = line, *w = line;
+
+	*argcp = 0;
+	*argvp = NULL;
+	for (;;) {
+		char *start;
+
+		while (*r == ' ' || *r == '\t' || *r == '\n' || *r == '\r' ||
+		       *r == '\v' || *r == '\f')
+			r++;
+		if (!*r || *r == '#')
+			break;
+
+		start = w;
+		while (*r && !(*r == ' ' || *r == '\t' || *r == '\n' ||
+			       *r == '\r' || *r == '\v' || *r == '\f')) {
+			if (*r != '"') {
+				*w++ = *r++;
+				continue;
+			}
+			r++;
+			while (*r && *r != '"') {
+				if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+					r++;
+				*w++ = *r++;
+			}
+			if (!*r) {
+				free(argv);
+				return usage_err("unterminated quote");
+			}
+			r++;
+		}
+		/* w <= r always: the terminator never overwrites unread input. */
+		if (*r)
+			r++;
+		*w++ = '\0';
+
+		if (argc + 1 >= cap) {
+			char **p;
+
+			cap = cap ? 2 * cap : 8;
+			p = realloc(argv, cap * sizeof(*argv));
+			if (!p) {
+				free(argv);
+				return fail_err("out of memory");
+			}
+			argv = p;
+		}
+		argv[argc++] = start;
+		argv[argc] = NULL;
+	}
+	*argcp = argc;
+	*argvp = argv;
+	return 0;
+}
+
+static int run_batch(const char *file, bool force)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	int worst = 0;
+
+	if (!strcmp(file, "-")) {
+		fp = stdin;
+	} else {
+		fp = fopen(file, "r");
+		if (!fp)
+			return usage_err("cannot open batch file \"%s\": %s",
+					 file, strerror(errno));
+	}
+
+	while (getline(&line, &cap, fp) >= 0) {
+		char **argv;
+		int argc;
+		int status;
+
+		batch_lineno = ++lineno;
+		status = split_words(line, &argc, &argv);
+		if (!status && argc > 0)
+			status = run_command(argc, argv);
+		free(argv);
+		batch_lineno = 0;
+
+		if (status > worst)
+			worst = status;
+		if (status && !force)
+			break;
+	}
+	if (ferror(fp)) {
+		int err = fail_err("cannot read batch file \"%s\": %s", file,
+				   strerror(errno));
+
+		if (err > worst)
+			worst = err;
+	}
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	return worst;
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static const struct option long_options[] = {
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "pretty",	no_argument,		NULL, 'p' },
+	{ "stats",	no_argument,		NULL, 's' },
+	{ "netns",	required_argument,	NULL, 'n' },
+	{ "batch",	required_argument,	NULL, 'b' },
+	{ "force",	no_argument,		NULL, 'f' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL,		0,			NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	const char *netns = NULL, *batch = NULL;
+	bool pretty = false, force = false;
+	int status;
+	int opt;
+
+	opterr = 0;
+	/* "+": options end at the first word (the object). */
+	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fVh", long_options,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			opt_json = true;
+			break;
+		case 'p':
+			pretty = true;
+			break;
+		case 's':
+			opt_stats = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'V':
+			printf("natctl %s (conenat API %d)\n", NATCTL_VERSION,
+			       CONENAT_API_VERSION);
+			return fflush(stdout) ? NATCTL_EXIT_FAIL : 0;
+		case 'h':
+			print_usage(stdout);
+			return fflush(stdout) ? NATCTL_EXIT_FAIL : 0;
+		case ':':
+			return usage_err("option \"%s\" needs an argument; try \"natctl help\"",
+					 argv[optind - 1]);
+		default:
+			if (optopt)
+				return usage_err("unknown option \"-%c\"; try \"natctl help\"",
+						 optopt);
+			return usage_err("unknown option \"%s\"; try \"natctl help\"",
+					 argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (pretty && !opt_json)
+		return usage_err("-p (--pretty) needs -j (--json)");
+	if (force && !batch)
+		return usage_err("-f (--force) needs -b (--batch)");
+	if (batch && argc > 0)
+		return usage_err("unexpected argument \"%s\" with -b (--batch)",
+				 argv[0]);
+	if (!batch && argc == 0) {
+		print_usage(stderr);
+		return NATCTL_EXIT_USAGE;
+	}
+
+	print_init(opt_json, pretty);
+
+	if (netns) {
+		status = nl_netns_enter(netns);
+		if (status)
+			return status;
+	}
+
+	if (batch)
+		status = run_batch(batch, force);
+	else
+		status = run_command(argc, argv);
+
+	nl_fini();
+	if (fflush(stdout) || ferror(stdout)) {
+		int err = fail_err("cannot write to stdout: %s", strerror(errno));
+
+		if (err > status)
+			status = err;
+	}
+	return status;
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * natctl transport: generic netlink to the conenat family, with extended
+ * acks (libnl 3.7 does not parse them, so the error callback does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/handlers.h>
+#include <netlink/socket.h>
+
+#include <linux/conenat.h>
+
+#include "natctl.h"
+#include "nl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+static struct nl_sock *nl_sk;
+static int nl_family = -1;
+
+/* The state of one request/reply exchange. */
+struct nl_xfer {
+	struct nl_msg *req;
+	uint32_t seq;
+	nl_reply_cb cb;
+	void *cb_arg;
+
+	bool done;		/* ack, end of dump or error seen */
+	int status;		/* exit status set by the reply callback */
+	int error;		/* negative errno from the kernel, or 0 */
+	bool interrupted;	/* NLM_F_DUMP_INTR seen */
+
+	/* Extended ack. */
+	char ext_msg[512];
+	bool has_miss_type;
+	uint32_t miss_type;
+	bool has_offs;
+	uint32_t offs;
+};
+
+int nl_netns_enter(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return usage_err("invalid network namespace name \"%s\"", name);
+	if (snprintf(path, sizeof(path), "/run/netns/%s", name) >=
+	    (int)sizeof(path))
+		return usage_err("invalid network namespace name \"%s\"", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return usage_err("network namespace \"%s\" does not exist (no %s)",
+					 name, path);
+		return fail_err("cannot open network namespace \"%s\": %s",
+				name, strerror(errno));
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		int err = errno;
+
+		close(fd);
+		if (err == EINVAL)
+			return usage_err("\"%s\" is not a network namespace (%s)",
+					 name, path);
+		return fail_err("cannot enter network namespace \"%s\": %s",
+				name, strerror(err));
+	}
+	close(fd);
+	return 0;
+}
+
+void nl_fini(void)
+{
+	if (nl_sk)
+		nl_socket_free(nl_sk);	/* closes it too */
+	nl_sk = NULL;
+	nl_family = -1;
+}
+
+static int nl_open(void)
+{
+	int one = 1;
+	int err;
+
+	if (nl_sk)
+		return 0;
+
+	nl_sk = nl_socket_alloc();
+	if (!nl_sk)
+		return fail_err("out of memory");
+	err = genl_connect(nl_sk);
+	if (err < 0) {
+		nl_fini();
+		return fail_err("cannot open a generic netlink socket: %s",
+				nl_geterror(err));
+	}
+	/* Best effort: old kernels lack them and then just send less. */
+	setsockopt(nl_socket_get_fd(nl_sk), SOL_NETLINK, NETLINK_EXT_ACK,
+		   &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(nl_sk), SOL_NETLINK, NETLINK_CAP_ACK,
+		   &one, sizeof(one));
+	/* Dump messages may exceed a page: let libnl size its buffer. */
+	nl_socket_enable_msg_peek(nl_sk);
+
+	err = genl_ctrl_resolve(nl_sk, CONENAT_GENL_NAME);
+	if (err < 0) {
+		nl_fini();
+		if (err == -NLE_OBJ_NOTFOUND)
+			return fail_err("the conenat kernel module is not loaded (try: modprobe conenat)");
+		return fail_err("cannot resolve the generic netlink family \"%s\": %s",
+				CONENAT_GENL_NAME, nl_geterror(err));
+	}
+	nl_family = err;
+
+	/* From here on we ask for acks ourselves and check sequence numbers. */
+	nl_socket_disable_auto_ack(nl_sk);
+	return 0;
+}
+
+struct nl_msg *nl_req_new(uint8_t cmd, int flags)
+{
+	struct nl_msg *msg;
+
+	if (nl_open())
+		return NULL;
+	msg = nlmsg_alloc();
+	if (!msg) {
+		pr_err("out of memory");
+		return NULL;
+	}
+	if (!(flags & NLM_F_DUMP))
+		flags |= NLM_F_ACK;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl_family, 0, flags,
+			 cmd, CONENAT_GENL_VERSION)) {
+		nlmsg_free(msg);
+		pr_err("out of memory");
+		return NULL;
+	}
+	return msg;
+}
+
+int nl_req_abort(struct nl_msg *req)
+{
+	nlmsg_free(req);
+	return fail_err("netlink request too large");
+}
+
+/*
+ * Pulls NLMSGERR_ATTR_* out of @nlh (an NLMSG_ERROR or NLMSG_DONE message)
+ * whose TLVs start @off bytes into its payload.
+ */
+static void parse_extack(struct nl_xfer *x, const struct nlmsghdr *nlh,
+			 size_t off)
+{
+	const struct nlattr *nla;
+	size_t plen;
+	int rem;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN)
+		return;
+	plen = nlh->nlmsg_len - NLMSG_HDRLEN;
+	off = NLMSG_ALIGN(off);
+	if (off >= plen)
+		return;
+
+	nla = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + off);
+	rem = (int)(plen - off);
+	for (; nla_ok(nla, rem); nla = nla_next(nla, &rem)) {
+		const char *data = nla_data(nla);
+		int len = nla_len(nla);
+
+		switch (nla_type(nla)) {
+		case NLMSGERR_ATTR_MSG:
+			if (len > 0) {
+				size_t n = strnlen(data, len);
+
+				if (n >= sizeof(x->ext_msg))
+					n = sizeof(x->ext_msg) - 1;
+				memcpy(x->ext_msg, data, n);
+				x->ext_msg[n] = '\0';
+			}
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (len >= (int)sizeof(uint32_t)) {
+				x->has_miss_type = true;
+				memcpy(&x->miss_type, data, sizeof(uint32_t));
+			}
+			break;
+		case NLMSGERR_ATTR_OFFS:
+			if (len >= (int)sizeof(uint32_t)) {
+				x->has_offs = true;
+				memcpy(&x->offs, data, sizeof(uint32_t));
+			}
+			break;
+		}
+	}
+}
+
+static int seq_cb(struct nl_msg *msg, void *arg)
+{
+	struct nl_xfer *x = arg;
+
+	/* Left over from an earlier, abandoned request: ignore it. */
+	if (nlmsg_hdr(msg)->nlmsg_seq != x->seq)
+		return NL_SKIP;
+	return NL_OK;
+}
+
+static int valid_cb(struct nl_msg *msg, void *arg)
+{
+	struct nl_xfer *x = arg;
+	int status;
+
+	if (!x->cb)
+		return NL_OK;
+	status = x->cb(msg, x->cb_arg);
+	if (status) {
+		x->status = status;
+		x->done = true;
+		return NL_STOP;
+	}
+	return NL_OK;
+}
+
+static int ack_cb(struct nl_msg *msg, void *arg)
+{
+	struct nl_xfer *x = arg;
+
+	x->done = true;
+	return NL_STOP;
+}
+
+static int finish_cb(struct nl_msg *msg, void *arg)
+{
+	struct nl_xfer *x = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	/* A dump that failed part way reports the error in NLMSG_DONE. */
+	if (nlh->nlmsg_len >= NLMSG_HDRLEN + sizeof(int)) {
+		int err;
+
+		memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+		if (err < 0) {
+			x->error = err;
+			parse_extack(x, nlh, sizeof(int));
+		}
+	}
+	x->done = true;
+	return NL_STOP;
+}
+
+static int dump_intr_cb(struct nl_msg *msg, void *arg)
+{
+	struct nl_xfer *x = arg;
+
+	x->interrupted = true;
+	return NL_OK;
+}
+
+static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nl_xfer *x = arg;
+	/* libnl hands us the payload; the header sits right before it. */
+	const struct nlmsghdr *nlh =
+		(const struct nlmsghdr *)((const char *)e - NLMSG_HDRLEN);
+	size_t off;
+
+	if (nlh->nlmsg_seq != x->seq)
+		return NL_SKIP;
+
+	x->error = e->error < 0 ? e->error : -e->error;
+	x->done = true;
+
+	off = sizeof(*e);	/* error code and the echoed request header */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
+		if (e->msg.nlmsg_len < NLMSG_HDRLEN)
+			return NL_STOP;
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	parse_extack(x, nlh, off);
+	return NL_STOP;
+}
+
+/* Prints the kernel's error for exchange @x. */
+static int report_kernel_error(const struct nl_xfer *x)
+{
+	const char *text = x->ext_msg[0] ? x->ext_msg : strerror(-x->error);
+	char detail[64] = "";
+
+	if (x->has_miss_type) {
+		snprintf(detail, sizeof(detail), " (missing attribute %u)",
+			 x->miss_type);
+	} else if (x->has_offs && x->req) {
+		const struct nlmsghdr *rh = nlmsg_hdr(x->req);
+
+		/* Name the attribute of our request the offset points at. */
+		if (x->offs >= NLMSG_HDRLEN + GENL_HDRLEN &&
+		    (uint64_t)x->offs + NLA_HDRLEN <= rh->nlmsg_len) {
+			const struct nlattr *a = (const struct nlattr *)
+				((const char *)rh + x->offs);
+
+			snprintf(detail, sizeof(detail), " (attribute %d)",
+				 nla_type(a));
+		}
+	}
+
+	if (x->error == -EPERM)
+		return fail_err("%s%s (CAP_NET_ADMIN is needed in this network namespace)",
+				text, detail);
+	return fail_err("%s%s", text, detail);
+}
+
+int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
+{
+	struct nl_xfer x = {
+		.req = req,
+		.cb = cb,
+		.cb_arg = arg,
+	};
+	struct nl_cb *ncb;
+	int status = 0;
+	int err;
+
+	if (!nl_sk) {
+		/* Only if the socket broke after nl_req_new(). */
+		nlmsg_free(req);
+		return fail_err("netlink socket is not open");
+	}
+
+	ncb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!ncb) {
+		nlmsg_free(req);
+		return fail_err("out of memory");
+	}
+	nl_cb_set(ncb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, seq_cb, &x);
+	nl_cb_set(ncb, NL_CB_VALID, NL_CB_CUSTOM, valid_cb, &x);
+	nl_cb_set(ncb, NL_CB_ACK, NL_CB_CUSTOM, ack_cb, &x);
+	nl_cb_set(ncb, NL_CB_FINISH, NL_CB_CUSTOM, finish_cb, &x);
+	nl_cb_set(ncb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, dump_intr_cb, &x);
+	nl_cb_err(ncb, NL_CB_CUSTOM, err_cb, &x);
+
+	err = nl_send_auto(nl_sk, req);
+	if (err < 0) {
+		status = fail_err("cannot send a netlink request: %s",
+				  nl_geterror(err));
+		goto out_reset;
+	}
+	x.seq = nlmsg_hdr(req)->nlmsg_seq;
+
+	while (!x.done) {
+		err = nl_recvmsgs(nl_sk, ncb);
+		if (x.done)
+			break;
+		if (err < 0) {
+			status = fail_err("netlink receive failed: %s",
+					  nl_geterror(err));
+			goto out_reset;
+		}
+	}
+
+	if (x.status) {
+		/* The callback gave up: replies may still be queued. */
+		status = x.status;
+		goto out_reset;
+	}
+	if (x.error)
+		status = report_kernel_error(&x);
+	else if (x.interrupted)
+		pr_warn("the dump was interrupted by a concurrent change and may be inconsistent");
+	goto out;
+
+out_reset:
+	nl_fini();
+out:
+	nl_cb_put(ncb);
+	nlmsg_free(req);
+	return status;
+}
+
+int nl_simple(uint8_t cmd, int flags, nl_reply_cb cb, void *arg)
+{
+	struct nl_msg *req = nl_req_new(cmd, flags);
+
+	if (!req)
+		return NATCTL_EXIT_FAIL;
+	return nl_req_send(req, cb, arg);
+}
+
+int nl_reply_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
+		   const struct nla_policy *policy)
+{
+	int err;
+
+	err = genlmsg_parse(nlmsg_hdr(msg), 0, tb, maxtype,
+			    policy);
+	if (err < 0)
+		return fail_err("malformed reply from the kernel: %s",
+				nl_geterror(err));
+	return 0;
+}
+
+uint8_t nl_reply_cmd(struct nl_msg *msg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return 0;
+	return genlmsg_hdr(nlh)->cmd;
+}
