@@ -1,25 +1,235 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * conenat: declarations shared by the module's files.
+ *
+ * The data path (hooks.c) and the control path (netlink.c, instance.c) meet
+ * only at the mapping table's interface (table.c): lookups under RCU, and
+ * creation and removal that are safe from softirq and process context alike.
  */
 #ifndef _CONENAT_H
 #define _CONENAT_H
 
+#include <linux/if.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rhashtable.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/conenat.h>
 
 #include "compat.h"
 
+#define CONENAT_DEV_BUCKETS	16
+
+struct conenat_prefix {
+	__be32 addr;
+	__be32 mask;
+	u8 len;
+};
+
+/**
+ * struct conenat_config - the settings of an instance
+ * @mapping: enum conenat_behaviour for mapping
+ * @filtering: enum conenat_behaviour for filtering
+ * @port_preservation: try the internal port first
+ * @port_parity: keep the internal port's parity
+ * @hairpin: translate inside-to-inside traffic to external endpoints
+ * @inbound_refresh: inbound packets refresh the mapping timer
+ * @ext_min: first address of a fixed external pool, 0 to follow the device
+ * @ext_max: last address of the pool
+ * @port_min: lowest external port, host order
+ * @port_max: highest external port, host order
+ * @udp_timeout: UDP mapping timer in seconds
+ * @max_per_host: most mappings per internal address, 0 for no limit
+ * @nprefixes: number of entries in @prefixes, 0 meaning "every source"
+ * @prefixes: the internal prefixes
+ * @rcu: frees a replaced configuration after readers are done
+ *
+ * A configuration is immutable once published: a change installs a new copy,
+ * so the packet path always sees one consistent set.
+ */
+struct conenat_config {
+	u8 mapping;
+	u8 filtering;
+	bool port_preservation;
+	bool port_parity;
+	bool hairpin;
+	bool inbound_refresh;
+	__be32 ext_min;
+	__be32 ext_max;
+	u16 port_min;
+	u16 port_max;
+	u32 udp_timeout;
+	u32 max_per_host;
+	u8 nprefixes;
+	struct conenat_prefix prefixes[CONENAT_MAX_PREFIXES];
+	struct rcu_head rcu;
+};
+
+/*
+ * Per-CPU counters of an instance, in the order of enum conenat_stats_attr
+ * from CONENAT_STATS_A_MAPPINGS_CREATED on.
+ */
+enum conenat_counter {
+	CONENAT_C_MAPPINGS_CREATED,
+	CONENAT_C_MAPPINGS_EXPIRED,
+	CONENAT_C_MAPPINGS_DELETED,
+	CONENAT_C_OUT_NEW_FLOWS,
+	CONENAT_C_IN_NEW_FLOWS,
+	CONENAT_C_IN_FILTERED,
+	CONENAT_C_IN_NO_MAPPING,
+	CONENAT_C_HAIRPIN_FLOWS,
+	CONENAT_C_PORT_EXHAUSTED,
+	CONENAT_C_HOST_LIMIT,
+	CONENAT_C_TABLE_FULL,
+	CONENAT_C_NOMEM,
+
+	CONENAT_C_NUM
+};
+
+struct conenat_stats {
+	u64 c[CONENAT_C_NUM];
+};
+
+#define conenat_count(inst, counter) \
+	this_cpu_inc((inst)->stats->c[(counter)])
+
+/**
+ * struct conenat_instance - one NAT on one external device
+ * @dev_node: entry in the namespace's by-device hash (RCU, under RTNL)
+ * @list: entry in the namespace's instance list (config_lock)
+ * @cn: the namespace's state
+ * @cfg: the current configuration (RCU)
+ * @name: the instance's name
+ * @ifname: the external device's name
+ * @ifindex: the external device, 0 while it does not exist
+ * @dev_addr: the device's primary IPv4 address, 0 when it has none
+ * @id: small number unique in the namespace, part of mapping keys
+ * @dead: set once deletion starts; no mapping is created after it
+ * @nmappings: mappings of this instance
+ * @stats: counters
+ * @rcu: frees the instance after readers are done
+ */
+struct conenat_instance {
+	struct hlist_node dev_node;
+	struct list_head list;
+	struct conenat_net *cn;
+	struct conenat_config __rcu *cfg;
+	char name[CONENAT_NAME_MAX];
+	char ifname[IFNAMSIZ];
+	int ifindex;
+	__be32 dev_addr;
+	u8 id;
+	bool dead;
+	atomic_t nmappings;
+	struct conenat_stats __percpu *stats;
+	struct rcu_head rcu;
+};
+
+/* The internal side of a mapping. @raddr/@rport are zero unless the
+ * instance's mapping behaviour depends on the remote.
+ */
+struct conenat_int_key {
+	__be32 addr;
+	__be32 raddr;
+	__be16 port;
+	__be16 rport;
+	u8 proto;
+	u8 inst;
+	u16 pad;
+};
+
+struct conenat_ext_key {
+	__be32 addr;
+	__be16 port;
+	u8 proto;
+	u8 pad;
+};
+
+struct conenat_host;
+
+enum {
+	CONENAT_M_DEAD,		/* unlinked, or being unlinked */
+	CONENAT_M_PERMANENT,	/* never expires */
+};
+
+/**
+ * struct conenat_mapping - internal endpoint <-> external endpoint
+ * @int_node: entry in the table keyed by @ik
+ * @ext_node: entry in the table keyed by @ek
+ * @ik: internal endpoint (and remote, for dependent mapping)
+ * @ek: external endpoint
+ * @inst: the instance the mapping belongs to
+ * @host: the per-host counter this mapping holds a count on
+ * @expires: jiffies after which the mapping is gone (unless permanent)
+ * @flags: CONENAT_M_* bits
+ * @id: number unique in the namespace, keys the mapping's peers
+ * @origin: enum conenat_origin
+ * @rcu: frees the mapping after readers are done
+ */
+struct conenat_mapping {
+	struct rhash_head int_node;
+	struct rhash_head ext_node;
+	struct conenat_int_key ik;
+	struct conenat_ext_key ek;
+	struct conenat_instance *inst;
+	struct conenat_host *host;
+	unsigned long expires;
+	unsigned long flags;
+	u32 id;
+	u8 origin;
+	struct rcu_head rcu;
+};
+
+/* A cursor over one table for the GC work, which resumes where it stopped. */
+struct conenat_walk {
+	struct rhashtable_iter iter;
+	bool entered;
+};
+
+/* The GC work's cursors over the mapping, peer and host tables. */
+struct conenat_gc_state {
+	struct conenat_walk walks[3];
+	unsigned int removed;
+};
+
 /**
  * struct conenat_net - conenat's state in one network namespace
  * @net: the namespace this state belongs to
  * @config_lock: serialises configuration requests in this namespace
+ * @instances: the instances (config_lock; RCU for readers)
+ * @by_dev: instances by external device ifindex (RTNL; RCU for readers)
+ * @inst_ids: instance ids in use (config_lock)
+ * @hooks_on: the netfilter hooks are registered (config_lock)
+ * @int_table: mappings by internal key
+ * @ext_table: mappings by external key
+ * @peer_table: remotes each mapping lets in
+ * @host_table: mapping counts per internal address
+ * @nmappings: mappings in the namespace
+ * @max_mappings: the namespace's cap
+ * @next_id: source of mapping ids
+ * @gc_work: expires mappings and peers, reaps stale state
+ * @gc: where the walks of @gc_work stand
+ * @tables_ready: the tables are initialised
  */
 struct conenat_net {
 	struct net *net;
 	struct mutex config_lock;	/* serialises configuration */
+	struct list_head instances;
+	struct hlist_head by_dev[CONENAT_DEV_BUCKETS];
+	unsigned long inst_ids[BITS_TO_LONGS(CONENAT_MAX_INSTANCES)];
+	bool hooks_on;
+	struct rhashtable int_table;
+	struct rhashtable ext_table;
+	struct rhashtable peer_table;
+	struct rhashtable host_table;
+	atomic_t nmappings;
+	u32 max_mappings;
+	atomic_t next_id;
+	struct delayed_work gc_work;
+	struct conenat_gc_state gc;
+	bool tables_ready;
 };
 
 extern unsigned int conenat_net_id;
@@ -30,10 +240,82 @@ static inline struct conenat_net *conenat_pernet(const struct net *net)
 	return net_generic(net, conenat_net_id);
 }
 
+static inline struct conenat_config *
+conenat_cfg(const struct conenat_instance *inst)
+{
+	return rcu_dereference(inst->cfg);
+}
+
 int conenat_netns_init(void);
 void conenat_netns_exit(void);
 
 int conenat_genl_init(void);
 void conenat_genl_exit(void);
+void conenat_event_mapping(const struct conenat_mapping *m, u8 event);
+void conenat_event_exhausted(const struct conenat_instance *inst,
+			     const struct conenat_int_key *ik);
+
+/* table.c */
+int conenat_table_init(struct conenat_net *cn);
+void conenat_table_destroy(struct conenat_net *cn);
+int conenat_table_cache_init(void);
+void conenat_table_cache_exit(void);
+struct conenat_mapping *conenat_lookup_int(struct conenat_net *cn,
+					   const struct conenat_int_key *ik);
+struct conenat_mapping *conenat_lookup_ext(struct conenat_net *cn,
+					   const struct conenat_ext_key *ek);
+int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m);
+struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
+					       const struct conenat_config *cfg,
+					       const struct conenat_int_key *ik,
+					       const struct conenat_ext_key *want,
+					       u8 origin, u32 lifetime);
+void conenat_mapping_remove(struct conenat_mapping *m, u8 event);
+void conenat_mapping_refresh(struct conenat_mapping *m,
+			     const struct conenat_config *cfg);
+bool conenat_mapping_alive(const struct conenat_mapping *m);
+int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
+		     u32 lifetime);
+bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
+			  __be32 raddr, __be16 rport);
+unsigned int conenat_flush(struct conenat_net *cn,
+			   const struct conenat_instance *inst,
+			   bool dynamic_only);
+void conenat_gc_kick(struct conenat_net *cn);
+void conenat_ct_cleanup(struct conenat_net *cn);
+
+/* ports.c */
+int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
+		     const struct conenat_config *cfg,
+		     const struct conenat_ext_key *want);
+
+/* instance.c */
+struct conenat_instance *conenat_instance_by_dev(struct conenat_net *cn,
+						 int ifindex);
+struct conenat_instance *conenat_instance_find(struct conenat_net *cn,
+					       const char *name);
+bool conenat_is_internal(const struct conenat_instance *inst,
+			 const struct conenat_config *cfg, __be32 addr);
+bool conenat_is_ext_addr(const struct conenat_instance *inst,
+			 const struct conenat_config *cfg, __be32 addr);
+void conenat_make_int_key(struct conenat_int_key *ik,
+			  const struct conenat_instance *inst,
+			  const struct conenat_config *cfg, u8 proto,
+			  __be32 addr, __be16 port, __be32 raddr, __be16 rport);
+struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
+					      const char *name,
+					      const char *ifname,
+					      struct conenat_config *cfg,
+					      struct netlink_ext_ack *extack);
+void conenat_instance_set_cfg(struct conenat_instance *inst,
+			      struct conenat_config *cfg);
+void conenat_instance_del(struct conenat_instance *inst);
+void conenat_instance_defaults(struct conenat_config *cfg);
+int conenat_notifiers_init(void);
+void conenat_notifiers_exit(void);
+
+/* hooks.c */
+int conenat_hooks_register(struct net *net);
+void conenat_hooks_unregister(struct net *net);
 
 #endif /* _CONENAT_H */

@@ -36,26 +36,43 @@ static int __init conenat_init(void)
 		return -EINVAL;
 	}
 
-	err = conenat_netns_init();
+	err = conenat_table_cache_init();
 	if (err)
 		return err;
 
-	err = conenat_genl_init();
+	err = conenat_netns_init();
+	if (err)
+		goto err_destroy_caches;
+
+	err = conenat_notifiers_init();
 	if (err)
 		goto err_unreg_pernet;
+
+	err = conenat_genl_init();
+	if (err)
+		goto err_unreg_notifiers;
 
 	pr_info("version %s, API %u\n", CONENAT_VERSION, CONENAT_API_VERSION);
 	return 0;
 
+err_unreg_notifiers:
+	conenat_notifiers_exit();
 err_unreg_pernet:
 	conenat_netns_exit();
+err_destroy_caches:
+	rcu_barrier();
+	conenat_table_cache_exit();
 	return err;
 }
 
 static void __exit conenat_exit(void)
 {
 	conenat_genl_exit();
+	conenat_notifiers_exit();
 	conenat_netns_exit();
+	/* mappings, peers and hosts are freed through call_rcu() */
+	rcu_barrier();
+	conenat_table_cache_exit();
 }
 
 module_init(conenat_init);

@@ -3,10 +3,13 @@
  * conenat: the "conenat" generic netlink family. include/uapi/linux/conenat.h
  * documents every command and attribute; this file validates requests
  * (strict policies, one per attribute set), checks permission in the
- * caller's network namespace and answers.
+ * caller's network namespace, acts through instance.c and table.c, and
+ * announces mapping events on the "events" multicast group.
  */
 #include <linux/module.h>
+#include <linux/netdevice.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 
 #include "conenat.h"
 
@@ -15,7 +18,68 @@ static const struct nla_policy conenat_info_policy[CONENAT_INFO_A_MAX + 1] = {
 		NLA_POLICY_RANGE(NLA_U32, 1, CONENAT_API_VERSION),
 };
 
+static const struct nla_policy conenat_prefix_policy[CONENAT_PREFIX_A_MAX + 1] = {
+	[CONENAT_PREFIX_A_ADDR] = { .type = NLA_BE32 },
+	[CONENAT_PREFIX_A_LEN] = NLA_POLICY_MAX(NLA_U8, 32),
+};
+
+static struct netlink_range_validation conenat_timeout_range = {
+	.min = 1,
+	.max = CONENAT_MAX_TIMEOUT,
+};
+
+static struct netlink_range_validation conenat_per_host_range = {
+	.max = CONENAT_DEFAULT_MAX_MAPPINGS,
+};
+
+static const struct nla_policy conenat_instance_policy[CONENAT_INSTANCE_A_MAX + 1] = {
+	[CONENAT_INSTANCE_A_NAME] = { .type = NLA_NUL_STRING,
+				      .len = CONENAT_NAME_MAX - 1 },
+	[CONENAT_INSTANCE_A_IFNAME] = { .type = NLA_NUL_STRING,
+					.len = IFNAMSIZ - 1 },
+	[CONENAT_INSTANCE_A_MAPPING] = NLA_POLICY_MAX(NLA_U8, CONENAT_BEHAVIOUR_MAX),
+	[CONENAT_INSTANCE_A_FILTERING] = NLA_POLICY_MAX(NLA_U8, CONENAT_BEHAVIOUR_MAX),
+	[CONENAT_INSTANCE_A_EXT_ADDR_MIN] = { .type = NLA_BE32 },
+	[CONENAT_INSTANCE_A_EXT_ADDR_MAX] = { .type = NLA_BE32 },
+	[CONENAT_INSTANCE_A_INTERNAL] = NLA_POLICY_NESTED_ARRAY(conenat_prefix_policy),
+	[CONENAT_INSTANCE_A_PORT_MIN] = { .type = NLA_BE16 },
+	[CONENAT_INSTANCE_A_PORT_MAX] = { .type = NLA_BE16 },
+	[CONENAT_INSTANCE_A_PORT_PRESERVATION] = NLA_POLICY_MAX(NLA_U8, 1),
+	[CONENAT_INSTANCE_A_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
+	[CONENAT_INSTANCE_A_HAIRPIN] = NLA_POLICY_MAX(NLA_U8, 1),
+	[CONENAT_INSTANCE_A_INBOUND_REFRESH] = NLA_POLICY_MAX(NLA_U8, 1),
+	[CONENAT_INSTANCE_A_UDP_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+	[CONENAT_INSTANCE_A_MAX_PER_HOST] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_per_host_range),
+};
+
+static const struct nla_policy conenat_mapping_policy[CONENAT_MAPPING_A_MAX + 1] = {
+	[CONENAT_MAPPING_A_INSTANCE] = { .type = NLA_NUL_STRING,
+					 .len = CONENAT_NAME_MAX - 1 },
+	[CONENAT_MAPPING_A_PROTO] = { .type = NLA_U8 },
+	[CONENAT_MAPPING_A_INT_ADDR] = { .type = NLA_BE32 },
+	[CONENAT_MAPPING_A_INT_PORT] = { .type = NLA_BE16 },
+	[CONENAT_MAPPING_A_EXT_ADDR] = { .type = NLA_BE32 },
+	[CONENAT_MAPPING_A_EXT_PORT] = { .type = NLA_BE16 },
+	[CONENAT_MAPPING_A_REMOTE_ADDR] = { .type = NLA_BE32 },
+	[CONENAT_MAPPING_A_REMOTE_PORT] = { .type = NLA_BE16 },
+	[CONENAT_MAPPING_A_LIFETIME] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+};
+
+static const struct genl_multicast_group conenat_mcgrps[] = {
+	{ .name = CONENAT_MCGRP_EVENTS },
+};
+
 static struct genl_family conenat_genl_family;
+
+static struct conenat_net *conenat_info_cn(struct genl_info *info)
+{
+	return conenat_pernet(genl_info_net(info));
+}
+
+/* ------------------------------------------------------------------ info */
 
 static size_t conenat_info_size(void)
 {
@@ -62,14 +126,956 @@ err_free_msg:
 	return -EMSGSIZE;
 }
 
+/* ------------------------------------------------------------- instances */
+
+static int conenat_parse_prefixes(struct conenat_config *cfg,
+				  const struct nlattr *nest,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[CONENAT_PREFIX_A_MAX + 1];
+	const struct nlattr *pfx;
+	int rem, err;
+
+	cfg->nprefixes = 0;
+	nla_for_each_nested(pfx, nest, rem) {
+		struct conenat_prefix *p;
+
+		if (cfg->nprefixes == CONENAT_MAX_PREFIXES) {
+			NL_SET_ERR_MSG_ATTR(extack, pfx, "too many internal prefixes");
+			return -E2BIG;
+		}
+		err = nla_parse_nested(tb, CONENAT_PREFIX_A_MAX, pfx,
+				       conenat_prefix_policy, extack);
+		if (err)
+			return err;
+		if (!tb[CONENAT_PREFIX_A_ADDR] || !tb[CONENAT_PREFIX_A_LEN]) {
+			NL_SET_ERR_MSG_ATTR(extack, pfx,
+					    "an internal prefix needs an address and a length");
+			return -EINVAL;
+		}
+		p = &cfg->prefixes[cfg->nprefixes++];
+		p->len = nla_get_u8(tb[CONENAT_PREFIX_A_LEN]);
+		p->mask = p->len ? htonl(~0U << (32 - p->len)) : 0;
+		p->addr = nla_get_be32(tb[CONENAT_PREFIX_A_ADDR]);
+		if (p->addr & ~p->mask) {
+			NL_SET_ERR_MSG_ATTR(extack, pfx,
+					    "internal prefix has host bits set");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Apply the settings present in @tb to @cfg and check the result as a
+ * whole. Nothing is published here: a refusal changes nothing.
+ */
+static int conenat_parse_cfg(struct conenat_config *cfg, struct nlattr **tb,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int err;
+
+	if (tb[CONENAT_INSTANCE_A_MAPPING])
+		cfg->mapping = nla_get_u8(tb[CONENAT_INSTANCE_A_MAPPING]);
+	if (tb[CONENAT_INSTANCE_A_FILTERING])
+		cfg->filtering = nla_get_u8(tb[CONENAT_INSTANCE_A_FILTERING]);
+	if (!!tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN] !=
+	    !!tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "external pool needs both EXT_ADDR_MIN and EXT_ADDR_MAX");
+		return -EINVAL;
+	}
+	if (tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN]) {
+		cfg->ext_min = nla_get_be32(tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN]);
+		cfg->ext_max = nla_get_be32(tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
+		if (!cfg->ext_min != !cfg->ext_max ||
+		    ntohl(cfg->ext_min) > ntohl(cfg->ext_max)) {
+			NL_SET_BAD_ATTR(extack, tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
+			NL_SET_ERR_MSG_MOD(extack,
+					   "external pool: first address after last");
+			return -EINVAL;
+		}
+		if (ntohl(cfg->ext_max) - ntohl(cfg->ext_min) >=
+		    CONENAT_MAX_EXT_ADDRS) {
+			NL_SET_BAD_ATTR(extack, tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
+			NL_SET_ERR_MSG_MOD(extack,
+					   "external pool larger than CONENAT_MAX_EXT_ADDRS");
+			return -EINVAL;
+		}
+	}
+	a = tb[CONENAT_INSTANCE_A_INTERNAL];
+	if (a) {
+		err = conenat_parse_prefixes(cfg, a, extack);
+		if (err)
+			return err;
+	}
+	if (tb[CONENAT_INSTANCE_A_PORT_MIN])
+		cfg->port_min = ntohs(nla_get_be16(tb[CONENAT_INSTANCE_A_PORT_MIN]));
+	if (tb[CONENAT_INSTANCE_A_PORT_MAX])
+		cfg->port_max = ntohs(nla_get_be16(tb[CONENAT_INSTANCE_A_PORT_MAX]));
+	if (!cfg->port_min || cfg->port_min > cfg->port_max) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "port range: need 1 <= first port <= last port");
+		return -EINVAL;
+	}
+	if (tb[CONENAT_INSTANCE_A_PORT_PRESERVATION])
+		cfg->port_preservation =
+			nla_get_u8(tb[CONENAT_INSTANCE_A_PORT_PRESERVATION]);
+	if (tb[CONENAT_INSTANCE_A_PORT_PARITY])
+		cfg->port_parity = nla_get_u8(tb[CONENAT_INSTANCE_A_PORT_PARITY]);
+	if (tb[CONENAT_INSTANCE_A_HAIRPIN])
+		cfg->hairpin = nla_get_u8(tb[CONENAT_INSTANCE_A_HAIRPIN]);
+	if (tb[CONENAT_INSTANCE_A_INBOUND_REFRESH])
+		cfg->inbound_refresh =
+			nla_get_u8(tb[CONENAT_INSTANCE_A_INBOUND_REFRESH]);
+	if (tb[CONENAT_INSTANCE_A_UDP_TIMEOUT])
+		cfg->udp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_UDP_TIMEOUT]);
+	if (tb[CONENAT_INSTANCE_A_MAX_PER_HOST])
+		cfg->max_per_host = nla_get_u32(tb[CONENAT_INSTANCE_A_MAX_PER_HOST]);
+	return 0;
+}
+
+static struct conenat_instance *
+conenat_nl_instance(struct conenat_net *cn, struct nlattr *attr,
+		    struct netlink_ext_ack *extack)
+{
+	struct conenat_instance *inst;
+
+	inst = conenat_instance_find(cn, nla_data(attr));
+	if (!inst) {
+		NL_SET_BAD_ATTR(extack, attr);
+		NL_SET_ERR_MSG_MOD(extack, "no such instance");
+	}
+	return inst;
+}
+
+static int conenat_nl_new_instance(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	struct conenat_instance *inst;
+	struct conenat_config *cfg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_INSTANCE_A_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, CONENAT_INSTANCE_A_IFNAME)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "an instance needs a name and a device");
+		return -EINVAL;
+	}
+	if (!nla_len(tb[CONENAT_INSTANCE_A_NAME]) ||
+	    !*(char *)nla_data(tb[CONENAT_INSTANCE_A_NAME])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_INSTANCE_A_NAME],
+				    "empty instance name");
+		return -EINVAL;
+	}
+
+	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	conenat_instance_defaults(cfg);
+	err = conenat_parse_cfg(cfg, tb, info->extack);
+	if (err)
+		goto err_free_cfg;
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_instance_new(cn, nla_data(tb[CONENAT_INSTANCE_A_NAME]),
+				    nla_data(tb[CONENAT_INSTANCE_A_IFNAME]),
+				    cfg, info->extack);
+	mutex_unlock(&cn->config_lock);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto err_free_cfg;
+	}
+	return 0;
+
+err_free_cfg:
+	kfree(cfg);
+	return err;
+}
+
+/* Do two configurations translate differently enough that existing dynamic
+ * mappings would be wrong under the new one?
+ */
+static bool conenat_cfg_remaps(const struct conenat_config *a,
+			       const struct conenat_config *b)
+{
+	return a->mapping != b->mapping || a->filtering != b->filtering ||
+	       a->ext_min != b->ext_min || a->ext_max != b->ext_max ||
+	       a->port_min != b->port_min || a->port_max != b->port_max ||
+	       a->nprefixes != b->nprefixes ||
+	       memcmp(a->prefixes, b->prefixes,
+		      a->nprefixes * sizeof(a->prefixes[0]));
+}
+
+static int conenat_nl_set_instance(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	struct conenat_instance *inst;
+	struct conenat_config *cfg, *old;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_INSTANCE_A_NAME)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "which instance? (NAME)");
+		return -EINVAL;
+	}
+	if (tb[CONENAT_INSTANCE_A_IFNAME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_INSTANCE_A_IFNAME],
+				    "an instance's device cannot change; delete and add it");
+		return -EOPNOTSUPP;
+	}
+	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_instance(cn, tb[CONENAT_INSTANCE_A_NAME], info->extack);
+	if (!inst) {
+		err = -ENOENT;
+		goto err_unlock;
+	}
+	old = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&cn->config_lock));
+	memcpy(cfg, old, sizeof(*cfg));
+	err = conenat_parse_cfg(cfg, tb, info->extack);
+	if (err)
+		goto err_unlock;
+	if (conenat_cfg_remaps(old, cfg)) {
+		conenat_instance_set_cfg(inst, cfg);
+		synchronize_net();
+		if (conenat_flush(cn, inst, true))
+			conenat_ct_cleanup(cn);
+	} else {
+		conenat_instance_set_cfg(inst, cfg);
+	}
+	mutex_unlock(&cn->config_lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&cn->config_lock);
+	kfree(cfg);
+	return err;
+}
+
+static int conenat_nl_del_instance(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst;
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_INSTANCE_A_NAME)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "which instance? (NAME)");
+		return -EINVAL;
+	}
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_instance(cn, info->attrs[CONENAT_INSTANCE_A_NAME],
+				   info->extack);
+	if (inst)
+		conenat_instance_del(inst);
+	mutex_unlock(&cn->config_lock);
+	return inst ? 0 : -ENOENT;
+}
+
+static int conenat_put_stats(struct sk_buff *msg,
+			     const struct conenat_instance *inst)
+{
+	u64 sum[CONENAT_C_NUM] = {};
+	struct nlattr *nest;
+	int cpu, i;
+
+	BUILD_BUG_ON(CONENAT_STATS_A_MAPPINGS_CREATED + CONENAT_C_NUM - 1 !=
+		     CONENAT_STATS_A_MAX);
+	for_each_possible_cpu(cpu) {
+		const struct conenat_stats *s = per_cpu_ptr(inst->stats, cpu);
+
+		for (i = 0; i < CONENAT_C_NUM; i++)
+			sum[i] += READ_ONCE(s->c[i]);
+	}
+
+	nest = nla_nest_start(msg, CONENAT_INSTANCE_A_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < CONENAT_C_NUM; i++) {
+		if (nla_put_u64_64bit(msg, CONENAT_STATS_A_MAPPINGS_CREATED + i,
+				      sum[i], CONENAT_STATS_A_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int conenat_put_prefixes(struct sk_buff *msg,
+				const struct conenat_config *cfg)
+{
+	struct nlattr *nest, *pfx;
+	int i;
+
+	nest = nla_nest_start(msg, CONENAT_INSTANCE_A_INTERNAL);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < cfg->nprefixes; i++) {
+		pfx = nla_nest_start(msg, i + 1);
+		if (!pfx ||
+		    nla_put_be32(msg, CONENAT_PREFIX_A_ADDR,
+				 cfg->prefixes[i].addr) ||
+		    nla_put_u8(msg, CONENAT_PREFIX_A_LEN, cfg->prefixes[i].len)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+		nla_nest_end(msg, pfx);
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int conenat_fill_instance(struct sk_buff *msg,
+				 const struct conenat_instance *inst,
+				 u32 portid, u32 seq, int flags)
+{
+	const struct conenat_config *cfg;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags,
+			  CONENAT_CMD_GET_INSTANCE);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&inst->cn->config_lock));
+	if (nla_put_string(msg, CONENAT_INSTANCE_A_NAME, inst->name) ||
+	    nla_put_string(msg, CONENAT_INSTANCE_A_IFNAME, inst->ifname) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_IFINDEX, inst->ifindex) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_MAPPING, cfg->mapping) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_FILTERING, cfg->filtering) ||
+	    nla_put_be32(msg, CONENAT_INSTANCE_A_EXT_ADDR_MIN, cfg->ext_min) ||
+	    nla_put_be32(msg, CONENAT_INSTANCE_A_EXT_ADDR_MAX, cfg->ext_max) ||
+	    nla_put_be32(msg, CONENAT_INSTANCE_A_EXT_ADDR,
+			 cfg->ext_min ?: READ_ONCE(inst->dev_addr)) ||
+	    conenat_put_prefixes(msg, cfg) ||
+	    nla_put_be16(msg, CONENAT_INSTANCE_A_PORT_MIN, htons(cfg->port_min)) ||
+	    nla_put_be16(msg, CONENAT_INSTANCE_A_PORT_MAX, htons(cfg->port_max)) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_PORT_PRESERVATION,
+		       cfg->port_preservation) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_PORT_PARITY, cfg->port_parity) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_HAIRPIN, cfg->hairpin) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_INBOUND_REFRESH,
+		       cfg->inbound_refresh) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, cfg->udp_timeout) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PER_HOST, cfg->max_per_host) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAPPINGS,
+			atomic_read(&inst->nmappings)) ||
+	    conenat_put_stats(msg, inst)) {
+		genlmsg_cancel(msg, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return 0;
+}
+
+static int conenat_nl_get_instance(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst;
+	struct sk_buff *msg;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_INSTANCE_A_NAME)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "which instance? (NAME, or dump them all)");
+		return -EINVAL;
+	}
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_instance(cn, info->attrs[CONENAT_INSTANCE_A_NAME],
+				   info->extack);
+	err = inst ? conenat_fill_instance(msg, inst, info->snd_portid,
+					   info->snd_seq, 0) : -ENOENT;
+	mutex_unlock(&cn->config_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+static int conenat_nl_dump_instances(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	struct conenat_net *cn = conenat_pernet(sock_net(skb->sk));
+	struct conenat_instance *inst;
+	long idx = 0, start = cb->args[0];
+
+	mutex_lock(&cn->config_lock);
+	list_for_each_entry(inst, &cn->instances, list) {
+		if (idx++ < start)
+			continue;
+		if (conenat_fill_instance(skb, inst,
+					  NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, NLM_F_MULTI)) {
+			idx--;
+			break;
+		}
+	}
+	mutex_unlock(&cn->config_lock);
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+/* -------------------------------------------------------------- mappings */
+
+static int conenat_fill_mapping(struct sk_buff *msg,
+				const struct conenat_mapping *m, u8 cmd,
+				u8 event, u32 portid, u32 seq, int flags)
+{
+	unsigned long now = jiffies, expires = READ_ONCE(m->expires);
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, m->origin))
+		goto err_cancel;
+	if (m->ik.raddr &&
+	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, m->ik.raddr))
+		goto err_cancel;
+	if (m->ik.rport &&
+	    nla_put_be16(msg, CONENAT_MAPPING_A_REMOTE_PORT, m->ik.rport))
+		goto err_cancel;
+	if (!test_bit(CONENAT_M_PERMANENT, &m->flags) &&
+	    nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES,
+			time_after(expires, now) ?
+			DIV_ROUND_UP(expires - now, HZ) : 0))
+		goto err_cancel;
+	if (event && nla_put_u8(msg, CONENAT_MAPPING_A_EVENT, event))
+		goto err_cancel;
+	genlmsg_end(msg, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * conenat_event_mapping() - announce a mapping event to listeners
+ * @m: the mapping
+ * @event: enum conenat_event
+ *
+ * Safe in softirq context; builds nothing when nobody listens.
+ */
+void conenat_event_mapping(const struct conenat_mapping *m, u8 event)
+{
+	struct net *net = m->inst->cn->net;
+	struct sk_buff *msg;
+
+	if (!genl_has_listeners(&conenat_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	if (conenat_fill_mapping(msg, m, CONENAT_CMD_MAPPING_EVENT, event, 0, 0,
+				 0)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_multicast_netns(&conenat_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+}
+
+/**
+ * conenat_event_exhausted() - announce a flow dropped for want of a port
+ * @inst: the instance
+ * @ik: the internal endpoint that got no mapping
+ */
+void conenat_event_exhausted(const struct conenat_instance *inst,
+			     const struct conenat_int_key *ik)
+{
+	struct net *net = inst->cn->net;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&conenat_genl_family, net, 0))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &conenat_genl_family, 0,
+			  CONENAT_CMD_EXHAUSTED_EVENT);
+	if (!hdr ||
+	    nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, inst->name) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, ik->proto) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, ik->addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, ik->port)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&conenat_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+}
+
+/* Common checks of mapping requests: the instance and the protocol. */
+static struct conenat_instance *conenat_nl_mapping_inst(struct conenat_net *cn,
+							struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_MAPPING_A_INSTANCE) ||
+	    GENL_REQ_ATTR_CHECK(info, CONENAT_MAPPING_A_PROTO)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a mapping needs an instance and a protocol");
+		return ERR_PTR(-EINVAL);
+	}
+	if (nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]) != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_PROTO],
+				    "only udp mappings are supported");
+		return ERR_PTR(-EPROTONOSUPPORT);
+	}
+	return conenat_nl_instance(cn, tb[CONENAT_MAPPING_A_INSTANCE],
+				   info->extack) ?: ERR_PTR(-ENOENT);
+}
+
+/*
+ * An endpoint given as an address and a port attribute. Returns 1 when one
+ * of them is missing (the caller says which endpoint it wanted), -EINVAL
+ * for port 0, 0 otherwise.
+ */
+static int conenat_nl_endpoint(struct genl_info *info, int addr_attr,
+			       int port_attr)
+{
+	if (GENL_REQ_ATTR_CHECK(info, addr_attr) ||
+	    GENL_REQ_ATTR_CHECK(info, port_attr))
+		return 1;
+	if (!nla_get_be16(info->attrs[port_attr])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[port_attr],
+				    "port 0 is not an endpoint");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * The mapping a request names: by external endpoint, or by internal endpoint
+ * (the one serving every remote: static, permit, or endpoint-independent).
+ */
+static struct conenat_mapping *
+conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+	struct conenat_mapping *m;
+	int err;
+
+	if (tb[CONENAT_MAPPING_A_EXT_ADDR] || tb[CONENAT_MAPPING_A_EXT_PORT]) {
+		struct conenat_ext_key ek = { .proto = IPPROTO_UDP };
+
+		err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_EXT_ADDR,
+					  CONENAT_MAPPING_A_EXT_PORT);
+		if (err > 0)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "an external endpoint needs an address and a port");
+		if (err)
+			return ERR_PTR(err > 0 ? -EINVAL : err);
+		ek.addr = nla_get_be32(tb[CONENAT_MAPPING_A_EXT_ADDR]);
+		ek.port = nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT]);
+		m = conenat_lookup_ext(inst->cn, &ek);
+	} else {
+		struct conenat_int_key ik = {
+			.proto = IPPROTO_UDP,
+			.inst = inst->id,
+		};
+
+		err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
+					  CONENAT_MAPPING_A_INT_PORT);
+		if (err > 0)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "name the mapping by its internal or external endpoint");
+		if (err)
+			return ERR_PTR(err > 0 ? -EINVAL : err);
+		ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+		ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+		m = conenat_lookup_int(inst->cn, &ik);
+	}
+	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "no such mapping");
+		return ERR_PTR(-ENOENT);
+	}
+	return m;
+}
+
+static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	struct conenat_ext_key want = {};
+	const struct conenat_config *cfg;
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	struct conenat_int_key ik;
+	u32 lifetime = 0;
+	int err;
+
+	err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
+				  CONENAT_MAPPING_A_INT_PORT);
+	if (err > 0)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a static mapping needs the internal address and port");
+	if (err)
+		return err > 0 ? -EINVAL : err;
+	if (tb[CONENAT_MAPPING_A_EXT_PORT] &&
+	    !nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_EXT_PORT],
+				    "external port 0 is not an endpoint");
+		return -EINVAL;
+	}
+	if (tb[CONENAT_MAPPING_A_LIFETIME])
+		lifetime = nla_get_u32(tb[CONENAT_MAPPING_A_LIFETIME]);
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_mapping_inst(cn, info);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto out_unlock;
+	}
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&cn->config_lock));
+	if (tb[CONENAT_MAPPING_A_EXT_ADDR]) {
+		want.addr = nla_get_be32(tb[CONENAT_MAPPING_A_EXT_ADDR]);
+		if (!conenat_is_ext_addr(inst, cfg, want.addr)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[CONENAT_MAPPING_A_EXT_ADDR],
+					    "not an external address of the instance");
+			err = -EADDRNOTAVAIL;
+			goto out_unlock;
+		}
+	}
+	if (tb[CONENAT_MAPPING_A_EXT_PORT])
+		want.port = nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT]);
+
+	/* a static mapping serves every remote of the internal endpoint */
+	memset(&ik, 0, sizeof(ik));
+	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+	ik.proto = IPPROTO_UDP;
+	ik.inst = inst->id;
+
+	rcu_read_lock();
+	m = conenat_lookup_int(cn, &ik);
+	if (m && m->origin == CONENAT_ORIGIN_STATIC &&
+	    conenat_mapping_alive(m)) {
+		rcu_read_unlock();
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the internal endpoint has a static mapping");
+		err = -EEXIST;
+		goto out_unlock;
+	}
+	if (m)	/* a dynamic mapping gives way */
+		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
+				   lifetime);
+	rcu_read_unlock();
+	if (IS_ERR(m)) {
+		err = PTR_ERR(m);
+		if (err == -EADDRINUSE)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the external endpoint is in use");
+		else if (err == -ENOSPC)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "no free external port in the instance's range");
+		else if (err == -EADDRNOTAVAIL)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the instance has no external address yet");
+		else if (err == -ENFILE)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the namespace's mapping table is full");
+		else if (err == -EDQUOT)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "the internal host has max-per-host mappings");
+		else
+			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the mapping");
+		goto out_unlock;
+	}
+	err = 0;
+	if (m->origin != CONENAT_ORIGIN_STATIC) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "traffic created a mapping at the same time; try again");
+		err = -EAGAIN;
+	}
+out_unlock:
+	mutex_unlock(&cn->config_lock);
+	if (!err)
+		conenat_ct_cleanup(cn);
+	return err;
+}
+
+static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	int err = 0;
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_mapping_inst(cn, info);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto out_unlock;
+	}
+	rcu_read_lock();
+	m = conenat_nl_find_mapping(inst, info);
+	if (IS_ERR(m))
+		err = PTR_ERR(m);
+	else
+		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	rcu_read_unlock();
+out_unlock:
+	mutex_unlock(&cn->config_lock);
+	if (!err)
+		conenat_ct_cleanup(cn);
+	return err;
+}
+
+static int conenat_nl_get_mapping(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	struct sk_buff *msg;
+	int err;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_mapping_inst(cn, info);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto out_unlock;
+	}
+	rcu_read_lock();
+	m = conenat_nl_find_mapping(inst, info);
+	err = IS_ERR(m) ? PTR_ERR(m) :
+	      conenat_fill_mapping(msg, m, CONENAT_CMD_GET_MAPPING, 0,
+				   info->snd_portid, info->snd_seq, 0);
+	rcu_read_unlock();
+out_unlock:
+	mutex_unlock(&cn->config_lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* A mapping dump's state, from .start to .done. */
+struct conenat_dump {
+	struct rhashtable_iter iter;
+	char instance[CONENAT_NAME_MAX];
+	u8 proto;
+};
+
+static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+	struct conenat_dump *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	if (info->attrs[CONENAT_MAPPING_A_INSTANCE])
+		nla_strscpy(d->instance, info->attrs[CONENAT_MAPPING_A_INSTANCE],
+			    sizeof(d->instance));
+	if (info->attrs[CONENAT_MAPPING_A_PROTO])
+		d->proto = nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]);
+	rhashtable_walk_enter(&cn->int_table, &d->iter);
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+static int conenat_nl_dump_mappings(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
+	struct conenat_mapping *m;
+
+	rhashtable_walk_start(&d->iter);
+	/* the entry that did not fit last time, or the first */
+	m = rhashtable_walk_peek(&d->iter);
+	while (m) {
+		if (IS_ERR(m)) {
+			if (PTR_ERR(m) != -EAGAIN)
+				break;
+		} else if ((!d->instance[0] ||
+			    !strcmp(d->instance, m->inst->name)) &&
+			   (!d->proto || d->proto == m->ik.proto) &&
+			   conenat_mapping_alive(m)) {
+			if (conenat_fill_mapping(skb, m, CONENAT_CMD_GET_MAPPING,
+						 0, NETLINK_CB(cb->skb).portid,
+						 cb->nlh->nlmsg_seq,
+						 NLM_F_MULTI))
+				break;
+		}
+		m = rhashtable_walk_next(&d->iter);
+	}
+	rhashtable_walk_stop(&d->iter);
+	return skb->len;
+}
+
+static int conenat_nl_dump_mappings_done(struct netlink_callback *cb)
+{
+	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
+
+	if (d) {
+		rhashtable_walk_exit(&d->iter);
+		kfree(d);
+	}
+	return 0;
+}
+
+static int conenat_nl_flush_mappings(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst = NULL;
+	struct nlattr *name = info->attrs[CONENAT_MAPPING_A_INSTANCE];
+	int err = 0;
+
+	mutex_lock(&cn->config_lock);
+	if (name) {
+		inst = conenat_nl_instance(cn, name, info->extack);
+		if (!inst)
+			err = -ENOENT;
+	}
+	if (!err && conenat_flush(cn, inst, false))
+		conenat_ct_cleanup(cn);
+	mutex_unlock(&cn->config_lock);
+	return err;
+}
+
+static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	const struct conenat_config *cfg;
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	struct conenat_int_key ik;
+	__be16 rport = 0;
+	u32 lifetime = 0;
+	int err;
+
+	err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
+				  CONENAT_MAPPING_A_INT_PORT);
+	if (err > 0)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "a permit needs the internal address and port");
+	if (err)
+		return err > 0 ? -EINVAL : err;
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_MAPPING_A_REMOTE_ADDR)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "a permit needs a remote address");
+		return -EINVAL;
+	}
+	if (tb[CONENAT_MAPPING_A_REMOTE_PORT])
+		rport = nla_get_be16(tb[CONENAT_MAPPING_A_REMOTE_PORT]);
+	if (tb[CONENAT_MAPPING_A_LIFETIME])
+		lifetime = nla_get_u32(tb[CONENAT_MAPPING_A_LIFETIME]);
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_mapping_inst(cn, info);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto out_unlock;
+	}
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&cn->config_lock));
+	memset(&ik, 0, sizeof(ik));
+	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+	ik.proto = IPPROTO_UDP;
+	ik.inst = inst->id;
+
+	rcu_read_lock();
+	m = conenat_lookup_int(cn, &ik);
+	if (!m || !conenat_mapping_alive(m)) {
+		/* the mapping the internal endpoint will use for everyone */
+		m = conenat_mapping_create(inst, cfg, &ik, NULL,
+					   CONENAT_ORIGIN_DYNAMIC, 0);
+	}
+	if (IS_ERR(m)) {
+		err = PTR_ERR(m);
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "cannot create a mapping for the internal endpoint");
+	} else {
+		if (lifetime)
+			conenat_mapping_refresh(m, cfg);
+		err = conenat_peer_add(m, nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
+				       cfg->filtering == CONENAT_ADDRESS_DEPENDENT ?
+				       0 : rport, lifetime);
+		if (err)
+			NL_SET_ERR_MSG_MOD(info->extack, "cannot record the permit");
+	}
+	rcu_read_unlock();
+out_unlock:
+	mutex_unlock(&cn->config_lock);
+	return err;
+}
+
+/* ----------------------------------------------------------------- family */
+
+#define CONENAT_OP(_cmd, _doit, _set, _flags) \
+	{ \
+		.cmd = (_cmd), \
+		.doit = (_doit), \
+		.policy = conenat_##_set##_policy, \
+		.maxattr = ARRAY_SIZE(conenat_##_set##_policy) - 1, \
+		.flags = GENL_UNS_ADMIN_PERM | (_flags), \
+	}
+
 static const struct genl_ops conenat_genl_ops[] = {
+	CONENAT_OP(CONENAT_CMD_GET_INFO, conenat_nl_get_info, info, 0),
+	CONENAT_OP(CONENAT_CMD_NEW_INSTANCE, conenat_nl_new_instance,
+		   instance, 0),
+	CONENAT_OP(CONENAT_CMD_SET_INSTANCE, conenat_nl_set_instance,
+		   instance, 0),
+	CONENAT_OP(CONENAT_CMD_DEL_INSTANCE, conenat_nl_del_instance,
+		   instance, 0),
 	{
-		.cmd = CONENAT_CMD_GET_INFO,
-		.doit = conenat_nl_get_info,
-		.policy = conenat_info_policy,
-		.maxattr = CONENAT_INFO_A_MAX,
+		.cmd = CONENAT_CMD_GET_INSTANCE,
+		.doit = conenat_nl_get_instance,
+		.dumpit = conenat_nl_dump_instances,
+		.policy = conenat_instance_policy,
+		.maxattr = CONENAT_INSTANCE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	CONENAT_OP(CONENAT_CMD_NEW_MAPPING, conenat_nl_new_mapping,
+		   mapping, 0),
+	CONENAT_OP(CONENAT_CMD_DEL_MAPPING, conenat_nl_del_mapping,
+		   mapping, 0),
+	{
+		.cmd = CONENAT_CMD_GET_MAPPING,
+		.doit = conenat_nl_get_mapping,
+		.start = conenat_nl_dump_mappings_start,
+		.dumpit = conenat_nl_dump_mappings,
+		.done = conenat_nl_dump_mappings_done,
+		.policy = conenat_mapping_policy,
+		.maxattr = CONENAT_MAPPING_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	CONENAT_OP(CONENAT_CMD_FLUSH_MAPPINGS, conenat_nl_flush_mappings,
+		   mapping, 0),
+	CONENAT_OP(CONENAT_CMD_NEW_PERMIT, conenat_nl_new_permit, mapping, 0),
 };
 
 static struct genl_family conenat_genl_family __ro_after_init = {
@@ -79,6 +1085,8 @@ static struct genl_family conenat_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = conenat_genl_ops,
 	.n_ops = ARRAY_SIZE(conenat_genl_ops),
+	.mcgrps = conenat_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(conenat_mcgrps),
 };
 
 /**

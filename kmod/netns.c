@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * conenat: per-network-namespace state. Nothing conenat keeps is global;
- * each namespace gets a struct conenat_net through net_generic().
+ * each namespace gets a struct conenat_net through net_generic(), with its
+ * own instances and mapping table; leaving a namespace deletes them.
  */
 #include <linux/module.h>
 #include <net/net_namespace.h>
@@ -13,16 +14,26 @@ unsigned int conenat_net_id __read_mostly;
 static int __net_init conenat_net_init(struct net *net)
 {
 	struct conenat_net *cn = conenat_pernet(net);
+	int i;
 
 	cn->net = net;
 	mutex_init(&cn->config_lock);
-	return 0;
+	INIT_LIST_HEAD(&cn->instances);
+	for (i = 0; i < CONENAT_DEV_BUCKETS; i++)
+		INIT_HLIST_HEAD(&cn->by_dev[i]);
+	return conenat_table_init(cn);
 }
 
 static void __net_exit conenat_net_exit(struct net *net)
 {
 	struct conenat_net *cn = conenat_pernet(net);
+	struct conenat_instance *inst, *tmp;
 
+	mutex_lock(&cn->config_lock);
+	list_for_each_entry_safe(inst, tmp, &cn->instances, list)
+		conenat_instance_del(inst);
+	mutex_unlock(&cn->config_lock);
+	conenat_table_destroy(cn);
 	mutex_destroy(&cn->config_lock);
 }
 

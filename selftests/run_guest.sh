@@ -18,6 +18,9 @@ export PATH="$top/userspace:$PATH"
 tap_begin
 echo "# kernel $(uname -r), module $CONENAT_KO"
 
+# conenat.ko builds on conntrack and nf_nat; insmod does not resolve
+# dependencies, so load them first (slow over 9p: once, up front).
+modprobe nf_nat
 if ! insmod "$CONENAT_KO"; then
 	tap_fail "insmod $CONENAT_KO"
 	tap_done

@@ -54,6 +54,87 @@
  *                                 "hash_buckets").
  *   CONENAT_INFO_A_NAME_MAX:      NLA_U32, the longest instance name in bytes,
  *                                 the terminating NUL included.
+ *
+ * Objects
+ * -------
+ *
+ * An *instance* is one NAT on one device (the "external" device) of the
+ * namespace: its behaviour (mapping and filtering, RFC 4787), its external
+ * addresses and port range, its timers. A *mapping* binds an internal
+ * endpoint (address, port, protocol) to an external endpoint of an instance;
+ * it is created by outbound traffic (origin dynamic) or by the administrator
+ * (origin static, permanent or with a lifetime). A *permit* opens a
+ * mapping's filter for one remote address (and port) ahead of traffic.
+ *
+ * Addresses are NLA_BE32 (network byte order), ports NLA_BE16, timers
+ * NLA_U32 seconds. Boolean settings are NLA_U8 0 or 1.
+ *
+ * CONENAT_CMD_NEW_INSTANCE (do), attribute set conenat_instance_attr
+ *   Required: NAME, IFNAME. Optional: every setting; a setting left out takes
+ *   its default (see below). -EEXIST if NAME exists, -ENODEV if IFNAME does
+ *   not exist, -EBUSY if another instance uses the device, -ENOSPC past
+ *   CONENAT_MAX_INSTANCES.
+ *
+ * CONENAT_CMD_SET_INSTANCE (do): required NAME; changes the settings given.
+ *   Changing MAPPING, FILTERING, the external addresses or the port range
+ *   removes the instance's dynamic mappings (static ones stay).
+ *
+ * CONENAT_CMD_DEL_INSTANCE (do): required NAME. Removes the instance, its
+ *   mappings and their conntrack entries.
+ *
+ * CONENAT_CMD_GET_INSTANCE (do with NAME, or dump): replies carry every
+ *   setting (defaults included), IFINDEX, EXT_ADDR (the external address in
+ *   use, 0.0.0.0 while the device has none), MAPPINGS (count) and a STATS
+ *   nest (conenat_stats_attr, NLA_U64 counters).
+ *
+ * Instance settings and defaults:
+ *   MAPPING          NLA_U8 enum conenat_behaviour, default ENDPOINT_INDEPENDENT
+ *   FILTERING        NLA_U8 enum conenat_behaviour, default ADDRESS_DEPENDENT
+ *                    (with MAPPING: the "restricted-cone" preset)
+ *   EXT_ADDR_MIN,    NLA_BE32: a fixed external pool MIN..MAX; both 0 (the
+ *   EXT_ADDR_MAX     default) means "the device's primary address", followed
+ *                    as it changes. At most CONENAT_MAX_EXT_ADDRS addresses.
+ *   INTERNAL         NLA_NESTED of CONENAT_PREFIX_A_* nests (up to
+ *                    CONENAT_MAX_PREFIXES): sources to translate; none (the
+ *                    default) means every source not on the external device.
+ *   PORT_MIN,        NLA_BE16, default 1024-65535; MIN <= MAX, MIN >= 1.
+ *   PORT_MAX
+ *   PORT_PRESERVATION, PORT_PARITY, HAIRPIN, INBOUND_REFRESH: NLA_U8,
+ *                    defaults 1, 0, 1, 0.
+ *   UDP_TIMEOUT      NLA_U32 1 .. CONENAT_MAX_TIMEOUT, default 300.
+ *   MAX_PER_HOST     NLA_U32, most mappings of one internal address, 0 (the
+ *                    default) for no limit.
+ *
+ * CONENAT_CMD_NEW_MAPPING (do), attribute set conenat_mapping_attr: a static
+ *   mapping. Required INSTANCE, PROTO, INT_ADDR, INT_PORT; optional EXT_ADDR
+ *   and EXT_PORT (else chosen as for dynamic mappings), LIFETIME (seconds;
+ *   absent: permanent). An existing dynamic mapping of the internal endpoint
+ *   is replaced. -EADDRINUSE if the external endpoint is taken.
+ *
+ * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
+ *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries.
+ *
+ * CONENAT_CMD_GET_MAPPING: do (as DEL) or dump, optionally filtered by
+ *   INSTANCE and PROTO. Replies: INSTANCE, PROTO, INT_*, EXT_*, ORIGIN,
+ *   EXPIRES (seconds left; absent when permanent), REMOTE_ADDR/REMOTE_PORT
+ *   for address(-and-port)-dependent mappings.
+ *   A dump is split across messages; its position lives in the callback.
+ *
+ * CONENAT_CMD_FLUSH_MAPPINGS (do): INSTANCE optional; removes the dynamic
+ *   and static mappings of one instance, or of all.
+ *
+ * CONENAT_CMD_NEW_PERMIT (do): INSTANCE, PROTO, INT_ADDR, INT_PORT,
+ *   REMOTE_ADDR required, REMOTE_PORT (0 or absent: any port), LIFETIME
+ *   (absent: as long as the mapping). Creates the internal endpoint's mapping
+ *   when it has none.
+ *
+ * Events
+ * ------
+ *
+ * The multicast group CONENAT_MCGRP_EVENTS carries CONENAT_CMD_MAPPING_EVENT
+ * messages (conenat_mapping_attr with EVENT set: created, expired, deleted)
+ * and CONENAT_CMD_EXHAUSTED_EVENT (INSTANCE, PROTO, INT_ADDR, INT_PORT: a
+ * new flow dropped because no external port was free).
  */
 
 #ifndef _UAPI_LINUX_CONENAT_H
@@ -68,10 +149,56 @@
 #define CONENAT_MAX_INSTANCES		64
 #define CONENAT_DEFAULT_MAX_MAPPINGS	(1U << 22)
 #define CONENAT_NAME_MAX		16
+#define CONENAT_MAX_PREFIXES		16
+#define CONENAT_MAX_EXT_ADDRS		256
+#define CONENAT_MAX_TIMEOUT		(7 * 24 * 3600)
+
+#define CONENAT_MCGRP_EVENTS		"events"
+
+/**
+ * enum conenat_behaviour - RFC 4787 mapping or filtering behaviour
+ * @CONENAT_ENDPOINT_INDEPENDENT: one external endpoint for every remote /
+ *	any remote may send in
+ * @CONENAT_ADDRESS_DEPENDENT: per remote address / remotes the internal
+ *	endpoint has sent to, by address
+ * @CONENAT_ADDRESS_PORT_DEPENDENT: per remote address and port / remotes the
+ *	internal endpoint has sent to, by address and port
+ */
+enum conenat_behaviour {
+	CONENAT_ENDPOINT_INDEPENDENT,
+	CONENAT_ADDRESS_DEPENDENT,
+	CONENAT_ADDRESS_PORT_DEPENDENT,
+
+	__CONENAT_BEHAVIOUR_MAX
+};
+
+#define CONENAT_BEHAVIOUR_MAX (__CONENAT_BEHAVIOUR_MAX - 1)
+
+enum conenat_origin {
+	CONENAT_ORIGIN_DYNAMIC,
+	CONENAT_ORIGIN_STATIC,
+};
+
+enum conenat_event {
+	CONENAT_EVENT_CREATED = 1,
+	CONENAT_EVENT_EXPIRED,
+	CONENAT_EVENT_DELETED,
+};
 
 enum conenat_cmd {
 	CONENAT_CMD_UNSPEC,
 	CONENAT_CMD_GET_INFO,
+	CONENAT_CMD_NEW_INSTANCE,
+	CONENAT_CMD_SET_INSTANCE,
+	CONENAT_CMD_DEL_INSTANCE,
+	CONENAT_CMD_GET_INSTANCE,
+	CONENAT_CMD_NEW_MAPPING,
+	CONENAT_CMD_DEL_MAPPING,
+	CONENAT_CMD_GET_MAPPING,
+	CONENAT_CMD_FLUSH_MAPPINGS,
+	CONENAT_CMD_NEW_PERMIT,
+	CONENAT_CMD_MAPPING_EVENT,
+	CONENAT_CMD_EXHAUSTED_EVENT,
 
 	__CONENAT_CMD_MAX
 };
@@ -92,5 +219,85 @@ enum conenat_info_attr {
 };
 
 #define CONENAT_INFO_A_MAX (__CONENAT_INFO_A_MAX - 1)
+
+enum conenat_instance_attr {
+	CONENAT_INSTANCE_A_UNSPEC,
+	CONENAT_INSTANCE_A_NAME,		/* NLA_NUL_STRING */
+	CONENAT_INSTANCE_A_IFNAME,		/* NLA_NUL_STRING */
+	CONENAT_INSTANCE_A_IFINDEX,		/* NLA_U32, reply */
+	CONENAT_INSTANCE_A_MAPPING,		/* NLA_U8 */
+	CONENAT_INSTANCE_A_FILTERING,		/* NLA_U8 */
+	CONENAT_INSTANCE_A_EXT_ADDR_MIN,	/* NLA_BE32 */
+	CONENAT_INSTANCE_A_EXT_ADDR_MAX,	/* NLA_BE32 */
+	CONENAT_INSTANCE_A_EXT_ADDR,		/* NLA_BE32, reply */
+	CONENAT_INSTANCE_A_INTERNAL,		/* NLA_NESTED, of PREFIX nests */
+	CONENAT_INSTANCE_A_PORT_MIN,		/* NLA_BE16 */
+	CONENAT_INSTANCE_A_PORT_MAX,		/* NLA_BE16 */
+	CONENAT_INSTANCE_A_PORT_PRESERVATION,	/* NLA_U8 */
+	CONENAT_INSTANCE_A_PORT_PARITY,		/* NLA_U8 */
+	CONENAT_INSTANCE_A_HAIRPIN,		/* NLA_U8 */
+	CONENAT_INSTANCE_A_INBOUND_REFRESH,	/* NLA_U8 */
+	CONENAT_INSTANCE_A_UDP_TIMEOUT,		/* NLA_U32 */
+	CONENAT_INSTANCE_A_MAX_PER_HOST,	/* NLA_U32 */
+	CONENAT_INSTANCE_A_MAPPINGS,		/* NLA_U32, reply */
+	CONENAT_INSTANCE_A_STATS,		/* NLA_NESTED, reply */
+
+	__CONENAT_INSTANCE_A_MAX
+};
+
+#define CONENAT_INSTANCE_A_MAX (__CONENAT_INSTANCE_A_MAX - 1)
+
+/* One internal prefix: a nest inside CONENAT_INSTANCE_A_INTERNAL. */
+enum conenat_prefix_attr {
+	CONENAT_PREFIX_A_UNSPEC,
+	CONENAT_PREFIX_A_ADDR,			/* NLA_BE32 */
+	CONENAT_PREFIX_A_LEN,			/* NLA_U8, 0 .. 32 */
+
+	__CONENAT_PREFIX_A_MAX
+};
+
+#define CONENAT_PREFIX_A_MAX (__CONENAT_PREFIX_A_MAX - 1)
+
+/* Counters of an instance, all NLA_U64. */
+enum conenat_stats_attr {
+	CONENAT_STATS_A_UNSPEC,
+	CONENAT_STATS_A_PAD,
+	CONENAT_STATS_A_MAPPINGS_CREATED,
+	CONENAT_STATS_A_MAPPINGS_EXPIRED,
+	CONENAT_STATS_A_MAPPINGS_DELETED,
+	CONENAT_STATS_A_OUT_NEW_FLOWS,	/* outbound flows translated */
+	CONENAT_STATS_A_IN_NEW_FLOWS,	/* inbound flows let in */
+	CONENAT_STATS_A_IN_FILTERED,	/* dropped: the filter refused */
+	CONENAT_STATS_A_IN_NO_MAPPING,	/* dropped: no mapping for the port */
+	CONENAT_STATS_A_HAIRPIN_FLOWS,
+	CONENAT_STATS_A_PORT_EXHAUSTED,	/* dropped: no free external port */
+	CONENAT_STATS_A_HOST_LIMIT,	/* dropped: max-per-host reached */
+	CONENAT_STATS_A_TABLE_FULL,	/* dropped: namespace cap reached */
+	CONENAT_STATS_A_NOMEM,		/* dropped: allocation failed */
+
+	__CONENAT_STATS_A_MAX
+};
+
+#define CONENAT_STATS_A_MAX (__CONENAT_STATS_A_MAX - 1)
+
+enum conenat_mapping_attr {
+	CONENAT_MAPPING_A_UNSPEC,
+	CONENAT_MAPPING_A_INSTANCE,		/* NLA_NUL_STRING */
+	CONENAT_MAPPING_A_PROTO,		/* NLA_U8, IPPROTO_UDP */
+	CONENAT_MAPPING_A_INT_ADDR,		/* NLA_BE32 */
+	CONENAT_MAPPING_A_INT_PORT,		/* NLA_BE16 */
+	CONENAT_MAPPING_A_EXT_ADDR,		/* NLA_BE32 */
+	CONENAT_MAPPING_A_EXT_PORT,		/* NLA_BE16 */
+	CONENAT_MAPPING_A_REMOTE_ADDR,		/* NLA_BE32 */
+	CONENAT_MAPPING_A_REMOTE_PORT,		/* NLA_BE16 */
+	CONENAT_MAPPING_A_LIFETIME,		/* NLA_U32 seconds */
+	CONENAT_MAPPING_A_ORIGIN,		/* NLA_U8 enum conenat_origin */
+	CONENAT_MAPPING_A_EXPIRES,		/* NLA_U32 seconds, reply */
+	CONENAT_MAPPING_A_EVENT,		/* NLA_U8 enum conenat_event */
+
+	__CONENAT_MAPPING_A_MAX
+};
+
+#define CONENAT_MAPPING_A_MAX (__CONENAT_MAPPING_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_CONENAT_H */

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: the packet path.
+ *
+ * conntrack and nf_nat do the rewriting (checksums, ICMP errors, fragments);
+ * conenat decides what the translation of each new flow is. It registers
+ * NAT lookup functions with nf_nat, which calls them once per new conntrack
+ * entry:
+ *  - POST_ROUTING (source NAT): a flow leaving through an instance's device
+ *    gets the internal endpoint's mapping, created when there is none;
+ *  - PRE_ROUTING (destination NAT): a flow arriving on an instance's device
+ *    for one of its external endpoints is let in to the internal endpoint if
+ *    the mapping exists and its filter admits the remote, and dropped (and
+ *    counted) otherwise; a flow from the inside to an external endpoint is
+ *    hairpinned.
+ * Two plain hooks refresh mapping timers on the packets of established flows.
+ * Every step is a hash lookup; nothing walks mappings or conntrack entries.
+ */
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_nat.h>
+
+#include "conenat.h"
+
+static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
+				   __be16 port, enum nf_nat_manip_type manip)
+{
+	struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED,
+		.min_addr.ip = addr,
+		.max_addr.ip = addr,
+		.min_proto.udp.port = port,
+		.max_proto.udp.port = port,
+	};
+
+	return nf_nat_setup_info(ct, &range, manip);
+}
+
+/* Protocols without conenat mappings yet leave as with masquerade. */
+static unsigned int conenat_masquerade(struct nf_conn *ct, __be32 addr)
+{
+	struct nf_nat_range2 range = {
+		.flags = NF_NAT_RANGE_MAP_IPS,
+		.min_addr.ip = addr,
+		.max_addr.ip = addr,
+	};
+
+	if (!addr)
+		return NF_DROP;
+	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+}
+
+/*
+ * The mapping that serves @ik. Under address(-and-port)-dependent mapping a
+ * static mapping or a permit, kept under the remote-less key, serves every
+ * remote of the internal endpoint.
+ */
+static struct conenat_mapping *conenat_find_out(struct conenat_net *cn,
+						const struct conenat_int_key *ik)
+{
+	struct conenat_int_key any;
+	struct conenat_mapping *m;
+
+	m = conenat_lookup_int(cn, ik);
+	if (m || (!ik->raddr && !ik->rport))
+		return m;
+	any = *ik;
+	any.raddr = 0;
+	any.rport = 0;
+	return conenat_lookup_int(cn, &any);
+}
+
+/*
+ * The mapping of internal endpoint @addr:@port talking to @raddr:@rport,
+ * created when there is none; records the remote for filtering.
+ */
+static struct conenat_mapping *
+conenat_out_mapping(struct conenat_instance *inst,
+		    const struct conenat_config *cfg, u8 proto, __be32 addr,
+		    __be16 port, __be32 raddr, __be16 rport)
+{
+	struct conenat_int_key ik;
+	struct conenat_mapping *m;
+
+	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
+	m = conenat_find_out(inst->cn, &ik);
+	if (m && !test_bit(CONENAT_M_DEAD, &m->flags)) {
+		conenat_mapping_refresh(m, cfg);
+	} else {
+		m = conenat_mapping_create(inst, cfg, &ik, NULL,
+					   CONENAT_ORIGIN_DYNAMIC, 0);
+		if (IS_ERR(m))
+			return m;
+	}
+
+	if (cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
+	    conenat_peer_add(m, raddr,
+			     cfg->filtering == CONENAT_ADDRESS_PORT_DEPENDENT ?
+			     rport : 0, 0)) {
+		conenat_count(inst, CONENAT_C_NOMEM);
+		return ERR_PTR(-ENOMEM);
+	}
+	return m;
+}
+
+/* A new flow leaving through @inst's device. */
+static unsigned int conenat_outbound(struct conenat_instance *inst,
+				     struct sk_buff *skb, struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct conenat_config *cfg = conenat_cfg(inst);
+	struct conenat_mapping *m;
+
+	if (skb->skb_iif == READ_ONCE(inst->ifindex) ||
+	    !conenat_is_internal(inst, cfg, t->src.u3.ip))
+		return NF_ACCEPT;
+	if (t->dst.protonum != IPPROTO_UDP)
+		return conenat_masquerade(ct, cfg->ext_min ?:
+					  READ_ONCE(inst->dev_addr));
+
+	m = conenat_out_mapping(inst, cfg, IPPROTO_UDP, t->src.u3.ip,
+				t->src.u.udp.port, t->dst.u3.ip,
+				t->dst.u.udp.port);
+	if (IS_ERR(m))
+		return NF_DROP;
+	conenat_count(inst, CONENAT_C_OUT_NEW_FLOWS);
+	return conenat_nat_to(ct, m->ek.addr, m->ek.port, NF_NAT_MANIP_SRC);
+}
+
+/*
+ * A new hairpinned flow leaving towards the inside: its source becomes the
+ * sender's external endpoint, so the receiver sees what an outside peer
+ * would.
+ */
+static unsigned int conenat_hairpin_src(struct conenat_net *cn,
+					struct sk_buff *skb, struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct conenat_ext_key ek = {
+		.addr = t->dst.u3.ip,
+		.port = t->dst.u.udp.port,
+		.proto = IPPROTO_UDP,
+	};
+	const struct conenat_config *cfg;
+	struct conenat_mapping *dst, *src;
+	struct conenat_int_key ik;
+
+	dst = conenat_lookup_ext(cn, &ek);
+	if (!dst)
+		return NF_ACCEPT;
+	/* let in from the outside: not a hairpin */
+	if (skb->skb_iif == READ_ONCE(dst->inst->ifindex))
+		return NF_ACCEPT;
+	cfg = conenat_cfg(dst->inst);
+	if (!cfg->hairpin || !conenat_is_internal(dst->inst, cfg, t->src.u3.ip))
+		return NF_ACCEPT;
+	conenat_make_int_key(&ik, dst->inst, cfg, IPPROTO_UDP, t->src.u3.ip,
+			     t->src.u.udp.port, ek.addr, ek.port);
+	src = conenat_find_out(cn, &ik);
+	if (!src || !conenat_mapping_alive(src))
+		return NF_DROP;
+	return conenat_nat_to(ct, src->ek.addr, src->ek.port, NF_NAT_MANIP_SRC);
+}
+
+static unsigned int conenat_nat_out(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct conenat_net *cn = conenat_pernet(state->net);
+	struct conenat_instance *inst;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return NF_ACCEPT;
+
+	inst = conenat_instance_by_dev(cn, state->out->ifindex);
+	if (inst)
+		return conenat_outbound(inst, skb, ct);
+	if ((ct->status & IPS_DST_NAT) &&
+	    nf_ct_protonum(ct) == IPPROTO_UDP)
+		return conenat_hairpin_src(cn, skb, ct);
+	return NF_ACCEPT;
+}
+
+/* A new flow from the outside, on @inst's device. */
+static unsigned int conenat_inbound(struct conenat_instance *inst,
+				    struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	const struct conenat_config *cfg = conenat_cfg(inst);
+	struct conenat_ext_key ek = {
+		.addr = t->dst.u3.ip,
+		.port = t->dst.u.udp.port,
+		.proto = IPPROTO_UDP,
+	};
+	struct conenat_mapping *m;
+	u16 port = ntohs(ek.port);
+
+	if (!conenat_is_ext_addr(inst, cfg, ek.addr))
+		return NF_ACCEPT;
+
+	m = conenat_lookup_ext(inst->cn, &ek);
+	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
+		/* ports outside the range belong to the router itself */
+		if (port < cfg->port_min || port > cfg->port_max)
+			return NF_ACCEPT;
+		conenat_count(inst, CONENAT_C_IN_NO_MAPPING);
+		return NF_DROP;
+	}
+	if (!conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
+				  t->src.u.udp.port)) {
+		conenat_count(inst, CONENAT_C_IN_FILTERED);
+		return NF_DROP;
+	}
+	if (cfg->inbound_refresh)
+		conenat_mapping_refresh(m, cfg);
+	conenat_count(inst, CONENAT_C_IN_NEW_FLOWS);
+	return conenat_nat_to(ct, m->ik.addr, m->ik.port, NF_NAT_MANIP_DST);
+}
+
+/*
+ * A new flow from the inside to an external endpoint of ours: the sender
+ * gets (or keeps) its own mapping towards that endpoint, the receiver's
+ * filter judges the sender by that mapping, as for an outside peer.
+ */
+static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
+					struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct conenat_ext_key ek = {
+		.addr = t->dst.u3.ip,
+		.port = t->dst.u.udp.port,
+		.proto = IPPROTO_UDP,
+	};
+	const struct conenat_config *cfg;
+	struct conenat_mapping *dst, *src;
+	struct conenat_instance *inst;
+
+	dst = conenat_lookup_ext(cn, &ek);
+	if (!dst || !conenat_mapping_alive(dst))
+		return NF_ACCEPT;
+	inst = dst->inst;
+	cfg = conenat_cfg(inst);
+	if (!cfg->hairpin || !conenat_is_internal(inst, cfg, t->src.u3.ip))
+		return NF_ACCEPT;
+
+	src = conenat_out_mapping(inst, cfg, IPPROTO_UDP, t->src.u3.ip,
+				  t->src.u.udp.port, ek.addr, ek.port);
+	if (IS_ERR(src))
+		return NF_DROP;
+	if (!conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
+				  src->ek.port)) {
+		conenat_count(inst, CONENAT_C_IN_FILTERED);
+		return NF_DROP;
+	}
+	conenat_count(inst, CONENAT_C_HAIRPIN_FLOWS);
+	return conenat_nat_to(ct, dst->ik.addr, dst->ik.port, NF_NAT_MANIP_DST);
+}
+
+static unsigned int conenat_nat_in(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	struct conenat_net *cn = conenat_pernet(state->net);
+	struct conenat_instance *inst;
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || nf_ct_l3num(ct) != NFPROTO_IPV4 ||
+	    nf_ct_protonum(ct) != IPPROTO_UDP)
+		return NF_ACCEPT;
+
+	inst = conenat_instance_by_dev(cn, state->in->ifindex);
+	if (inst)
+		return conenat_inbound(inst, ct);
+	return conenat_hairpin_dst(cn, ct);
+}
+
+/* Refresh the mapping of an internal endpoint on an outbound packet. */
+static unsigned int conenat_refresh_out(void *priv, struct sk_buff *skb,
+					const struct nf_hook_state *state)
+{
+	const struct nf_conntrack_tuple *t;
+	struct conenat_instance *inst;
+	enum ip_conntrack_info ctinfo;
+	const struct conenat_config *cfg;
+	struct conenat_mapping *m;
+	struct conenat_int_key ik;
+	struct nf_conn *ct;
+
+	/*
+	 * Every packet of the flow counts, NEW ones included (a UDP flow
+	 * stays NEW until its first reply), except ICMP errors about it
+	 * (RELATED), which never refresh a mapping (REQ-12).
+	 */
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY ||
+	    nf_ct_protonum(ct) != IPPROTO_UDP ||
+	    nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return NF_ACCEPT;
+	inst = conenat_instance_by_dev(conenat_pernet(state->net),
+				       state->out->ifindex);
+	if (!inst)
+		return NF_ACCEPT;
+
+	/* the tuple of this packet's direction, before translation */
+	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
+	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ?
+	    !(ct->status & IPS_SRC_NAT) : !(ct->status & IPS_DST_NAT))
+		return NF_ACCEPT;
+
+	cfg = conenat_cfg(inst);
+	conenat_make_int_key(&ik, inst, cfg, IPPROTO_UDP, t->src.u3.ip,
+			     t->src.u.udp.port, t->dst.u3.ip, t->dst.u.udp.port);
+	m = conenat_find_out(inst->cn, &ik);
+	if (m)
+		conenat_mapping_refresh(m, cfg);
+	return NF_ACCEPT;
+}
+
+/* Refresh a mapping on an inbound packet, when the instance asks for it. */
+static unsigned int conenat_refresh_in(void *priv, struct sk_buff *skb,
+				       const struct nf_hook_state *state)
+{
+	const struct conenat_config *cfg;
+	struct conenat_instance *inst;
+	enum ip_conntrack_info ctinfo;
+	struct conenat_mapping *m;
+	struct conenat_ext_key ek = { .proto = IPPROTO_UDP };
+	struct nf_conn *ct;
+
+	/*
+	 * Every packet of the flow counts, NEW ones included (a UDP flow
+	 * stays NEW until its first reply), except ICMP errors about it
+	 * (RELATED), which never refresh a mapping (REQ-12).
+	 */
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY ||
+	    nf_ct_protonum(ct) != IPPROTO_UDP ||
+	    nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return NF_ACCEPT;
+	inst = conenat_instance_by_dev(conenat_pernet(state->net),
+				       state->in->ifindex);
+	if (!inst)
+		return NF_ACCEPT;
+	cfg = conenat_cfg(inst);
+	if (!cfg->inbound_refresh)
+		return NF_ACCEPT;
+
+	/* where this packet is addressed, before translation */
+	ek.addr = ct->tuplehash[CTINFO2DIR(ctinfo)].tuple.dst.u3.ip;
+	ek.port = ct->tuplehash[CTINFO2DIR(ctinfo)].tuple.dst.u.udp.port;
+	m = conenat_lookup_ext(inst->cn, &ek);
+	if (m && m->inst == inst)
+		conenat_mapping_refresh(m, cfg);
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops conenat_nat_ops[] = {
+	{
+		.hook = conenat_nat_in,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_NAT_DST - 10,
+	},
+	{
+		.hook = conenat_nat_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_NAT_SRC - 10,
+	},
+};
+
+static const struct nf_hook_ops conenat_refresh_ops[] = {
+	{
+		.hook = conenat_refresh_in,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_NAT_DST - 1,
+	},
+	{
+		.hook = conenat_refresh_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_NAT_SRC + 1,
+	},
+};
+
+/**
+ * conenat_hooks_register() - start translating in a namespace
+ * @net: the namespace
+ *
+ * Takes a conntrack reference for the namespace and registers the NAT
+ * lookups and the refresh hooks. Called for the first instance.
+ *
+ * Return: 0 or a negative errno.
+ */
+int conenat_hooks_register(struct net *net)
+{
+	int err, i;
+
+	err = nf_ct_netns_get(net, NFPROTO_IPV4);
+	if (err)
+		return err;
+	for (i = 0; i < ARRAY_SIZE(conenat_nat_ops); i++) {
+		err = nf_nat_ipv4_register_fn(net, &conenat_nat_ops[i]);
+		if (err)
+			goto err_unreg_nat;
+	}
+	err = nf_register_net_hooks(net, conenat_refresh_ops,
+				    ARRAY_SIZE(conenat_refresh_ops));
+	if (err)
+		goto err_unreg_nat;
+	return 0;
+
+err_unreg_nat:
+	while (i-- > 0)
+		nf_nat_ipv4_unregister_fn(net, &conenat_nat_ops[i]);
+	nf_ct_netns_put(net, NFPROTO_IPV4);
+	return err;
+}
+
+/**
+ * conenat_hooks_unregister() - stop translating in a namespace
+ * @net: the namespace
+ *
+ * Called when the last instance goes; undoes conenat_hooks_register().
+ */
+void conenat_hooks_unregister(struct net *net)
+{
+	int i;
+
+	nf_unregister_net_hooks(net, conenat_refresh_ops,
+				ARRAY_SIZE(conenat_refresh_ops));
+	for (i = ARRAY_SIZE(conenat_nat_ops) - 1; i >= 0; i--)
+		nf_nat_ipv4_unregister_fn(net, &conenat_nat_ops[i]);
+	nf_ct_netns_put(net, NFPROTO_IPV4);
+}

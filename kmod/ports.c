@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: choosing a mapping's external endpoint.
+ *
+ * The external address is "paired" (RFC 4787 REQ-2): every mapping of one
+ * internal address gets the same external address, picked from the pool by
+ * a keyed hash of the internal address. The port is the internal port when
+ * port preservation is on and it is free; otherwise a random start in the
+ * range and a bounded linear search. A port is taken by inserting into the
+ * external table, which fails for a port already in use: a live mapping is
+ * never stolen, and two CPUs can never take the same port.
+ */
+#include <linux/jhash.h>
+#include <linux/random.h>
+
+#include "conenat.h"
+
+/* The most ports looked at for one new mapping. */
+#define CONENAT_PORT_TRIES	512
+
+static u32 conenat_pool_seed __read_mostly;
+
+static __be32 conenat_pool_addr(const struct conenat_instance *inst,
+				const struct conenat_config *cfg,
+				__be32 int_addr)
+{
+	u32 first, count;
+
+	if (!cfg->ext_min)
+		return READ_ONCE(inst->dev_addr);
+
+	first = ntohl(cfg->ext_min);
+	count = ntohl(cfg->ext_max) - first + 1;
+	if (count == 1)
+		return cfg->ext_min;
+	net_get_random_once(&conenat_pool_seed, sizeof(conenat_pool_seed));
+	return htonl(first + reciprocal_scale(jhash_1word((__force u32)int_addr,
+							  conenat_pool_seed),
+					      count));
+}
+
+static int conenat_take_port(struct conenat_mapping *m, u16 port)
+{
+	m->ek.port = htons(port);
+	return conenat_ext_insert(m->inst->cn, m);
+}
+
+/**
+ * conenat_pick_ext() - choose a free external endpoint and claim it
+ * @m: the new mapping, its internal key set
+ * @inst: its instance
+ * @cfg: the instance's configuration
+ * @want: an external address and/or port asked for (static mappings), or
+ *	NULL; a zero field means "choose"
+ *
+ * On success @m is in the external table under @m->ek.
+ *
+ * Return: 0, -EADDRNOTAVAIL (no external address yet), -EADDRINUSE (the
+ * endpoint in @want is taken), -ENOSPC (no free port found) or the table's
+ * -ENOMEM / -EBUSY.
+ */
+int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
+		     const struct conenat_config *cfg,
+		     const struct conenat_ext_key *want)
+{
+	u16 iport = ntohs(m->ik.port);
+	u16 lo = cfg->port_min, hi = cfg->port_max;
+	u32 range, start, i, tries;
+	int err;
+
+	m->ek.proto = m->ik.proto;
+	m->ek.addr = want && want->addr ? want->addr :
+		     conenat_pool_addr(inst, cfg, m->ik.addr);
+	if (!m->ek.addr)
+		return -EADDRNOTAVAIL;
+
+	if (want && want->port) {
+		err = conenat_take_port(m, ntohs(want->port));
+		return err == -EEXIST ? -EADDRINUSE : err;
+	}
+
+	/* REQ-3a: keep the port's class (system / other) when the range
+	 * holds ports of that class.
+	 */
+	if (iport < 1024 && lo < 1024)
+		hi = min_t(u16, hi, 1023);
+	else if (iport >= 1024 && hi >= 1024)
+		lo = max_t(u16, lo, 1024);
+
+	if (cfg->port_preservation && iport >= lo && iport <= hi) {
+		err = conenat_take_port(m, iport);
+		if (err != -EEXIST)
+			return err;
+	}
+
+	range = (u32)hi - lo + 1;
+	start = get_random_u32();
+	if (cfg->port_parity) {
+		/* search among the ports that share the internal parity */
+		u32 first = lo + ((lo ^ iport) & 1);
+
+		if (first > hi)
+			return -ENOSPC;
+		range = (hi - first) / 2 + 1;
+		start = reciprocal_scale(start, range);
+		tries = min_t(u32, range, CONENAT_PORT_TRIES);
+		for (i = 0; i < tries; i++) {
+			err = conenat_take_port(m, first +
+						2 * ((start + i) % range));
+			if (err != -EEXIST)
+				return err;
+		}
+		return -ENOSPC;
+	}
+
+	start = reciprocal_scale(start, range);
+	tries = min_t(u32, range, CONENAT_PORT_TRIES);
+	for (i = 0; i < tries; i++) {
+		err = conenat_take_port(m, lo + (start + i) % range);
+		if (err != -EEXIST)
+			return err;
+	}
+	return -ENOSPC;
+}

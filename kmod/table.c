@@ -1,0 +1,845 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: the per-netns mapping table.
+ *
+ * Four resizable hash tables, all RCU for readers:
+ *  - mappings by internal key (outbound lookups),
+ *  - mappings by external key (inbound lookups, port allocation),
+ *  - peers: the remotes a mapping's filter lets in, keyed by mapping id, so
+ *    a filtering decision is one lookup however many remotes a mapping has,
+ *  - hosts: mapping counts per internal address, for max-per-host.
+ *
+ * The table, not conntrack, decides how long a mapping lives. A delayed work
+ * item expires mappings in bounded batches, reaps peers and hosts that no
+ * longer count, and then removes the conntrack entries whose translation no
+ * longer matches a live mapping.
+ */
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+
+#include "conenat.h"
+
+/* Entries looked at per table in one run of the GC work. */
+#define CONENAT_GC_BUDGET	8192
+
+struct conenat_peer_key {
+	u32 mid;
+	__be32 raddr;
+	__be16 rport;
+	u8 proto;
+	u8 pad;
+};
+
+struct conenat_peer {
+	struct rhash_head node;
+	struct conenat_peer_key key;
+	struct conenat_ext_key ek;
+	unsigned long expires;
+	bool timed;
+	struct rcu_head rcu;
+};
+
+struct conenat_host_key {
+	__be32 addr;
+	u8 inst;
+	u8 pad[3];
+};
+
+struct conenat_host {
+	struct rhash_head node;
+	struct conenat_host_key key;
+	atomic_t count;		/* -1 once the GC has claimed it */
+	struct rcu_head rcu;
+};
+
+static struct kmem_cache *conenat_mapping_cache __read_mostly;
+static struct kmem_cache *conenat_peer_cache __read_mostly;
+static struct kmem_cache *conenat_host_cache __read_mostly;
+
+static const struct rhashtable_params conenat_int_params = {
+	.head_offset = offsetof(struct conenat_mapping, int_node),
+	.key_offset = offsetof(struct conenat_mapping, ik),
+	.key_len = sizeof(struct conenat_int_key),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params conenat_ext_params = {
+	.head_offset = offsetof(struct conenat_mapping, ext_node),
+	.key_offset = offsetof(struct conenat_mapping, ek),
+	.key_len = sizeof(struct conenat_ext_key),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params conenat_peer_params = {
+	.head_offset = offsetof(struct conenat_peer, node),
+	.key_offset = offsetof(struct conenat_peer, key),
+	.key_len = sizeof(struct conenat_peer_key),
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params conenat_host_params = {
+	.head_offset = offsetof(struct conenat_host, node),
+	.key_offset = offsetof(struct conenat_host, key),
+	.key_len = sizeof(struct conenat_host_key),
+	.automatic_shrinking = true,
+};
+
+/**
+ * conenat_lookup_int() - find a mapping by its internal key
+ * @cn: the namespace's state
+ * @ik: the key
+ *
+ * Caller holds rcu_read_lock(). The mapping may be expired or dying:
+ * check with conenat_mapping_alive().
+ *
+ * Return: the mapping or NULL.
+ */
+struct conenat_mapping *conenat_lookup_int(struct conenat_net *cn,
+					   const struct conenat_int_key *ik)
+{
+	return rhashtable_lookup(&cn->int_table, ik, conenat_int_params);
+}
+
+/**
+ * conenat_lookup_ext() - find a mapping by its external endpoint
+ * @cn: the namespace's state
+ * @ek: the key
+ *
+ * Caller holds rcu_read_lock().
+ *
+ * Return: the mapping or NULL.
+ */
+struct conenat_mapping *conenat_lookup_ext(struct conenat_net *cn,
+					   const struct conenat_ext_key *ek)
+{
+	return rhashtable_lookup(&cn->ext_table, ek, conenat_ext_params);
+}
+
+/**
+ * conenat_ext_insert() - claim a mapping's external endpoint
+ * @cn: the namespace's state
+ * @m: the mapping, @m->ek set
+ *
+ * Return: 0, -EEXIST when another mapping holds the endpoint, or the
+ * table's -ENOMEM / -EBUSY.
+ */
+int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m)
+{
+	return rhashtable_lookup_insert_fast(&cn->ext_table, &m->ext_node,
+					     conenat_ext_params);
+}
+
+/**
+ * conenat_mapping_alive() - whether a mapping still translates
+ * @m: the mapping
+ *
+ * Return: false once it is unlinked or past its timer.
+ */
+bool conenat_mapping_alive(const struct conenat_mapping *m)
+{
+	if (test_bit(CONENAT_M_DEAD, &m->flags))
+		return false;
+	return test_bit(CONENAT_M_PERMANENT, &m->flags) ||
+	       time_before(jiffies, READ_ONCE(m->expires));
+}
+
+/**
+ * conenat_mapping_refresh() - restart a dynamic mapping's timer
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ *
+ * Static mappings keep the lifetime they were given. The write is skipped
+ * while the timer moved by less than a quarter second, so that a busy flow
+ * does not dirty the mapping's cache line on every packet.
+ */
+void conenat_mapping_refresh(struct conenat_mapping *m,
+			     const struct conenat_config *cfg)
+{
+	unsigned long expires;
+
+	if (m->origin != CONENAT_ORIGIN_DYNAMIC)
+		return;
+	expires = jiffies + (unsigned long)cfg->udp_timeout * HZ;
+	if (time_after(expires, READ_ONCE(m->expires) + HZ / 4))
+		WRITE_ONCE(m->expires, expires);
+}
+
+static void conenat_host_put(struct conenat_host *h)
+{
+	atomic_dec(&h->count);
+}
+
+/*
+ * Take a count on @addr's host entry, creating it. A host at its limit gets
+ * -EDQUOT; one the GC is reaping gets -EAGAIN (the flow's next packet will
+ * find a fresh entry).
+ */
+static struct conenat_host *conenat_host_get(struct conenat_net *cn,
+					     const struct conenat_instance *inst,
+					     __be32 addr, u32 max)
+{
+	struct conenat_host_key key = { .addr = addr, .inst = inst->id };
+	struct conenat_host *h, *old;
+
+	h = rhashtable_lookup(&cn->host_table, &key, conenat_host_params);
+	if (!h) {
+		h = kmem_cache_zalloc(conenat_host_cache, GFP_ATOMIC);
+		if (!h)
+			return ERR_PTR(-ENOMEM);
+		h->key = key;
+		atomic_set(&h->count, 0);
+		old = rhashtable_lookup_get_insert_fast(&cn->host_table,
+							&h->node,
+							conenat_host_params);
+		if (old) {
+			kmem_cache_free(conenat_host_cache, h);
+			if (IS_ERR(old))
+				return old;
+			h = old;
+		}
+	}
+	if (!atomic_inc_unless_negative(&h->count))
+		return ERR_PTR(-EAGAIN);
+	if (max && atomic_read(&h->count) > max) {
+		conenat_host_put(h);
+		return ERR_PTR(-EDQUOT);
+	}
+	return h;
+}
+
+static void conenat_mapping_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(conenat_mapping_cache,
+			container_of(head, struct conenat_mapping, rcu));
+}
+
+static void conenat_peer_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(conenat_peer_cache,
+			container_of(head, struct conenat_peer, rcu));
+}
+
+static void conenat_host_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(conenat_host_cache,
+			container_of(head, struct conenat_host, rcu));
+}
+
+/* Undo the accounting of a mapping that never became visible by its key. */
+static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
+{
+	struct conenat_net *cn = m->inst->cn;
+
+	if (in_ext)
+		rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
+				       conenat_ext_params);
+	atomic_dec(&m->inst->nmappings);
+	atomic_dec(&cn->nmappings);
+	conenat_host_put(m->host);
+	call_rcu(&m->rcu, conenat_mapping_free_rcu);
+}
+
+/**
+ * conenat_mapping_create() - create and publish a mapping
+ * @inst: the instance
+ * @cfg: its configuration, as the caller read it
+ * @ik: the internal key
+ * @want: the external endpoint asked for (static mappings), or NULL
+ * @origin: CONENAT_ORIGIN_DYNAMIC or CONENAT_ORIGIN_STATIC
+ * @lifetime: seconds a static mapping lives, 0 for permanent
+ *
+ * Safe in softirq context. Counts why a flow could not get a mapping.
+ * When another CPU published a mapping for @ik first, that one is returned.
+ *
+ * Return: the mapping, or ERR_PTR: -ENFILE (namespace cap), -EDQUOT
+ * (max-per-host), -ENOSPC (no free port), -EADDRINUSE (@want is taken),
+ * -EADDRNOTAVAIL (no external address), -ENODEV (instance going away),
+ * -ENOMEM.
+ */
+struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
+					       const struct conenat_config *cfg,
+					       const struct conenat_int_key *ik,
+					       const struct conenat_ext_key *want,
+					       u8 origin, u32 lifetime)
+{
+	struct conenat_net *cn = inst->cn;
+	struct conenat_mapping *m, *old;
+	struct conenat_host *host;
+	int err;
+
+	if (atomic_inc_return(&cn->nmappings) > READ_ONCE(cn->max_mappings)) {
+		atomic_dec(&cn->nmappings);
+		conenat_count(inst, CONENAT_C_TABLE_FULL);
+		return ERR_PTR(-ENFILE);
+	}
+
+	host = conenat_host_get(cn, inst, ik->addr, cfg->max_per_host);
+	if (IS_ERR(host)) {
+		atomic_dec(&cn->nmappings);
+		if (PTR_ERR(host) == -EDQUOT)
+			conenat_count(inst, CONENAT_C_HOST_LIMIT);
+		else
+			conenat_count(inst, CONENAT_C_NOMEM);
+		return ERR_CAST(host);
+	}
+
+	m = kmem_cache_zalloc(conenat_mapping_cache, GFP_ATOMIC);
+	if (!m) {
+		conenat_host_put(host);
+		atomic_dec(&cn->nmappings);
+		conenat_count(inst, CONENAT_C_NOMEM);
+		return ERR_PTR(-ENOMEM);
+	}
+	m->ik = *ik;
+	m->inst = inst;
+	m->host = host;
+	m->origin = origin;
+	m->id = (u32)atomic_inc_return(&cn->next_id);
+	if (origin == CONENAT_ORIGIN_STATIC && !lifetime)
+		__set_bit(CONENAT_M_PERMANENT, &m->flags);
+	m->expires = jiffies +
+		     (unsigned long)(lifetime ?: cfg->udp_timeout) * HZ;
+	atomic_inc(&inst->nmappings);
+
+	err = conenat_pick_ext(m, inst, cfg, want);
+	if (err) {
+		if (err == -ENOSPC) {
+			conenat_count(inst, CONENAT_C_PORT_EXHAUSTED);
+			conenat_event_exhausted(inst, ik);
+		} else if (err == -ENOMEM || err == -EBUSY) {
+			conenat_count(inst, CONENAT_C_NOMEM);
+		}
+		conenat_mapping_abort(m, false);
+		return ERR_PTR(err);
+	}
+
+	old = rhashtable_lookup_get_insert_fast(&cn->int_table, &m->int_node,
+						conenat_int_params);
+	if (old) {
+		conenat_mapping_abort(m, true);
+		if (IS_ERR(old))
+			conenat_count(inst, CONENAT_C_NOMEM);
+		return old;
+	}
+
+	/* Deletion waits for readers before flushing; see instance.c. */
+	if (READ_ONCE(inst->dead)) {
+		conenat_mapping_remove(m, 0);
+		return ERR_PTR(-ENODEV);
+	}
+
+	conenat_count(inst, CONENAT_C_MAPPINGS_CREATED);
+	conenat_event_mapping(m, CONENAT_EVENT_CREATED);
+	return m;
+}
+
+/**
+ * conenat_mapping_remove() - unlink a mapping and free it after readers
+ * @m: the mapping
+ * @event: CONENAT_EVENT_EXPIRED or _DELETED to count and announce, 0 not to
+ *
+ * Safe against concurrent removal: only the first caller acts. The mapping's
+ * conntrack entries are left to conenat_ct_cleanup().
+ */
+void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
+{
+	struct conenat_instance *inst = m->inst;
+	struct conenat_net *cn = inst->cn;
+
+	if (test_and_set_bit(CONENAT_M_DEAD, &m->flags))
+		return;
+	rhashtable_remove_fast(&cn->int_table, &m->int_node,
+			       conenat_int_params);
+	rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
+			       conenat_ext_params);
+	if (event == CONENAT_EVENT_EXPIRED)
+		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);
+	else if (event == CONENAT_EVENT_DELETED)
+		conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
+	if (event)
+		conenat_event_mapping(m, event);
+	atomic_dec(&inst->nmappings);
+	atomic_dec(&cn->nmappings);
+	conenat_host_put(m->host);
+	call_rcu(&m->rcu, conenat_mapping_free_rcu);
+}
+
+static void conenat_peer_key(struct conenat_peer_key *key,
+			     const struct conenat_mapping *m, __be32 raddr,
+			     __be16 rport)
+{
+	memset(key, 0, sizeof(*key));
+	key->mid = m->id;
+	key->raddr = raddr;
+	key->rport = rport;
+	key->proto = m->ik.proto;
+}
+
+/**
+ * conenat_peer_add() - let a remote in through a mapping's filter
+ * @m: the mapping
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for any port
+ * @lifetime: seconds the permission lasts, 0 for as long as the mapping
+ *
+ * Safe in softirq context. Adding an existing peer extends a timed one.
+ *
+ * Return: 0 or -ENOMEM / -EBUSY.
+ */
+int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
+		     u32 lifetime)
+{
+	struct conenat_net *cn = m->inst->cn;
+	struct conenat_peer_key key;
+	struct conenat_peer *p, *old;
+	unsigned long expires = jiffies + (unsigned long)lifetime * HZ;
+
+	conenat_peer_key(&key, m, raddr, rport);
+	p = rhashtable_lookup(&cn->peer_table, &key, conenat_peer_params);
+	if (p) {
+		if (!lifetime)
+			WRITE_ONCE(p->timed, false);
+		else if (READ_ONCE(p->timed) &&
+			 time_after(expires, READ_ONCE(p->expires)))
+			WRITE_ONCE(p->expires, expires);
+		return 0;
+	}
+
+	p = kmem_cache_zalloc(conenat_peer_cache, GFP_ATOMIC);
+	if (!p)
+		return -ENOMEM;
+	p->key = key;
+	p->ek = m->ek;
+	p->timed = lifetime != 0;
+	p->expires = expires;
+	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
+						conenat_peer_params);
+	if (old) {
+		kmem_cache_free(conenat_peer_cache, p);
+		return IS_ERR(old) ? PTR_ERR(old) : 0;
+	}
+	return 0;
+}
+
+static bool conenat_peer_match(struct conenat_net *cn,
+			       const struct conenat_peer_key *key)
+{
+	struct conenat_peer *p;
+
+	p = rhashtable_lookup(&cn->peer_table, key, conenat_peer_params);
+	if (!p)
+		return false;
+	return !READ_ONCE(p->timed) ||
+	       time_before(jiffies, READ_ONCE(p->expires));
+}
+
+/**
+ * conenat_peer_allowed() - the filtering decision for an inbound flow
+ * @m: the mapping the flow is addressed to
+ * @filtering: the instance's enum conenat_behaviour for filtering
+ * @raddr: the remote address
+ * @rport: the remote port
+ *
+ * Caller holds rcu_read_lock(). At most two hash lookups.
+ *
+ * Return: whether the remote may send in.
+ */
+bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
+			  __be32 raddr, __be16 rport)
+{
+	struct conenat_net *cn = m->inst->cn;
+	struct conenat_peer_key key;
+
+	if (filtering == CONENAT_ENDPOINT_INDEPENDENT)
+		return true;
+	if (filtering == CONENAT_ADDRESS_PORT_DEPENDENT) {
+		conenat_peer_key(&key, m, raddr, rport);
+		if (conenat_peer_match(cn, &key))
+			return true;
+	}
+	/* by address: recorded under address-dependent filtering, or a
+	 * permit for any port
+	 */
+	conenat_peer_key(&key, m, raddr, 0);
+	return conenat_peer_match(cn, &key);
+}
+
+/*
+ * Visit up to @budget entries of @ht, resuming where the last call stopped.
+ * Returns true when the walk reached the end of the table.
+ */
+static bool conenat_walk_some(struct rhashtable *ht, struct conenat_walk *w,
+			      unsigned int budget,
+			      void (*visit)(struct conenat_net *cn, void *obj),
+			      struct conenat_net *cn)
+{
+	bool done = false;
+	void *obj;
+
+	if (!w->entered) {
+		rhashtable_walk_enter(ht, &w->iter);
+		w->entered = true;
+	}
+	rhashtable_walk_start(&w->iter);
+	while (budget--) {
+		obj = rhashtable_walk_next(&w->iter);
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) == -EAGAIN)
+				continue;
+			done = true;
+			break;
+		}
+		if (!obj) {
+			done = true;
+			break;
+		}
+		visit(cn, obj);
+	}
+	rhashtable_walk_stop(&w->iter);
+	if (done) {
+		rhashtable_walk_exit(&w->iter);
+		w->entered = false;
+	}
+	return done;
+}
+
+static void conenat_walk_abandon(struct conenat_walk *w)
+{
+	if (w->entered)
+		rhashtable_walk_exit(&w->iter);
+	w->entered = false;
+}
+
+static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_mapping *m = obj;
+	struct conenat_instance *inst = m->inst;
+	const struct conenat_config *cfg = conenat_cfg(inst);
+
+	if (!test_bit(CONENAT_M_PERMANENT, &m->flags) &&
+	    time_after_eq(jiffies, READ_ONCE(m->expires))) {
+		conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED);
+		gc->removed++;
+		return;
+	}
+	/* the device's address changed under a mapping that followed it */
+	if (!cfg->ext_min && m->ek.addr != READ_ONCE(inst->dev_addr)) {
+		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		gc->removed++;
+	}
+}
+
+static void conenat_gc_peer(struct conenat_net *cn, void *obj)
+{
+	struct conenat_peer *p = obj;
+	struct conenat_mapping *m;
+
+	m = conenat_lookup_ext(cn, &p->ek);
+	if (m && m->id == p->key.mid && !test_bit(CONENAT_M_DEAD, &m->flags) &&
+	    (!READ_ONCE(p->timed) || time_before(jiffies, READ_ONCE(p->expires))))
+		return;
+	if (rhashtable_remove_fast(&cn->peer_table, &p->node,
+				   conenat_peer_params) == 0)
+		call_rcu(&p->rcu, conenat_peer_free_rcu);
+}
+
+static void conenat_gc_host(struct conenat_net *cn, void *obj)
+{
+	struct conenat_host *h = obj;
+
+	if (atomic_cmpxchg(&h->count, 0, -1) != 0)
+		return;
+	if (rhashtable_remove_fast(&cn->host_table, &h->node,
+				   conenat_host_params) == 0)
+		call_rcu(&h->rcu, conenat_host_free_rcu);
+}
+
+static void conenat_gc_worker(struct work_struct *work)
+{
+	struct conenat_net *cn = container_of(to_delayed_work(work),
+					      struct conenat_net, gc_work);
+	struct conenat_gc_state *gc = &cn->gc;
+	bool done;
+
+	gc->removed = 0;
+	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
+				 CONENAT_GC_BUDGET, conenat_gc_mapping, cn);
+	done &= conenat_walk_some(&cn->peer_table, &gc->walks[1],
+				  CONENAT_GC_BUDGET, conenat_gc_peer, cn);
+	done &= conenat_walk_some(&cn->host_table, &gc->walks[2],
+				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
+	if (gc->removed)
+		conenat_ct_cleanup(cn);
+
+	/* a namespace without instances or entries has nothing to age */
+	if (done && list_empty_careful(&cn->instances) &&
+	    !atomic_read(&cn->int_table.nelems) &&
+	    !atomic_read(&cn->peer_table.nelems) &&
+	    !atomic_read(&cn->host_table.nelems))
+		return;
+	queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
+			   done ? HZ : 1);
+}
+
+/**
+ * conenat_gc_kick() - run the GC work now
+ * @cn: the namespace's state
+ *
+ * Used when the first instance appears (the work idles without one) and
+ * when something other than time made mappings stale (an address change).
+ */
+void conenat_gc_kick(struct conenat_net *cn)
+{
+	if (cn->tables_ready)
+		mod_delayed_work(system_power_efficient_wq, &cn->gc_work, 0);
+}
+
+struct conenat_flush_arg {
+	const struct conenat_instance *inst;
+	bool dynamic_only;
+	unsigned int removed;
+};
+
+/**
+ * conenat_flush() - remove mappings
+ * @cn: the namespace's state
+ * @inst: only this instance's mappings, or NULL for all
+ * @dynamic_only: keep static mappings
+ *
+ * Process context. The caller runs conenat_ct_cleanup() afterwards.
+ *
+ * Return: how many mappings were removed.
+ */
+unsigned int conenat_flush(struct conenat_net *cn,
+			   const struct conenat_instance *inst,
+			   bool dynamic_only)
+{
+	struct rhashtable_iter iter;
+	struct conenat_mapping *m;
+	unsigned int removed = 0;
+
+	rhashtable_walk_enter(&cn->int_table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((m = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(m)) {
+			if (PTR_ERR(m) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (inst && m->inst != inst)
+			continue;
+		if (dynamic_only && m->origin != CONENAT_ORIGIN_DYNAMIC)
+			continue;
+		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		removed++;
+		if (need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return removed;
+}
+
+/*
+ * Does the translation (internal @iaddr:@iport <-> external @ek) of a
+ * conntrack entry still match a live mapping? Entries NATed to an address
+ * that is no instance's are not conenat's and are kept.
+ */
+static bool conenat_ct_side_stale(struct conenat_net *cn,
+				  const struct conenat_ext_key *ek,
+				  __be32 iaddr, __be16 iport)
+{
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+
+	m = conenat_lookup_ext(cn, ek);
+	if (m)
+		return !conenat_mapping_alive(m) || m->ik.addr != iaddr ||
+		       m->ik.port != iport;
+
+	list_for_each_entry_rcu(inst, &cn->instances, list) {
+		const struct conenat_config *cfg = conenat_cfg(inst);
+		u16 port = ntohs(ek->port);
+
+		if (port >= cfg->port_min && port <= cfg->port_max &&
+		    conenat_is_ext_addr(inst, cfg, ek->addr))
+			return true;
+	}
+	return false;
+}
+
+static int conenat_ct_stale(struct nf_conn *ct, void *data)
+{
+	const struct nf_conntrack_tuple *orig, *reply;
+	struct conenat_net *cn = data;
+	struct conenat_ext_key ek = {};
+	bool stale = false;
+
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || orig->dst.protonum != IPPROTO_UDP)
+		return 0;
+	ek.proto = IPPROTO_UDP;
+
+	rcu_read_lock();
+	if (ct->status & IPS_SRC_NAT) {
+		/* outbound: the reply comes back to the external endpoint */
+		ek.addr = reply->dst.u3.ip;
+		ek.port = reply->dst.u.udp.port;
+		stale = conenat_ct_side_stale(cn, &ek, orig->src.u3.ip,
+					      orig->src.u.udp.port);
+	}
+	if (!stale && (ct->status & IPS_DST_NAT)) {
+		/* inbound: addressed to the external endpoint */
+		ek.addr = orig->dst.u3.ip;
+		ek.port = orig->dst.u.udp.port;
+		stale = conenat_ct_side_stale(cn, &ek, reply->src.u3.ip,
+					      reply->src.u.udp.port);
+	}
+	rcu_read_unlock();
+	return stale;
+}
+
+/**
+ * conenat_ct_cleanup() - remove conntrack entries left by dead mappings
+ * @cn: the namespace's state
+ *
+ * Process context; one walk over the namespace's conntrack table, however
+ * many mappings went away.
+ */
+void conenat_ct_cleanup(struct conenat_net *cn)
+{
+	struct nf_ct_iter_data iter_data = {
+		.net = cn->net,
+		.data = cn,
+	};
+
+	if (!READ_ONCE(cn->hooks_on))
+		return;
+	nf_ct_iterate_cleanup_net(conenat_ct_stale, &iter_data);
+}
+
+/**
+ * conenat_table_init() - set up a namespace's tables and start the GC
+ * @cn: the namespace's state
+ *
+ * Return: 0 or a negative errno.
+ */
+int conenat_table_init(struct conenat_net *cn)
+{
+	struct rhashtable_params p;
+	int err;
+
+	atomic_set(&cn->nmappings, 0);
+	atomic_set(&cn->next_id, 0);
+	cn->max_mappings = CONENAT_DEFAULT_MAX_MAPPINGS;
+
+	p = conenat_int_params;
+	p.nelem_hint = conenat_hash_buckets;
+	err = rhashtable_init(&cn->int_table, &p);
+	if (err)
+		return err;
+	p = conenat_ext_params;
+	p.nelem_hint = conenat_hash_buckets;
+	err = rhashtable_init(&cn->ext_table, &p);
+	if (err)
+		goto err_destroy_int;
+	err = rhashtable_init(&cn->peer_table, &conenat_peer_params);
+	if (err)
+		goto err_destroy_ext;
+	err = rhashtable_init(&cn->host_table, &conenat_host_params);
+	if (err)
+		goto err_destroy_peer;
+
+	memset(&cn->gc, 0, sizeof(cn->gc));
+	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
+	cn->tables_ready = true;
+	return 0;
+
+err_destroy_peer:
+	rhashtable_destroy(&cn->peer_table);
+err_destroy_ext:
+	rhashtable_destroy(&cn->ext_table);
+err_destroy_int:
+	rhashtable_destroy(&cn->int_table);
+	return err;
+}
+
+static void conenat_free_peer(void *ptr, void *arg)
+{
+	kmem_cache_free(conenat_peer_cache, ptr);
+}
+
+static void conenat_free_host(void *ptr, void *arg)
+{
+	kmem_cache_free(conenat_host_cache, ptr);
+}
+
+/**
+ * conenat_table_destroy() - stop the GC and free a namespace's tables
+ * @cn: the namespace's state
+ *
+ * Every instance is gone, so every mapping is already unlinked.
+ */
+void conenat_table_destroy(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	int i;
+
+	if (!cn->tables_ready)
+		return;
+	cn->tables_ready = false;
+	cancel_delayed_work_sync(&cn->gc_work);
+	for (i = 0; i < ARRAY_SIZE(gc->walks); i++)
+		conenat_walk_abandon(&gc->walks[i]);
+	/* readers are gone with the hooks; pending frees must run first */
+	rcu_barrier();
+	WARN_ON_ONCE(atomic_read(&cn->nmappings));
+	rhashtable_destroy(&cn->int_table);
+	rhashtable_destroy(&cn->ext_table);
+	rhashtable_free_and_destroy(&cn->peer_table, conenat_free_peer, NULL);
+	rhashtable_free_and_destroy(&cn->host_table, conenat_free_host, NULL);
+}
+
+/**
+ * conenat_table_cache_init() - create the slab caches of table entries
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init conenat_table_cache_init(void)
+{
+	conenat_mapping_cache = KMEM_CACHE(conenat_mapping, 0);
+	if (!conenat_mapping_cache)
+		return -ENOMEM;
+	conenat_peer_cache = KMEM_CACHE(conenat_peer, 0);
+	if (!conenat_peer_cache)
+		goto err_destroy_mapping;
+	conenat_host_cache = KMEM_CACHE(conenat_host, 0);
+	if (!conenat_host_cache)
+		goto err_destroy_peer;
+	return 0;
+
+err_destroy_peer:
+	kmem_cache_destroy(conenat_peer_cache);
+err_destroy_mapping:
+	kmem_cache_destroy(conenat_mapping_cache);
+	return -ENOMEM;
+}
+
+/**
+ * conenat_table_cache_exit() - destroy the slab caches
+ *
+ * Every namespace's tables are gone and rcu_barrier() has run.
+ */
+void conenat_table_cache_exit(void)
+{
+	kmem_cache_destroy(conenat_host_cache);
+	kmem_cache_destroy(conenat_peer_cache);
+	kmem_cache_destroy(conenat_mapping_cache);
+}
