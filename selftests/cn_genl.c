@@ -166,7 +166,25 @@ int cn_parse(const struct nlmsghdr *nlh, struct nlattr **tb, int max)
 struct cn_family {
 	const char *name;
 	uint16_t id;
+	const char *group;
+	uint16_t group_id;
 };
+
+static int cn_group_cb(const struct nlattr *grp, void *data)
+{
+	struct cn_family *f = data;
+	struct nlattr *tb[CTRL_ATTR_MCAST_GRP_MAX + 1] = {};
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, grp)
+		if (mnl_attr_get_type(a) <= CTRL_ATTR_MCAST_GRP_MAX)
+			tb[mnl_attr_get_type(a)] = (struct nlattr *)a;
+	if (f->group && tb[CTRL_ATTR_MCAST_GRP_NAME] &&
+	    tb[CTRL_ATTR_MCAST_GRP_ID] &&
+	    !strcmp(mnl_attr_get_str(tb[CTRL_ATTR_MCAST_GRP_NAME]), f->group))
+		f->group_id = (uint16_t)mnl_attr_get_u32(tb[CTRL_ATTR_MCAST_GRP_ID]);
+	return MNL_CB_OK;
+}
 
 static int cn_family_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -176,13 +194,44 @@ static int cn_family_cb(const struct nlmsghdr *nlh, void *data)
 	if (cn_parse(nlh, tb, CTRL_ATTR_MAX) < 0 || !tb[CTRL_ATTR_FAMILY_ID])
 		return -EBADMSG;
 	f->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
+		const struct nlattr *g;
+
+		mnl_attr_for_each_nested(g, tb[CTRL_ATTR_MCAST_GROUPS])
+			cn_group_cb(g, f);
+	}
 	return 0;
 }
 
+static int cn_getfamily(struct cn_sock *s, struct cn_family *f);
+
 int cn_resolve(struct cn_sock *s, const char *name, uint16_t *id)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct cn_family f = { .name = name };
+	int ret = cn_getfamily(s, &f);
+
+	if (ret == 0)
+		*id = f.id;
+	return ret;
+}
+
+int cn_resolve_group(struct cn_sock *s, const char *family,
+		     const char *group, uint16_t *id)
+{
+	struct cn_family f = { .name = family, .group = group };
+	int ret = cn_getfamily(s, &f);
+
+	if (ret == 0 && !f.group_id)
+		ret = -ENOENT;
+	if (ret == 0)
+		*id = f.group_id;
+	return ret;
+}
+
+static int cn_getfamily(struct cn_sock *s, struct cn_family *f)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const char *name = f->name;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *g;
 	int ret;
@@ -194,10 +243,8 @@ int cn_resolve(struct cn_sock *s, const char *name, uint16_t *id)
 	g->cmd = CTRL_CMD_GETFAMILY;
 	g->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	ret = cn_talk(s, nlh, cn_family_cb, &f, NULL);
-	if (ret == 0 && !f.id)
+	ret = cn_talk(s, nlh, cn_family_cb, f, NULL);
+	if (ret == 0 && !f->id)
 		ret = -ENOENT;
-	if (ret == 0)
-		*id = f.id;
 	return ret;
 }

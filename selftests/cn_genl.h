@@ -31,6 +31,8 @@ typedef int (*cn_reply_cb)(const struct nlmsghdr *nlh, void *data);
 int cn_open(struct cn_sock *s);
 void cn_close(struct cn_sock *s);
 int cn_resolve(struct cn_sock *s, const char *name, uint16_t *id);
+int cn_resolve_group(struct cn_sock *s, const char *family,
+		     const char *group, uint16_t *id);
 
 /* Start a request for @cmd in @buf (at least MNL_SOCKET_BUFFER_SIZE). */
 struct nlmsghdr *cn_msg(struct cn_sock *s, void *buf, uint8_t cmd,
