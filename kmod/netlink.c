@@ -189,8 +189,13 @@ static int conenat_parse_cfg(struct conenat_config *cfg, struct nlattr **tb,
 	if (tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN]) {
 		cfg->ext_min = nla_get_be32(tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN]);
 		cfg->ext_max = nla_get_be32(tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
-		if (!cfg->ext_min != !cfg->ext_max ||
-		    ntohl(cfg->ext_min) > ntohl(cfg->ext_max)) {
+		if (!cfg->ext_min != !cfg->ext_max) {
+			NL_SET_BAD_ATTR(extack, tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
+			NL_SET_ERR_MSG_MOD(extack,
+					   "external pool: 0.0.0.0 only as both ends (follow the device)");
+			return -EINVAL;
+		}
+		if (ntohl(cfg->ext_min) > ntohl(cfg->ext_max)) {
 			NL_SET_BAD_ATTR(extack, tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX]);
 			NL_SET_ERR_MSG_MOD(extack,
 					   "external pool: first address after last");
@@ -666,9 +671,40 @@ static int conenat_nl_endpoint(struct genl_info *info, int addr_attr,
 	return 0;
 }
 
+/* The first live mapping of @inst's internal endpoint @ik, by a walk. */
+static struct conenat_mapping *
+conenat_walk_internal(struct conenat_instance *inst,
+		      const struct conenat_int_key *ik)
+{
+	struct conenat_mapping *m, *found = NULL;
+	struct rhashtable_iter iter;
+
+	rhashtable_walk_enter(&inst->cn->int_table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((m = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(m)) {
+			if (PTR_ERR(m) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (m->inst == inst && m->ik.addr == ik->addr &&
+		    m->ik.port == ik->port && m->ik.proto == ik->proto &&
+		    conenat_mapping_alive(m)) {
+			found = m;
+			break;
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return found;
+}
+
 /*
- * The mapping a request names: by external endpoint, or by internal endpoint
- * (the one serving every remote: static, permit, or endpoint-independent).
+ * The mapping a request names: by external endpoint, or by internal
+ * endpoint. Under address(-and-port)-dependent mapping an internal endpoint
+ * has one mapping per remote: this finds one of them (a walk, on the
+ * control path only); callers that act on all repeat until none is left.
+ * Caller holds rcu_read_lock().
  */
 static struct conenat_mapping *
 conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
@@ -706,6 +742,8 @@ conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
 		ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
 		ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
 		m = conenat_lookup_int(inst->cn, &ik);
+		if (!m || !conenat_mapping_alive(m))
+			m = conenat_walk_internal(inst, &ik);
 	}
 	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no such mapping");
@@ -836,8 +874,13 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 	m = conenat_nl_find_mapping(inst, info);
 	if (IS_ERR(m))
 		err = PTR_ERR(m);
-	else
+	/* an internal endpoint may have one mapping per remote: all go */
+	while (!IS_ERR(m)) {
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		if (info->attrs[CONENAT_MAPPING_A_EXT_PORT])
+			break;
+		m = conenat_nl_find_mapping(inst, info);
+	}
 	rcu_read_unlock();
 out_unlock:
 	mutex_unlock(&cn->config_lock);
@@ -890,7 +933,26 @@ static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
 	struct conenat_dump *d;
+	struct nlattr *name;
 
+	if (info->attrs[CONENAT_MAPPING_A_PROTO] &&
+	    nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]) != IPPROTO_UDP) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[CONENAT_MAPPING_A_PROTO],
+				    "only udp mappings are supported");
+		return -EPROTONOSUPPORT;
+	}
+	name = info->attrs[CONENAT_MAPPING_A_INSTANCE];
+	if (name) {
+		bool known;
+
+		mutex_lock(&cn->config_lock);
+		known = conenat_instance_find(cn, nla_data(name));
+		mutex_unlock(&cn->config_lock);
+		if (!known) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, name, "no such instance");
+			return -ENOENT;
+		}
+	}
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
@@ -985,6 +1047,11 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		return err > 0 ? -EINVAL : err;
 	if (GENL_REQ_ATTR_CHECK(info, CONENAT_MAPPING_A_REMOTE_ADDR)) {
 		NL_SET_ERR_MSG_MOD(info->extack, "a permit needs a remote address");
+		return -EINVAL;
+	}
+	if (!nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR])) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_REMOTE_ADDR],
+				    "a permit names one remote address, not 0.0.0.0");
 		return -EINVAL;
 	}
 	if (tb[CONENAT_MAPPING_A_REMOTE_PORT])

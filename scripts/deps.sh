@@ -15,7 +15,7 @@ packages=(
 	# the VM the kernel-side tests run in
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# tools the tests run in the guest
-	iproute2 jq util-linux
+	iproute2 jq util-linux coturn
 	# packaging
 	dkms
 )

@@ -31,6 +31,7 @@ tap_fold lifecycle "$top/selftests/lifecycle.sh"
 tap_fold natctl_info "$top/selftests/natctl_info.sh"
 tap_fold genl "$top/selftests/conenat_genl_test"
 tap_fold ctl "$top/selftests/conenat_ctl_test"
+tap_fold natdiscovery "$top/selftests/natdiscovery.sh"
 
 # Nothing may have left the kernel complaining.
 if dmesg | grep -E -q 'BUG:|WARNING:|Oops|Call Trace|general protection'; then

@@ -32,6 +32,11 @@ static int do_help(int argc, char **argv);
 /* The objects, in the order "natctl help" lists them. */
 static const struct natctl_object objects[] = {
 	{ "info", do_info, "the loaded module: version, API version and limits" },
+	{ "instance", do_instance, "NAT instances: add, change, delete, show" },
+	{ "mapping", do_mapping, "mappings: add static ones, get, delete, show, flush" },
+	{ "permit", do_permit, "open a mapping's filter to a remote ahead of traffic" },
+	{ "stats", do_stats, "the counters of the instances" },
+	{ "monitor", do_monitor, "print mapping and exhaustion events as they happen" },
 	{ "help", do_help, "print this help" },
 };
 
@@ -174,6 +179,9 @@ static int do_help(int argc, char **argv)
 	return 0;
 }
 
+/* Synopses longer than this put their help text on a line of its own. */
+#define USAGE_SYN_COLS	32
+
 static void print_object_usage(const char *object,
 			       const struct natctl_cmd *cmds,
 			       const char *default_cmd)
@@ -184,7 +192,7 @@ static void print_object_usage(const char *object,
 	for (c = cmds; c->name; c++) {
 		int w = (int)strlen(c->name) + (*c->args ? 1 + (int)strlen(c->args) : 0);
 
-		if (w > width)
+		if (w > width && w <= USAGE_SYN_COLS)
 			width = w;
 	}
 
@@ -193,15 +201,22 @@ static void print_object_usage(const char *object,
 		printf(" %s |", c->name);
 	printf(" help }\n");
 	for (c = cmds; c->name; c++) {
-		char syn[256];
+		const char *dflt = default_cmd && !strcmp(default_cmd, c->name) ?
+				   " (the default)" : "";
+		char syn[512];
 
 		snprintf(syn, sizeof(syn), "%s%s%s", c->name, *c->args ? " " : "",
 			 c->args);
-		printf("  %-*s  %s%s\n", width, syn, c->help,
-		       default_cmd && !strcmp(default_cmd, c->name) ?
-		       " (the default)" : "");
+		if ((int)strlen(syn) > width)
+			printf("  %s\n  %-*s  %s%s\n", syn, width, "", c->help,
+			       dflt);
+		else
+			printf("  %-*s  %s%s\n", width, syn, c->help, dflt);
 	}
 	printf("  %-*s  %s\n", width, "help", "print this help");
+	/* The terminating row may carry the grammar of the arguments. */
+	if (c->help)
+		printf("%s", c->help);
 }
 
 int cmd_dispatch(const char *object, const struct natctl_cmd *cmds,

@@ -8,7 +8,8 @@
  *              error and argument helpers (this header)
  *   nl.c       the generic netlink transport (nl.h)
  *   print.c    the text/JSON output path (print.h)
- *   <object>.c one file per object ("info.c", ...)
+ *   parse.c    argument parsing: addresses, endpoints, ranges... (parse.h)
+ *   <object>.c one file per object ("info.c", "instance.c", ...)
  *
  * Adding an object: write <object>.c with a command table and a handler
  * that calls cmd_dispatch(), declare the handler below, add one row to the
@@ -43,6 +44,10 @@ enum {
  * after the command word (argc may be 0) and returns an exit status, having
  * printed any error itself. args is the argument synopsis shown by
  * "natctl OBJECT help" ("" when the command takes none).
+ *
+ * A table ends with a row whose name is NULL; that row's help, when not
+ * NULL, is printed after the commands by "natctl OBJECT help" (the grammar
+ * of the arguments, e.g. "OPTION := ...", one or more full lines).
  */
 struct natctl_cmd {
 	const char *name;
@@ -98,5 +103,32 @@ int parse_u32(const char *word, const char *what, uint32_t min, uint32_t max,
 
 /* Objects: one handler per object file. */
 int do_info(int argc, char **argv);
+int do_instance(int argc, char **argv);
+int do_mapping(int argc, char **argv);
+int do_permit(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_monitor(int argc, char **argv);
+
+/* Shared between object files. */
+struct nlattr;
+struct nl_msg;
+
+/*
+ * stats.c: prints a CONENAT_INSTANCE_A_STATS nest (may be NULL: prints
+ * nothing): text lines "INDENTname N name N ..." and the JSON object
+ * "stats" with one snake_case key per counter.
+ */
+void stats_print(struct nlattr *nest, const char *indent);
+
+/*
+ * mapping.c: parses a message of the conenat_mapping_attr set (replies,
+ * events) into tb[0..CONENAT_MAPPING_A_MAX]; 0 or an exit status.
+ */
+int mapping_parse(struct nl_msg *msg, struct nlattr **tb);
+/*
+ * mapping.c: prints one mapping as a text line or a JSON object. @event,
+ * when not NULL, comes first: the text word, or the JSON key "event".
+ */
+void mapping_print(struct nlattr **tb, const char *event);
 
 #endif /* NATCTL_H */

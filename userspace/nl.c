@@ -5,8 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/netlink.h>
@@ -420,4 +423,181 @@ uint8_t nl_reply_cmd(struct nl_msg *msg)
 	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
 		return 0;
 	return genlmsg_hdr(nlh)->cmd;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+/* Bigger than any event (the kernel builds them in NLMSG_DEFAULT_SIZE). */
+#define EVENT_BUF_SIZE		(64 * 1024)
+/* Asked for, best effort: bursts of events (a flush, the GC) are long. */
+#define EVENT_RCVBUF		(4 * 1024 * 1024)
+
+static volatile sig_atomic_t event_stop;
+
+static void event_signal(int sig)
+{
+	event_stop = 1;
+}
+
+/* Calls @cb for each message of the family in the datagram @buf. */
+static int event_dispatch(void *buf, int len, nl_reply_cb cb, void *arg)
+{
+	struct nlmsghdr *nlh;
+
+	for (nlh = buf; nlmsg_ok(nlh, len); nlh = nlmsg_next(nlh, &len)) {
+		struct nl_msg *msg;
+		int status;
+
+		if (nlh->nlmsg_type != nl_family)
+			continue;	/* NLMSG_NOOP, NLMSG_ERROR, ... */
+		msg = nlmsg_convert(nlh);
+		if (!msg)
+			return fail_err("out of memory");
+		status = cb(msg, arg);
+		nlmsg_free(msg);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+/* Reads every datagram queued on @fd; 0 or an exit status. */
+static int event_drain(int fd, void *buf, nl_reply_cb cb, void *arg)
+{
+	while (!event_stop) {
+		struct sockaddr_nl from;
+		struct iovec iov = {
+			.iov_base = buf,
+			.iov_len = EVENT_BUF_SIZE,
+		};
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		ssize_t len;
+		int status;
+
+		len = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS) {
+				pr_warn("events lost (socket overrun)");
+				continue;
+			}
+			return fail_err("netlink receive failed: %s",
+					strerror(errno));
+		}
+		if (len == 0)
+			return 0;
+		if (mh.msg_flags & MSG_TRUNC) {
+			pr_warn("an event larger than %d bytes was dropped",
+				EVENT_BUF_SIZE);
+			continue;
+		}
+		if (mh.msg_namelen < sizeof(from) || from.nl_pid != 0)
+			continue;	/* only the kernel sends events */
+		status = event_dispatch(buf, (int)len, cb, arg);
+		if (status)
+			return status;
+	}
+	return 0;
+}
+
+int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
+{
+	struct sigaction sa, old_int, old_term;
+	sigset_t block, orig, wait_mask;
+	struct nl_sock *sk;
+	void *buf;
+	int status = 0;
+	int grp, err, fd;
+
+	if (nl_open())
+		return NATCTL_EXIT_FAIL;
+	grp = genl_ctrl_resolve_grp(nl_sk, CONENAT_GENL_NAME, group);
+	if (grp < 0) {
+		if (grp == -NLE_OBJ_NOTFOUND)
+			return fail_err("the conenat module has no multicast group \"%s\"",
+					group);
+		return fail_err("cannot resolve the multicast group \"%s\": %s",
+				group, nl_geterror(grp));
+	}
+
+	buf = malloc(EVENT_BUF_SIZE);
+	sk = nl_socket_alloc();
+	if (!buf || !sk) {
+		status = fail_err("out of memory");
+		goto out_free;
+	}
+	err = genl_connect(sk);
+	if (err < 0) {
+		status = fail_err("cannot open a generic netlink socket: %s",
+				  nl_geterror(err));
+		goto out_free;
+	}
+	/* Events carry sequence number 0: no checks on this socket. */
+	nl_socket_disable_seq_check(sk);
+	nl_socket_set_buffer_size(sk, EVENT_RCVBUF, 0);
+	err = nl_socket_add_membership(sk, grp);
+	if (err < 0) {
+		status = fail_err("cannot join the multicast group \"%s\": %s",
+				  group, nl_geterror(err));
+		goto out_free;
+	}
+	fd = nl_socket_get_fd(sk);
+
+	/*
+	 * SIGINT and SIGTERM end the loop. They stay blocked except inside
+	 * ppoll(), so one arriving between the check and the wait is not
+	 * lost.
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	wait_mask = orig;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = event_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	event_stop = 0;
+
+	while (!event_stop) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (ppoll(&pfd, 1, NULL, &wait_mask) < 0) {
+			if (errno == EINTR)
+				continue;
+			status = fail_err("cannot wait for events: %s",
+					  strerror(errno));
+			break;
+		}
+		if (pfd.revents & (POLLIN | POLLERR)) {
+			/* POLLERR: a pending ENOBUFS, read by recvmsg(). */
+			status = event_drain(fd, buf, cb, arg);
+			if (status)
+				break;
+		} else if (pfd.revents & (POLLHUP | POLLNVAL)) {
+			status = fail_err("the event socket was closed");
+			break;
+		}
+	}
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	event_stop = 0;
+out_free:
+	if (sk)
+		nl_socket_free(sk);
+	free(buf);
+	return status;
 }

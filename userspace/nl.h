@@ -71,6 +71,16 @@ int nl_reply_parse(struct nl_msg *msg, struct nlattr **tb, int maxtype,
 /* The genl command of reply @msg. */
 uint8_t nl_reply_cmd(struct nl_msg *msg);
 
+/*
+ * Listens to the multicast group @group of the conenat family on a socket
+ * of its own (no sequence number checks) and calls @cb for every message
+ * of the family until SIGINT or SIGTERM arrives (then returns 0), or @cb
+ * returns an exit status (then returns it). A receive buffer overrun
+ * (ENOBUFS) prints "natctl: warning: events lost (socket overrun)" and goes
+ * on. Resolving the family and the group prints the usual errors.
+ */
+int nl_event_listen(const char *group, nl_reply_cb cb, void *arg);
+
 /* Closes the socket, if open. */
 void nl_fini(void);
 

@@ -42,6 +42,11 @@ $bb mkdir -p /newroot/run/conenat-vm ||
 	die "cannot create /run/conenat-vm"
 $bb cp /bin/busybox /stage2.sh /guest.sh /newroot/run/conenat-vm/ ||
 	die "cannot copy stage 2 into the new root"
+# Modules and indexes from VM_MODULES, installed by stage 2.
+if [ -d /vm-modules ]; then
+	$bb cp -a /vm-modules /newroot/run/conenat-vm/modules ||
+		die "cannot copy VM_MODULES into the new root"
+fi
 
 # Hand the API filesystems over instead of remounting them; /dev cannot be
 # unmounted anyway while our stdio is open on /dev/console.

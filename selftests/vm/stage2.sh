@@ -70,6 +70,12 @@ make_writable() {
 for dir in /tmp /var /root /home "/lib/modules/$kver"; do
 	make_writable "$dir"
 done
+# Out-of-tree modules from VM_MODULES, indexed on the host: autoload by
+# alias works without running depmod here.
+if [ -d $vmdir/modules ]; then
+	$bb cp -a $vmdir/modules/. "/lib/modules/$kver/" ||
+		die "cannot install VM_MODULES"
+fi
 $bb mkdir -p /run/lock /run/user
 $bb chmod 1777 /run/lock
 

@@ -83,8 +83,9 @@
  *   mappings and their conntrack entries.
  *
  * CONENAT_CMD_GET_INSTANCE (do with NAME, or dump): replies carry every
- *   setting (defaults included), IFINDEX, EXT_ADDR (the external address in
- *   use, 0.0.0.0 while the device has none), MAPPINGS (count) and a STATS
+ *   setting (defaults included), IFINDEX (0 while the device is gone),
+ *   EXT_ADDR (the device's address, 0.0.0.0 while it has none, or the
+ *   first address of a pool), MAPPINGS (count) and a STATS
  *   nest (conenat_stats_attr, NLA_U64 counters).
  *
  * Instance settings and defaults:
@@ -112,7 +113,9 @@
  *   is replaced. -EADDRINUSE if the external endpoint is taken.
  *
  * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
- *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries.
+ *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries; by
+ *   internal endpoint, every mapping of it (one per remote under dependent
+ *   mapping).
  *
  * CONENAT_CMD_GET_MAPPING: do (as DEL) or dump, optionally filtered by
  *   INSTANCE and PROTO. Replies: INSTANCE, PROTO, INT_*, EXT_*, ORIGIN,
@@ -124,9 +127,10 @@
  *   and static mappings of one instance, or of all.
  *
  * CONENAT_CMD_NEW_PERMIT (do): INSTANCE, PROTO, INT_ADDR, INT_PORT,
- *   REMOTE_ADDR required, REMOTE_PORT (0 or absent: any port), LIFETIME
- *   (absent: as long as the mapping). Creates the internal endpoint's mapping
- *   when it has none.
+ *   REMOTE_ADDR required (not 0.0.0.0), REMOTE_PORT (0 or absent: any port;
+ *   ignored under address-dependent filtering, which judges by address),
+ *   LIFETIME (absent: as long as the mapping). Creates the internal
+ *   endpoint's mapping when it has none.
  *
  * Events
  * ------
