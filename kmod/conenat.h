@@ -13,6 +13,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rhashtable.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -182,6 +183,20 @@ struct conenat_mapping {
 	struct rcu_head rcu;
 };
 
+/*
+ * External addresses and ports that stopped being an instance's (an
+ * address change, a deleted instance, a new pool or range): conntrack
+ * entries translated to them are conenat's and stale.
+ */
+struct conenat_span {
+	__be32 addr_min;
+	__be32 addr_max;
+	u16 port_min;
+	u16 port_max;
+};
+
+#define CONENAT_RETIRED_MAX	8
+
 /* A cursor over one table for the GC work, which resumes where it stopped. */
 struct conenat_walk {
 	struct rhashtable_iter iter;
@@ -211,6 +226,9 @@ struct conenat_gc_state {
  * @next_id: source of mapping ids
  * @gc_work: expires mappings and peers, reaps stale state
  * @gc: where the walks of @gc_work stand
+ * @retired_lock: protects @retired and @nretired
+ * @retired: spans the next GC run cleans conntrack entries of
+ * @nretired: entries in @retired
  * @tables_ready: the tables are initialised
  */
 struct conenat_net {
@@ -229,6 +247,9 @@ struct conenat_net {
 	atomic_t next_id;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
+	spinlock_t retired_lock;	/* protects retired, nretired */
+	struct conenat_span retired[CONENAT_RETIRED_MAX];
+	unsigned int nretired;
 	bool tables_ready;
 };
 
@@ -282,7 +303,12 @@ unsigned int conenat_flush(struct conenat_net *cn,
 			   const struct conenat_instance *inst,
 			   bool dynamic_only);
 void conenat_gc_kick(struct conenat_net *cn);
-void conenat_ct_cleanup(struct conenat_net *cn);
+void conenat_ct_cleanup(struct conenat_net *cn,
+			const struct conenat_span *retired, unsigned int n);
+void conenat_retire(struct conenat_net *cn, const struct conenat_span *span);
+void conenat_instance_span(const struct conenat_instance *inst,
+			   const struct conenat_config *cfg,
+			   struct conenat_span *span);
 
 /* ports.c */
 int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,

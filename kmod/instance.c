@@ -151,6 +151,24 @@ void conenat_make_int_key(struct conenat_int_key *ik,
 		ik->rport = rport;
 }
 
+/**
+ * conenat_instance_span() - the external addresses and ports of an instance
+ * @inst: the instance
+ * @cfg: its configuration
+ * @span: filled in; an instance without an address yet spans nothing
+ */
+void conenat_instance_span(const struct conenat_instance *inst,
+			   const struct conenat_config *cfg,
+			   struct conenat_span *span)
+{
+	span->addr_min = cfg->ext_min ?: READ_ONCE(inst->dev_addr);
+	span->addr_max = cfg->ext_min ? cfg->ext_max : span->addr_min;
+	span->port_min = cfg->port_min;
+	span->port_max = cfg->port_max;
+	if (!span->addr_min)
+		span->port_min = 1, span->port_max = 0;
+}
+
 /* The device's primary IPv4 address, or 0. Caller holds RTNL. */
 static __be32 conenat_dev_primary(struct net_device *dev)
 {
@@ -316,7 +334,12 @@ void conenat_instance_set_cfg(struct conenat_instance *inst,
 void conenat_instance_del(struct conenat_instance *inst)
 {
 	struct conenat_net *cn = inst->cn;
+	const struct conenat_config *cfg;
+	struct conenat_span span;
 
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&cn->config_lock));
+	conenat_instance_span(inst, cfg, &span);
 	/* No mapping is created once readers that saw it alive are done. */
 	WRITE_ONCE(inst->dead, true);
 	rtnl_lock();
@@ -326,7 +349,7 @@ void conenat_instance_del(struct conenat_instance *inst)
 	synchronize_net();
 
 	conenat_flush(cn, inst, false);
-	conenat_ct_cleanup(cn);
+	conenat_ct_cleanup(cn, &span, 1);
 	__clear_bit(inst->id, cn->inst_ids);
 
 	if (list_empty(&cn->instances) && cn->hooks_on) {
@@ -354,11 +377,16 @@ static int conenat_inetaddr_event(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	addr = conenat_dev_primary(dev);
 	if (addr != READ_ONCE(inst->dev_addr)) {
+		struct conenat_span old;
+
+		rcu_read_lock();
+		conenat_instance_span(inst, conenat_cfg(inst), &old);
+		rcu_read_unlock();
 		WRITE_ONCE(inst->dev_addr, addr);
-		/* the GC removes mappings on the old address and their
-		 * conntrack entries
+		/* the GC removes mappings on the old address and the
+		 * conntrack entries translated to it
 		 */
-		conenat_gc_kick(cn);
+		conenat_retire(cn, &old);
 	}
 	return NOTIFY_DONE;
 }
@@ -378,8 +406,13 @@ static int conenat_netdev_event(struct notifier_block *nb,
 	case NETDEV_CHANGENAME:
 		inst = conenat_instance_by_dev(cn, dev->ifindex);
 		if (inst) {
+			struct conenat_span old;
+
+			rcu_read_lock();
+			conenat_instance_span(inst, conenat_cfg(inst), &old);
+			rcu_read_unlock();
 			conenat_unbind_dev(inst);
-			conenat_gc_kick(cn);
+			conenat_retire(cn, &old);
 		}
 		if (event == NETDEV_UNREGISTER)
 			break;

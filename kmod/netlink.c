@@ -348,10 +348,14 @@ static int conenat_nl_set_instance(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unlock;
 	if (conenat_cfg_remaps(old, cfg)) {
+		struct conenat_span span;
+
+		/* entries on the old pool or range are stale too */
+		conenat_instance_span(inst, old, &span);
 		conenat_instance_set_cfg(inst, cfg);
 		synchronize_net();
-		if (conenat_flush(cn, inst, true))
-			conenat_ct_cleanup(cn);
+		conenat_flush(cn, inst, true);
+		conenat_ct_cleanup(cn, &span, 1);
 	} else {
 		conenat_instance_set_cfg(inst, cfg);
 	}
@@ -853,7 +857,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
-		conenat_ct_cleanup(cn);
+		conenat_ct_cleanup(cn, NULL, 0);
 	return err;
 }
 
@@ -885,7 +889,7 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
-		conenat_ct_cleanup(cn);
+		conenat_ct_cleanup(cn, NULL, 0);
 	return err;
 }
 
@@ -1021,7 +1025,7 @@ static int conenat_nl_flush_mappings(struct sk_buff *skb,
 			err = -ENOENT;
 	}
 	if (!err && conenat_flush(cn, inst, false))
-		conenat_ct_cleanup(cn);
+		conenat_ct_cleanup(cn, NULL, 0);
 	mutex_unlock(&cn->config_lock);
 	return err;
 }

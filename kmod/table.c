@@ -172,9 +172,10 @@ static void conenat_host_put(struct conenat_host *h)
 }
 
 /*
- * Take a count on @addr's host entry, creating it. A host at its limit gets
- * -EDQUOT; one the GC is reaping gets -EAGAIN (the flow's next packet will
- * find a fresh entry).
+ * Take a count on @addr's host entry, creating it. A new entry is inserted
+ * with its creator's count already taken, so the GC never sees it at zero.
+ * A host at its limit gets -EDQUOT; one the GC is reaping gets -EAGAIN (the
+ * flow's next packet finds a fresh entry).
  */
 static struct conenat_host *conenat_host_get(struct conenat_net *cn,
 					     const struct conenat_instance *inst,
@@ -184,12 +185,15 @@ static struct conenat_host *conenat_host_get(struct conenat_net *cn,
 	struct conenat_host *h, *old;
 
 	h = rhashtable_lookup(&cn->host_table, &key, conenat_host_params);
-	if (!h) {
+	if (h) {
+		if (!atomic_inc_unless_negative(&h->count))
+			return ERR_PTR(-EAGAIN);
+	} else {
 		h = kmem_cache_zalloc(conenat_host_cache, GFP_ATOMIC);
 		if (!h)
 			return ERR_PTR(-ENOMEM);
 		h->key = key;
-		atomic_set(&h->count, 0);
+		atomic_set(&h->count, 1);
 		old = rhashtable_lookup_get_insert_fast(&cn->host_table,
 							&h->node,
 							conenat_host_params);
@@ -198,10 +202,10 @@ static struct conenat_host *conenat_host_get(struct conenat_net *cn,
 			if (IS_ERR(old))
 				return old;
 			h = old;
+			if (!atomic_inc_unless_negative(&h->count))
+				return ERR_PTR(-EAGAIN);
 		}
 	}
-	if (!atomic_inc_unless_negative(&h->count))
-		return ERR_PTR(-EAGAIN);
 	if (max && atomic_read(&h->count) > max) {
 		conenat_host_put(h);
 		return ERR_PTR(-EDQUOT);
@@ -561,8 +565,16 @@ static void conenat_gc_worker(struct work_struct *work)
 {
 	struct conenat_net *cn = container_of(to_delayed_work(work),
 					      struct conenat_net, gc_work);
+	struct conenat_span retired[CONENAT_RETIRED_MAX];
 	struct conenat_gc_state *gc = &cn->gc;
+	unsigned int nretired;
 	bool done;
+
+	spin_lock_bh(&cn->retired_lock);
+	nretired = cn->nretired;
+	memcpy(retired, cn->retired, nretired * sizeof(retired[0]));
+	cn->nretired = 0;
+	spin_unlock_bh(&cn->retired_lock);
 
 	gc->removed = 0;
 	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
@@ -571,8 +583,8 @@ static void conenat_gc_worker(struct work_struct *work)
 				  CONENAT_GC_BUDGET, conenat_gc_peer, cn);
 	done &= conenat_walk_some(&cn->host_table, &gc->walks[2],
 				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
-	if (gc->removed)
-		conenat_ct_cleanup(cn);
+	if (gc->removed || nretired)
+		conenat_ct_cleanup(cn, retired, nretired);
 
 	/* a namespace without instances or entries has nothing to age */
 	if (done && list_empty_careful(&cn->instances) &&
@@ -646,29 +658,49 @@ unsigned int conenat_flush(struct conenat_net *cn,
 	return removed;
 }
 
+/* What a conntrack cleanup pass looks for. */
+struct conenat_ct_iter {
+	struct conenat_net *cn;
+	const struct conenat_span *retired;
+	unsigned int nretired;
+};
+
+static bool conenat_span_has(const struct conenat_span *span,
+			     const struct conenat_ext_key *ek)
+{
+	u32 a = ntohl(ek->addr);
+	u16 port = ntohs(ek->port);
+
+	return a >= ntohl(span->addr_min) && a <= ntohl(span->addr_max) &&
+	       port >= span->port_min && port <= span->port_max;
+}
+
 /*
  * Does the translation (internal @iaddr:@iport <-> external @ek) of a
- * conntrack entry still match a live mapping? Entries NATed to an address
- * that is no instance's are not conenat's and are kept.
+ * conntrack entry still match a live mapping? An entry translated to an
+ * endpoint no mapping holds is stale when the endpoint is, or was, an
+ * instance's; entries NATed by others are kept.
  */
-static bool conenat_ct_side_stale(struct conenat_net *cn,
+static bool conenat_ct_side_stale(const struct conenat_ct_iter *it,
 				  const struct conenat_ext_key *ek,
 				  __be32 iaddr, __be16 iport)
 {
 	struct conenat_instance *inst;
 	struct conenat_mapping *m;
+	struct conenat_span span;
+	unsigned int i;
 
-	m = conenat_lookup_ext(cn, ek);
+	m = conenat_lookup_ext(it->cn, ek);
 	if (m)
 		return !conenat_mapping_alive(m) || m->ik.addr != iaddr ||
 		       m->ik.port != iport;
 
-	list_for_each_entry_rcu(inst, &cn->instances, list) {
-		const struct conenat_config *cfg = conenat_cfg(inst);
-		u16 port = ntohs(ek->port);
-
-		if (port >= cfg->port_min && port <= cfg->port_max &&
-		    conenat_is_ext_addr(inst, cfg, ek->addr))
+	for (i = 0; i < it->nretired; i++)
+		if (conenat_span_has(&it->retired[i], ek))
+			return true;
+	list_for_each_entry_rcu(inst, &it->cn->instances, list) {
+		conenat_instance_span(inst, conenat_cfg(inst), &span);
+		if (conenat_span_has(&span, ek))
 			return true;
 	}
 	return false;
@@ -677,7 +709,7 @@ static bool conenat_ct_side_stale(struct conenat_net *cn,
 static int conenat_ct_stale(struct nf_conn *ct, void *data)
 {
 	const struct nf_conntrack_tuple *orig, *reply;
-	struct conenat_net *cn = data;
+	const struct conenat_ct_iter *it = data;
 	struct conenat_ext_key ek = {};
 	bool stale = false;
 
@@ -692,14 +724,14 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 		/* outbound: the reply comes back to the external endpoint */
 		ek.addr = reply->dst.u3.ip;
 		ek.port = reply->dst.u.udp.port;
-		stale = conenat_ct_side_stale(cn, &ek, orig->src.u3.ip,
+		stale = conenat_ct_side_stale(it, &ek, orig->src.u3.ip,
 					      orig->src.u.udp.port);
 	}
 	if (!stale && (ct->status & IPS_DST_NAT)) {
 		/* inbound: addressed to the external endpoint */
 		ek.addr = orig->dst.u3.ip;
 		ek.port = orig->dst.u.udp.port;
-		stale = conenat_ct_side_stale(cn, &ek, reply->src.u3.ip,
+		stale = conenat_ct_side_stale(it, &ek, reply->src.u3.ip,
 					      reply->src.u.udp.port);
 	}
 	rcu_read_unlock();
@@ -709,20 +741,55 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 /**
  * conenat_ct_cleanup() - remove conntrack entries left by dead mappings
  * @cn: the namespace's state
+ * @retired: spans that are no longer an instance's, or NULL
+ * @n: entries in @retired
  *
  * Process context; one walk over the namespace's conntrack table, however
  * many mappings went away.
  */
-void conenat_ct_cleanup(struct conenat_net *cn)
+void conenat_ct_cleanup(struct conenat_net *cn,
+			const struct conenat_span *retired, unsigned int n)
 {
+	struct conenat_ct_iter it = {
+		.cn = cn,
+		.retired = retired,
+		.nretired = n,
+	};
 	struct nf_ct_iter_data iter_data = {
 		.net = cn->net,
-		.data = cn,
+		.data = &it,
 	};
 
 	if (!READ_ONCE(cn->hooks_on))
 		return;
 	nf_ct_iterate_cleanup_net(conenat_ct_stale, &iter_data);
+}
+
+/**
+ * conenat_retire() - have the next GC run clean a span's conntrack entries
+ * @cn: the namespace's state
+ * @span: addresses and ports that are no longer an instance's
+ *
+ * For callers that cannot walk conntrack themselves (notifiers). When more
+ * spans are pending than are kept, the oldest is merged into the newest.
+ */
+void conenat_retire(struct conenat_net *cn, const struct conenat_span *span)
+{
+	spin_lock_bh(&cn->retired_lock);
+	if (cn->nretired == CONENAT_RETIRED_MAX) {
+		struct conenat_span *last = &cn->retired[CONENAT_RETIRED_MAX - 1];
+
+		if (ntohl(span->addr_min) < ntohl(last->addr_min))
+			last->addr_min = span->addr_min;
+		if (ntohl(span->addr_max) > ntohl(last->addr_max))
+			last->addr_max = span->addr_max;
+		last->port_min = min(last->port_min, span->port_min);
+		last->port_max = max(last->port_max, span->port_max);
+	} else {
+		cn->retired[cn->nretired++] = *span;
+	}
+	spin_unlock_bh(&cn->retired_lock);
+	conenat_gc_kick(cn);
 }
 
 /**
@@ -758,6 +825,8 @@ int conenat_table_init(struct conenat_net *cn)
 		goto err_destroy_peer;
 
 	memset(&cn->gc, 0, sizeof(cn->gc));
+	spin_lock_init(&cn->retired_lock);
+	cn->nretired = 0;
 	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
 	cn->tables_ready = true;
 	return 0;

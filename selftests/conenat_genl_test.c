@@ -353,9 +353,28 @@ static int run(const char *fmt, const char *arg)
 	return system(cmd);
 }
 
-/* Kept last: it unloads and reloads the module under the other tests. */
+/* Point the kernel's module loader at @path; returns the old one in @old. */
+static int set_modprobe(const char *path, char *old, size_t len)
+{
+	FILE *f;
+
+	if (old && read_param("/proc/sys/kernel/modprobe", old, len))
+		return -1;
+	f = fopen("/proc/sys/kernel/modprobe", "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%s\n", path);
+	return fclose(f);
+}
+
+/*
+ * Kept last: it unloads and reloads the module under the other tests. While
+ * the module is out, the kernel may not load it back (a router where it is
+ * not installed), or resolving the family would.
+ */
 TEST(unload_with_open_socket)
 {
+	char modprobe[256];
 	const char *ko = getenv("CONENAT_KO");
 	struct info_reply r;
 	struct cn_sock s;
@@ -365,12 +384,14 @@ TEST(unload_with_open_socket)
 	ASSERT_NE(NULL, ko) TH_LOG("CONENAT_KO is not set");
 	ASSERT_EQ(0, cn_open(&s));
 	ASSERT_EQ(0, get_info(&s, &r, NULL));
+	ASSERT_EQ(0, set_modprobe("/bin/true", modprobe, sizeof(modprobe)));
 
 	ASSERT_EQ(0, run("rmmod conenat", NULL))
 		TH_LOG("rmmod refused while a socket was open");
 	EXPECT_NE(0, get_info(&s, &r, &e));
 	EXPECT_EQ(0, r.seen);
 	EXPECT_EQ(-ENOENT, cn_resolve(&s, CONENAT_GENL_NAME, &id));
+	ASSERT_EQ(0, set_modprobe(modprobe, NULL, 0));
 
 	ASSERT_EQ(0, run("insmod %s", ko));
 	ASSERT_EQ(0, cn_resolve(&s, CONENAT_GENL_NAME, &s.family));

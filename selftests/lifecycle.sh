@@ -14,6 +14,14 @@ version=$(cat "$top/VERSION")
 
 loaded() { [ -d /sys/module/conenat ]; }
 
+# The checks of an unloaded module model a router where it is not
+# installed: the kernel's module loader is pointed at /bin/true so that
+# resolving the family cannot load it back.
+modprobe_path=$(cat /proc/sys/kernel/modprobe)
+no_autoload() { echo /bin/true >/proc/sys/kernel/modprobe; }
+autoload() { echo "$modprobe_path" >/proc/sys/kernel/modprobe; }
+trap autoload EXIT
+
 info_says_version() {
 	local out
 	out=$("$natctl" info) || return 1
@@ -22,16 +30,20 @@ info_says_version() {
 
 unload_then_absent() {
 	local out rc
+	no_autoload
 	rmmod conenat || return 1
 	! loaded || { echo "/sys/module/conenat still exists"; return 1; }
 	out=$("$natctl" info 2>&1)
 	rc=$?
 	[ "$rc" -eq 2 ] || { echo "natctl info exited $rc with the module unloaded"; return 1; }
 	echo "$out" | grep -q 'modprobe conenat' || { echo "unexpected: $out"; return 1; }
+	autoload
 }
 
 load_again() {
-	insmod "$ko" && loaded && info_says_version
+	autoload
+	loaded || insmod "$ko" || return 1
+	loaded && info_says_version
 }
 
 cycles() {

@@ -32,6 +32,7 @@ tap_fold natctl_info "$top/selftests/natctl_info.sh"
 tap_fold genl "$top/selftests/conenat_genl_test"
 tap_fold ctl "$top/selftests/conenat_ctl_test"
 tap_fold natdiscovery "$top/selftests/natdiscovery.sh"
+tap_fold nat "$top/selftests/conenat_nat_test"
 
 # Nothing may have left the kernel complaining.
 if dmesg | grep -E -q 'BUG:|WARNING:|Oops|Call Trace|general protection'; then
