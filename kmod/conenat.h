@@ -42,6 +42,9 @@ struct conenat_prefix {
  * @port_min: lowest external port, host order
  * @port_max: highest external port, host order
  * @udp_timeout: UDP mapping timer in seconds
+ * @tcp_timeout: TCP mapping timer while a connection is established
+ * @tcp_transitory_timeout: TCP mapping timer while connections open or close
+ * @icmp_timeout: ICMP echo identifier mapping timer
  * @max_per_host: most mappings per internal address, 0 for no limit
  * @nprefixes: number of entries in @prefixes, 0 meaning "every source"
  * @prefixes: the internal prefixes
@@ -62,6 +65,9 @@ struct conenat_config {
 	u16 port_min;
 	u16 port_max;
 	u32 udp_timeout;
+	u32 tcp_timeout;
+	u32 tcp_transitory_timeout;
+	u32 icmp_timeout;
 	u32 max_per_host;
 	u8 nprefixes;
 	struct conenat_prefix prefixes[CONENAT_MAX_PREFIXES];
@@ -276,6 +282,27 @@ void conenat_event_mapping(const struct conenat_mapping *m, u8 event);
 void conenat_event_exhausted(const struct conenat_instance *inst,
 			     const struct conenat_int_key *ik);
 
+/* Protocols whose flows go through the mapping table. */
+static inline bool conenat_proto_mapped(u8 proto)
+{
+	return proto == IPPROTO_UDP || proto == IPPROTO_TCP ||
+	       proto == IPPROTO_ICMP;
+}
+
+/* The timer of a new mapping, or of one whose flows are not established. */
+static inline u32 conenat_proto_timeout(const struct conenat_config *cfg,
+					u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return cfg->tcp_transitory_timeout;
+	case IPPROTO_ICMP:
+		return cfg->icmp_timeout;
+	default:
+		return cfg->udp_timeout;
+	}
+}
+
 /* table.c */
 int conenat_table_init(struct conenat_net *cn);
 void conenat_table_destroy(struct conenat_net *cn);
@@ -292,8 +319,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_ext_key *want,
 					       u8 origin, u32 lifetime);
 void conenat_mapping_remove(struct conenat_mapping *m, u8 event);
-void conenat_mapping_refresh(struct conenat_mapping *m,
-			     const struct conenat_config *cfg);
+void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
 bool conenat_mapping_alive(const struct conenat_mapping *m);
 int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
 		     u32 lifetime);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * conenat: the packet path.
+ * conenat: the packet path, for UDP, TCP and ICMP echo.
  *
  * conntrack and nf_nat do the rewriting (checksums, ICMP errors, fragments);
  * conenat decides what the translation of each new flow is. It registers
@@ -16,6 +16,7 @@
  * Two plain hooks refresh mapping timers on the packets of established flows.
  * Every step is a hash lookup; nothing walks mappings or conntrack entries.
  */
+#include <linux/icmp.h>
 #include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -31,14 +32,14 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 		.flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED,
 		.min_addr.ip = addr,
 		.max_addr.ip = addr,
-		.min_proto.udp.port = port,
-		.max_proto.udp.port = port,
+		.min_proto.all = port,
+		.max_proto.all = port,
 	};
 
 	return nf_nat_setup_info(ct, &range, manip);
 }
 
-/* Protocols without conenat mappings yet leave as with masquerade. */
+/* Protocols conenat does not map leave as with masquerade. */
 static unsigned int conenat_masquerade(struct nf_conn *ct, __be32 addr)
 {
 	struct nf_nat_range2 range = {
@@ -50,6 +51,45 @@ static unsigned int conenat_masquerade(struct nf_conn *ct, __be32 addr)
 	if (!addr)
 		return NF_DROP;
 	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+}
+
+/*
+ * The endpoints of a flow as conenat sees them, from the original tuple:
+ * for UDP and TCP the ports, for an ICMP echo the identifier as the
+ * internal "port" and no remote port. Returns false for flows conenat does
+ * not map (other protocols, ICMP other than echo requests).
+ */
+static bool conenat_flow(const struct nf_conntrack_tuple *t, __be16 *port,
+			 __be16 *rport)
+{
+	switch (t->dst.protonum) {
+	case IPPROTO_UDP:
+	case IPPROTO_TCP:
+		*port = t->src.u.all;
+		*rport = t->dst.u.all;
+		return true;
+	case IPPROTO_ICMP:
+		if (t->dst.u.icmp.type != ICMP_ECHO)
+			return false;
+		*port = t->src.u.icmp.id;
+		*rport = 0;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The timer a packet of @ct gives its mapping: TCP mappings live long while
+ * a connection through them is established, briefly while it opens or
+ * closes (RFC 5382).
+ */
+static u32 conenat_flow_timeout(const struct conenat_config *cfg,
+				const struct nf_conn *ct)
+{
+	if (nf_ct_protonum(ct) == IPPROTO_TCP &&
+	    READ_ONCE(ct->proto.tcp.state) == TCP_CONNTRACK_ESTABLISHED)
+		return cfg->tcp_timeout;
+	return conenat_proto_timeout(cfg, nf_ct_protonum(ct));
 }
 
 /*
@@ -78,24 +118,28 @@ static struct conenat_mapping *conenat_find_out(struct conenat_net *cn,
  */
 static struct conenat_mapping *
 conenat_out_mapping(struct conenat_instance *inst,
-		    const struct conenat_config *cfg, u8 proto, __be32 addr,
-		    __be16 port, __be32 raddr, __be16 rport)
+		    const struct conenat_config *cfg, const struct nf_conn *ct,
+		    __be32 addr, __be16 port, __be32 raddr, __be16 rport)
 {
+	u32 timeout = conenat_flow_timeout(cfg, ct);
+	u8 proto = nf_ct_protonum(ct);
 	struct conenat_int_key ik;
 	struct conenat_mapping *m;
 
 	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
 	m = conenat_find_out(inst->cn, &ik);
 	if (m && !test_bit(CONENAT_M_DEAD, &m->flags)) {
-		conenat_mapping_refresh(m, cfg);
+		conenat_mapping_refresh(m, timeout);
 	} else {
 		m = conenat_mapping_create(inst, cfg, &ik, NULL,
-					   CONENAT_ORIGIN_DYNAMIC, 0);
+					   CONENAT_ORIGIN_DYNAMIC, timeout);
 		if (IS_ERR(m))
 			return m;
 	}
 
-	if (cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
+	/* replies to ICMP echoes come back through conntrack alone */
+	if (proto != IPPROTO_ICMP &&
+	    cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
 	    conenat_peer_add(m, raddr,
 			     cfg->filtering == CONENAT_ADDRESS_PORT_DEPENDENT ?
 			     rport : 0, 0)) {
@@ -112,21 +156,28 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	const struct conenat_config *cfg = conenat_cfg(inst);
 	struct conenat_mapping *m;
+	__be16 port, rport;
 
 	if (skb->skb_iif == READ_ONCE(inst->ifindex) ||
 	    !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
-	if (t->dst.protonum != IPPROTO_UDP)
+	if (!conenat_flow(t, &port, &rport))
 		return conenat_masquerade(ct, cfg->ext_min ?:
 					  READ_ONCE(inst->dev_addr));
 
-	m = conenat_out_mapping(inst, cfg, IPPROTO_UDP, t->src.u3.ip,
-				t->src.u.udp.port, t->dst.u3.ip,
-				t->dst.u.udp.port);
+	m = conenat_out_mapping(inst, cfg, ct, t->src.u3.ip, port,
+				t->dst.u3.ip, rport);
 	if (IS_ERR(m))
 		return NF_DROP;
 	conenat_count(inst, CONENAT_C_OUT_NEW_FLOWS);
 	return conenat_nat_to(ct, m->ek.addr, m->ek.port, NF_NAT_MANIP_SRC);
+}
+
+/* UDP and TCP flows can be addressed to an external endpoint. */
+static bool conenat_inbound_proto(const struct nf_conn *ct)
+{
+	return nf_ct_protonum(ct) == IPPROTO_UDP ||
+	       nf_ct_protonum(ct) == IPPROTO_TCP;
 }
 
 /*
@@ -140,8 +191,8 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct conenat_ext_key ek = {
 		.addr = t->dst.u3.ip,
-		.port = t->dst.u.udp.port,
-		.proto = IPPROTO_UDP,
+		.port = t->dst.u.all,
+		.proto = t->dst.protonum,
 	};
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
@@ -156,8 +207,8 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	cfg = conenat_cfg(dst->inst);
 	if (!cfg->hairpin || !conenat_is_internal(dst->inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
-	conenat_make_int_key(&ik, dst->inst, cfg, IPPROTO_UDP, t->src.u3.ip,
-			     t->src.u.udp.port, ek.addr, ek.port);
+	conenat_make_int_key(&ik, dst->inst, cfg, ek.proto, t->src.u3.ip,
+			     t->src.u.all, ek.addr, ek.port);
 	src = conenat_find_out(cn, &ik);
 	if (!src || !conenat_mapping_alive(src))
 		return NF_DROP;
@@ -179,8 +230,7 @@ static unsigned int conenat_nat_out(void *priv, struct sk_buff *skb,
 	inst = conenat_instance_by_dev(cn, state->out->ifindex);
 	if (inst)
 		return conenat_outbound(inst, skb, ct);
-	if ((ct->status & IPS_DST_NAT) &&
-	    nf_ct_protonum(ct) == IPPROTO_UDP)
+	if ((ct->status & IPS_DST_NAT) && conenat_inbound_proto(ct))
 		return conenat_hairpin_src(cn, skb, ct);
 	return NF_ACCEPT;
 }
@@ -193,8 +243,8 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	const struct conenat_config *cfg = conenat_cfg(inst);
 	struct conenat_ext_key ek = {
 		.addr = t->dst.u3.ip,
-		.port = t->dst.u.udp.port,
-		.proto = IPPROTO_UDP,
+		.port = t->dst.u.all,
+		.proto = t->dst.protonum,
 	};
 	struct conenat_mapping *m;
 	u16 port = ntohs(ek.port);
@@ -202,6 +252,10 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	if (!conenat_is_ext_addr(inst, cfg, ek.addr))
 		return NF_ACCEPT;
 
+	/*
+	 * Unsolicited or filtered: dropped without a word (no ICMP error, no
+	 * TCP reset), before conntrack keeps any state for it.
+	 */
 	m = conenat_lookup_ext(inst->cn, &ek);
 	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
 		/* ports outside the range belong to the router itself */
@@ -211,12 +265,12 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 		return NF_DROP;
 	}
 	if (!conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
-				  t->src.u.udp.port)) {
+				  t->src.u.all)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;
 	}
 	if (cfg->inbound_refresh)
-		conenat_mapping_refresh(m, cfg);
+		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	conenat_count(inst, CONENAT_C_IN_NEW_FLOWS);
 	return conenat_nat_to(ct, m->ik.addr, m->ik.port, NF_NAT_MANIP_DST);
 }
@@ -232,8 +286,8 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct conenat_ext_key ek = {
 		.addr = t->dst.u3.ip,
-		.port = t->dst.u.udp.port,
-		.proto = IPPROTO_UDP,
+		.port = t->dst.u.all,
+		.proto = t->dst.protonum,
 	};
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
@@ -247,8 +301,8 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	if (!cfg->hairpin || !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
 
-	src = conenat_out_mapping(inst, cfg, IPPROTO_UDP, t->src.u3.ip,
-				  t->src.u.udp.port, ek.addr, ek.port);
+	src = conenat_out_mapping(inst, cfg, ct, t->src.u3.ip, t->src.u.all,
+				  ek.addr, ek.port);
 	if (IS_ERR(src))
 		return NF_DROP;
 	if (!conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
@@ -270,13 +324,31 @@ static unsigned int conenat_nat_in(void *priv, struct sk_buff *skb,
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || nf_ct_l3num(ct) != NFPROTO_IPV4 ||
-	    nf_ct_protonum(ct) != IPPROTO_UDP)
+	    !conenat_inbound_proto(ct))
 		return NF_ACCEPT;
 
 	inst = conenat_instance_by_dev(cn, state->in->ifindex);
 	if (inst)
 		return conenat_inbound(inst, ct);
 	return conenat_hairpin_dst(cn, ct);
+}
+
+/*
+ * The packets that may refresh a mapping: every packet of a mapped flow, NEW
+ * ones included (a UDP flow stays NEW until its first reply), except ICMP
+ * errors about it (RELATED), which never refresh a mapping (RFC 4787
+ * REQ-12, RFC 5508).
+ */
+static struct nf_conn *conenat_refresh_ct(struct sk_buff *skb,
+					  enum ip_conntrack_info *ctinfo)
+{
+	struct nf_conn *ct = nf_ct_get(skb, ctinfo);
+
+	if (!ct || *ctinfo == IP_CT_RELATED || *ctinfo == IP_CT_RELATED_REPLY ||
+	    nf_ct_l3num(ct) != NFPROTO_IPV4 ||
+	    !conenat_proto_mapped(nf_ct_protonum(ct)))
+		return NULL;
+	return ct;
 }
 
 /* Refresh the mapping of an internal endpoint on an outbound packet. */
@@ -290,34 +362,35 @@ static unsigned int conenat_refresh_out(void *priv, struct sk_buff *skb,
 	struct conenat_mapping *m;
 	struct conenat_int_key ik;
 	struct nf_conn *ct;
+	__be16 port, rport;
 
-	/*
-	 * Every packet of the flow counts, NEW ones included (a UDP flow
-	 * stays NEW until its first reply), except ICMP errors about it
-	 * (RELATED), which never refresh a mapping (REQ-12).
-	 */
-	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY ||
-	    nf_ct_protonum(ct) != IPPROTO_UDP ||
-	    nf_ct_l3num(ct) != NFPROTO_IPV4)
+	ct = conenat_refresh_ct(skb, &ctinfo);
+	if (!ct)
 		return NF_ACCEPT;
 	inst = conenat_instance_by_dev(conenat_pernet(state->net),
 				       state->out->ifindex);
 	if (!inst)
 		return NF_ACCEPT;
 
-	/* the tuple of this packet's direction, before translation */
+	/* the endpoints of this packet's direction, before translation */
 	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
-	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL ?
-	    !(ct->status & IPS_SRC_NAT) : !(ct->status & IPS_DST_NAT))
-		return NF_ACCEPT;
+	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL) {
+		if (!(ct->status & IPS_SRC_NAT) || !conenat_flow(t, &port, &rport))
+			return NF_ACCEPT;
+	} else {
+		/* the inside answering a flow let in: UDP and TCP only */
+		if (!(ct->status & IPS_DST_NAT) || !conenat_inbound_proto(ct))
+			return NF_ACCEPT;
+		port = t->src.u.all;
+		rport = t->dst.u.all;
+	}
 
 	cfg = conenat_cfg(inst);
-	conenat_make_int_key(&ik, inst, cfg, IPPROTO_UDP, t->src.u3.ip,
-			     t->src.u.udp.port, t->dst.u3.ip, t->dst.u.udp.port);
+	conenat_make_int_key(&ik, inst, cfg, nf_ct_protonum(ct), t->src.u3.ip,
+			     port, t->dst.u3.ip, rport);
 	m = conenat_find_out(inst->cn, &ik);
 	if (m)
-		conenat_mapping_refresh(m, cfg);
+		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	return NF_ACCEPT;
 }
 
@@ -325,22 +398,16 @@ static unsigned int conenat_refresh_out(void *priv, struct sk_buff *skb,
 static unsigned int conenat_refresh_in(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
+	const struct nf_conntrack_tuple *t;
 	const struct conenat_config *cfg;
 	struct conenat_instance *inst;
 	enum ip_conntrack_info ctinfo;
 	struct conenat_mapping *m;
-	struct conenat_ext_key ek = { .proto = IPPROTO_UDP };
+	struct conenat_ext_key ek;
 	struct nf_conn *ct;
 
-	/*
-	 * Every packet of the flow counts, NEW ones included (a UDP flow
-	 * stays NEW until its first reply), except ICMP errors about it
-	 * (RELATED), which never refresh a mapping (REQ-12).
-	 */
-	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY ||
-	    nf_ct_protonum(ct) != IPPROTO_UDP ||
-	    nf_ct_l3num(ct) != NFPROTO_IPV4)
+	ct = conenat_refresh_ct(skb, &ctinfo);
+	if (!ct)
 		return NF_ACCEPT;
 	inst = conenat_instance_by_dev(conenat_pernet(state->net),
 				       state->in->ifindex);
@@ -350,12 +417,19 @@ static unsigned int conenat_refresh_in(void *priv, struct sk_buff *skb,
 	if (!cfg->inbound_refresh)
 		return NF_ACCEPT;
 
-	/* where this packet is addressed, before translation */
-	ek.addr = ct->tuplehash[CTINFO2DIR(ctinfo)].tuple.dst.u3.ip;
-	ek.port = ct->tuplehash[CTINFO2DIR(ctinfo)].tuple.dst.u.udp.port;
+	/*
+	 * Where this packet is addressed, before translation; an ICMP
+	 * identifier stays in the source half of a tuple.
+	 */
+	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
+	ek.addr = t->dst.u3.ip;
+	ek.port = nf_ct_protonum(ct) == IPPROTO_ICMP ? t->src.u.all :
+		  t->dst.u.all;
+	ek.proto = nf_ct_protonum(ct);
+	ek.pad = 0;
 	m = conenat_lookup_ext(inst->cn, &ek);
 	if (m && m->inst == inst)
-		conenat_mapping_refresh(m, cfg);
+		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	return NF_ACCEPT;
 }
 

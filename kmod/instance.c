@@ -25,7 +25,8 @@ static unsigned int conenat_dev_hash(int ifindex)
  *
  * Restricted cone (endpoint-independent mapping, address-dependent
  * filtering), following the device's address, ports 1024-65535, port
- * preservation and hairpinning on, a 300 s UDP timer.
+ * preservation and hairpinning on, timers of 300 s for UDP, 7440 s for
+ * established TCP, 240 s for transitory TCP and 60 s for ICMP echo.
  */
 void conenat_instance_defaults(struct conenat_config *cfg)
 {
@@ -37,6 +38,9 @@ void conenat_instance_defaults(struct conenat_config *cfg)
 	cfg->port_min = 1024;
 	cfg->port_max = 65535;
 	cfg->udp_timeout = 300;
+	cfg->tcp_timeout = 7440;
+	cfg->tcp_transitory_timeout = 240;
+	cfg->icmp_timeout = 60;
 }
 
 /**

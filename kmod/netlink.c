@@ -52,6 +52,12 @@ static const struct nla_policy conenat_instance_policy[CONENAT_INSTANCE_A_MAX + 
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
 	[CONENAT_INSTANCE_A_MAX_PER_HOST] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_per_host_range),
+	[CONENAT_INSTANCE_A_TCP_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+	[CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+	[CONENAT_INSTANCE_A_ICMP_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
 };
 
 static const struct nla_policy conenat_mapping_policy[CONENAT_MAPPING_A_MAX + 1] = {
@@ -238,6 +244,13 @@ static int conenat_parse_cfg(struct conenat_config *cfg, struct nlattr **tb,
 		cfg->udp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_UDP_TIMEOUT]);
 	if (tb[CONENAT_INSTANCE_A_MAX_PER_HOST])
 		cfg->max_per_host = nla_get_u32(tb[CONENAT_INSTANCE_A_MAX_PER_HOST]);
+	if (tb[CONENAT_INSTANCE_A_TCP_TIMEOUT])
+		cfg->tcp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_TCP_TIMEOUT]);
+	if (tb[CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT])
+		cfg->tcp_transitory_timeout =
+			nla_get_u32(tb[CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT]);
+	if (tb[CONENAT_INSTANCE_A_ICMP_TIMEOUT])
+		cfg->icmp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_ICMP_TIMEOUT]);
 	return 0;
 }
 
@@ -474,6 +487,10 @@ static int conenat_fill_instance(struct sk_buff *msg,
 		       cfg->inbound_refresh) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, cfg->udp_timeout) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PER_HOST, cfg->max_per_host) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TIMEOUT, cfg->tcp_timeout) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
+			cfg->tcp_transitory_timeout) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_ICMP_TIMEOUT, cfg->icmp_timeout) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAPPINGS,
 			atomic_read(&inst->nmappings)) ||
 	    conenat_put_stats(msg, inst)) {
@@ -647,9 +664,10 @@ static struct conenat_instance *conenat_nl_mapping_inst(struct conenat_net *cn,
 				   "a mapping needs an instance and a protocol");
 		return ERR_PTR(-EINVAL);
 	}
-	if (nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]) != IPPROTO_UDP) {
+	if (nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]) != IPPROTO_UDP &&
+	    nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]) != IPPROTO_TCP) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_PROTO],
-				    "only udp mappings are supported");
+				    "mappings are made for udp or tcp");
 		return ERR_PTR(-EPROTONOSUPPORT);
 	}
 	return conenat_nl_instance(cn, tb[CONENAT_MAPPING_A_INSTANCE],
@@ -718,7 +736,9 @@ conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
 	int err;
 
 	if (tb[CONENAT_MAPPING_A_EXT_ADDR] || tb[CONENAT_MAPPING_A_EXT_PORT]) {
-		struct conenat_ext_key ek = { .proto = IPPROTO_UDP };
+		struct conenat_ext_key ek = {
+			.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
+		};
 
 		err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_EXT_ADDR,
 					  CONENAT_MAPPING_A_EXT_PORT);
@@ -732,7 +752,7 @@ conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
 		m = conenat_lookup_ext(inst->cn, &ek);
 	} else {
 		struct conenat_int_key ik = {
-			.proto = IPPROTO_UDP,
+			.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
 			.inst = inst->id,
 		};
 
@@ -809,7 +829,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	memset(&ik, 0, sizeof(ik));
 	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
 	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-	ik.proto = IPPROTO_UDP;
+	ik.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
 	ik.inst = inst->id;
 
 	rcu_read_lock();
@@ -940,9 +960,9 @@ static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
 	struct nlattr *name;
 
 	if (info->attrs[CONENAT_MAPPING_A_PROTO] &&
-	    nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]) != IPPROTO_UDP) {
+	    !conenat_proto_mapped(nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]))) {
 		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[CONENAT_MAPPING_A_PROTO],
-				    "only udp mappings are supported");
+				    "mappings exist for udp, tcp and icmp");
 		return -EPROTONOSUPPORT;
 	}
 	name = info->attrs[CONENAT_MAPPING_A_INSTANCE];
@@ -1074,7 +1094,7 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	memset(&ik, 0, sizeof(ik));
 	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
 	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-	ik.proto = IPPROTO_UDP;
+	ik.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
 	ik.inst = inst->id;
 
 	rcu_read_lock();
@@ -1082,15 +1102,17 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	if (!m || !conenat_mapping_alive(m)) {
 		/* the mapping the internal endpoint will use for everyone */
 		m = conenat_mapping_create(inst, cfg, &ik, NULL,
-					   CONENAT_ORIGIN_DYNAMIC, 0);
+					   CONENAT_ORIGIN_DYNAMIC,
+					   conenat_proto_timeout(cfg, ik.proto));
 	}
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "cannot create a mapping for the internal endpoint");
 	} else {
-		if (lifetime)
-			conenat_mapping_refresh(m, cfg);
+		/* the mapping lives at least as long as its permit */
+		conenat_mapping_refresh(m, max(lifetime,
+					       conenat_proto_timeout(cfg, ik.proto)));
 		err = conenat_peer_add(m, nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
 				       cfg->filtering == CONENAT_ADDRESS_DEPENDENT ?
 				       0 : rport, lifetime);

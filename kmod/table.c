@@ -148,20 +148,19 @@ bool conenat_mapping_alive(const struct conenat_mapping *m)
 /**
  * conenat_mapping_refresh() - restart a dynamic mapping's timer
  * @m: the mapping
- * @cfg: its instance's configuration
+ * @timeout: seconds the mapping now lives at least
  *
  * Static mappings keep the lifetime they were given. The write is skipped
  * while the timer moved by less than a quarter second, so that a busy flow
  * does not dirty the mapping's cache line on every packet.
  */
-void conenat_mapping_refresh(struct conenat_mapping *m,
-			     const struct conenat_config *cfg)
+void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout)
 {
 	unsigned long expires;
 
 	if (m->origin != CONENAT_ORIGIN_DYNAMIC)
 		return;
-	expires = jiffies + (unsigned long)cfg->udp_timeout * HZ;
+	expires = jiffies + (unsigned long)timeout * HZ;
 	if (time_after(expires, READ_ONCE(m->expires) + HZ / 4))
 		WRITE_ONCE(m->expires, expires);
 }
@@ -252,7 +251,8 @@ static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
  * @ik: the internal key
  * @want: the external endpoint asked for (static mappings), or NULL
  * @origin: CONENAT_ORIGIN_DYNAMIC or CONENAT_ORIGIN_STATIC
- * @lifetime: seconds a static mapping lives, 0 for permanent
+ * @lifetime: seconds the mapping lives (a dynamic one: its first timer);
+ *	0 makes a static mapping permanent
  *
  * Safe in softirq context. Counts why a flow could not get a mapping.
  * When another CPU published a mapping for @ik first, that one is returned.
@@ -715,24 +715,29 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 
 	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || orig->dst.protonum != IPPROTO_UDP)
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4 ||
+	    !conenat_proto_mapped(orig->dst.protonum))
 		return 0;
-	ek.proto = IPPROTO_UDP;
+	ek.proto = orig->dst.protonum;
 
 	rcu_read_lock();
 	if (ct->status & IPS_SRC_NAT) {
-		/* outbound: the reply comes back to the external endpoint */
+		/*
+		 * outbound: the reply comes back to the external endpoint
+		 * (an ICMP identifier stays in the source half of a tuple)
+		 */
 		ek.addr = reply->dst.u3.ip;
-		ek.port = reply->dst.u.udp.port;
+		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
+			  reply->dst.u.all;
 		stale = conenat_ct_side_stale(it, &ek, orig->src.u3.ip,
-					      orig->src.u.udp.port);
+					      orig->src.u.all);
 	}
-	if (!stale && (ct->status & IPS_DST_NAT)) {
+	if (!stale && (ct->status & IPS_DST_NAT) && ek.proto != IPPROTO_ICMP) {
 		/* inbound: addressed to the external endpoint */
 		ek.addr = orig->dst.u3.ip;
-		ek.port = orig->dst.u.udp.port;
+		ek.port = orig->dst.u.all;
 		stale = conenat_ct_side_stale(it, &ek, reply->src.u3.ip,
-					      reply->src.u.udp.port);
+					      reply->src.u.all);
 	}
 	rcu_read_unlock();
 	return stale;

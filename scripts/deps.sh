@@ -9,13 +9,15 @@ set -eu
 packages=(
 	# building the module and natctl
 	gcc make libc6-dev pkg-config linux-headers-amd64
-	libnl-3-dev libnl-genl-3-dev libmnl-dev
+	libnl-3-dev libnl-genl-3-dev libmnl-dev libnetfilter-conntrack-dev
 	# review tools: checkpatch and the kselftest harness come from the source
 	sparse perl linux-source-6.1 xz-utils
 	# the VM the kernel-side tests run in
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# tools the tests run in the guest
-	iproute2 jq util-linux coturn
+	iproute2 jq util-linux coturn iputils-ping conntrack socat strace
+	# natctl's man page check (groff) and man -l (man-db)
+	groff-base man-db
 	# packaging
 	dkms
 )

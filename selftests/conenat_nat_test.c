@@ -17,6 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <linux/conenat.h>
 
@@ -102,6 +108,9 @@ static void put_setting(struct nlmsghdr *nlh, int attr, unsigned int val)
 		mnl_attr_put_u16(nlh, attr, htons((uint16_t)val));
 		break;
 	case CONENAT_INSTANCE_A_UDP_TIMEOUT:
+	case CONENAT_INSTANCE_A_TCP_TIMEOUT:
+	case CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT:
+	case CONENAT_INSTANCE_A_ICMP_TIMEOUT:
 	case CONENAT_INSTANCE_A_MAX_PER_HOST:
 		mnl_attr_put_u32(nlh, attr, val);
 		break;
@@ -244,6 +253,7 @@ static uint64_t counter(struct cn_sock *nl, const char *name, int stat)
 
 struct map_rec {
 	char inst[CONENAT_NAME_MAX];
+	uint8_t proto;
 	uint32_t int_addr, ext_addr, raddr;	/* network order */
 	uint16_t int_port, ext_port, rport;	/* host order */
 	int origin;
@@ -272,6 +282,8 @@ static int map_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[CONENAT_MAPPING_A_INSTANCE])
 		snprintf(r->inst, sizeof(r->inst), "%s",
 			 mnl_attr_get_str(tb[CONENAT_MAPPING_A_INSTANCE]));
+	if (tb[CONENAT_MAPPING_A_PROTO])
+		r->proto = mnl_attr_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
 	if (tb[CONENAT_MAPPING_A_INT_ADDR])
 		r->int_addr = mnl_attr_get_u32(tb[CONENAT_MAPPING_A_INT_ADDR]);
 	if (tb[CONENAT_MAPPING_A_EXT_ADDR])
@@ -320,15 +332,16 @@ static const struct map_rec *map_find(const struct map_list *l,
 	return NULL;
 }
 
-static int map_add(struct cn_sock *nl, const char *inst, const char *int_addr,
-		   uint16_t int_port, const char *ext_addr, uint16_t ext_port,
-		   struct cn_err *e)
+static int map_add_proto(struct cn_sock *nl, const char *inst, uint8_t proto,
+			 const char *int_addr, uint16_t int_port,
+			 const char *ext_addr, uint16_t ext_port,
+			 struct cn_err *e)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = cn_msg(nl, buf, CONENAT_CMD_NEW_MAPPING, 0);
 
 	mnl_attr_put_strz(nlh, CONENAT_MAPPING_A_INSTANCE, inst);
-	mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, proto);
 	mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_INT_ADDR, ip4(int_addr));
 	mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_INT_PORT, htons(int_port));
 	if (ext_addr)
@@ -336,6 +349,14 @@ static int map_add(struct cn_sock *nl, const char *inst, const char *int_addr,
 	if (ext_port)
 		mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_EXT_PORT, htons(ext_port));
 	return cn_talk(nl, nlh, NULL, NULL, e);
+}
+
+static int map_add(struct cn_sock *nl, const char *inst, const char *int_addr,
+		   uint16_t int_port, const char *ext_addr, uint16_t ext_port,
+		   struct cn_err *e)
+{
+	return map_add_proto(nl, inst, IPPROTO_UDP, int_addr, int_port,
+			     ext_addr, ext_port, e);
 }
 
 static int permit_add(struct cn_sock *nl, const char *inst,
@@ -1477,6 +1498,371 @@ TEST_F_TIMEOUT(nat, delete_instance_ends_its_flows, NAT_TIMEOUT)
 		       sa_str(&f));
 	if (!_metadata->passed)
 		log_conntrack(&self->t);
+}
+
+/* ------------------------------------------------------------- TCP, ICMP */
+
+/* A TCP socket in @ns bound to @addr:@port, sharing the port (SO_REUSEADDR,
+ * SO_REUSEPORT) so that one endpoint can both connect and listen.
+ */
+static int tcp_sock(struct cn_topo *t, enum cn_ns ns, const char *addr,
+		    uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int fd, one = 1;
+
+	if (topo_enter(t, ns))
+		return -1;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	topo_leave(t);
+	if (fd < 0)
+		return -1;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = addr ? ip4(addr) : INADDR_ANY;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int tcp_listen(struct cn_topo *t, enum cn_ns ns, const char *addr,
+		      uint16_t port)
+{
+	int fd = tcp_sock(t, ns, addr, port);
+
+	if (fd >= 0 && listen(fd, 8)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Connect @fd to @addr:@port within @ms. Returns 0, -ECONNREFUSED (a reset
+ * came back) or -ETIMEDOUT (nothing came back: the SYN was dropped).
+ */
+static int tcp_connect(int fd, const char *addr, uint16_t port, int ms)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = ip4(addr),
+	};
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int flags = fcntl(fd, F_GETFL), err = 0;
+	socklen_t len = sizeof(err);
+
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		goto out;
+	if (errno != EINPROGRESS) {
+		err = -errno;
+		goto out;
+	}
+	if (poll(&p, 1, ms) != 1) {
+		err = -ETIMEDOUT;
+		goto out;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	err = -err;
+out:
+	fcntl(fd, F_SETFL, flags);
+	return err;
+}
+
+/* Accept one connection on @lfd within @ms; its peer in @from. */
+static int tcp_accept(int lfd, int ms, struct sockaddr_in *from)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	socklen_t len = sizeof(*from);
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return accept(lfd, (struct sockaddr *)from, &len);
+}
+
+#define TCP_LISTEN(ns, addr, port) ({ \
+	int _fd = tcp_listen(&self->t, (ns), (addr), (port)); \
+	ASSERT_LE(0, _fd) TH_LOG("TCP listener %s:%u", (addr) ?: "*", \
+				 (unsigned int)(port)); \
+	_fd; })
+
+#define TCP_SOCK(ns, addr, port) ({ \
+	int _fd = tcp_sock(&self->t, (ns), (addr), (port)); \
+	ASSERT_LE(0, _fd) TH_LOG("TCP socket %s:%u", (addr) ?: "*", \
+				 (unsigned int)(port)); \
+	_fd; })
+
+/*
+ * TCP under the instance's mapping and filtering (RFC 5382): two
+ * connections from one inside port to two remotes leave from one external
+ * port (endpoint-independent mapping); a third remote's SYN to that port
+ * gets in under endpoint-independent filtering and is dropped without a
+ * reset under address-and-port-dependent filtering; a SYN to a port with no
+ * mapping is dropped without a reset too.
+ */
+NAT_FIXTURE(tcp)
+
+FIXTURE_VARIANT(tcp) {
+	enum preset preset;
+	bool third_gets_in;
+};
+
+FIXTURE_VARIANT_ADD(tcp, full_cone) {
+	.preset = PRESET_FULL_CONE,
+	.third_gets_in = true,
+};
+
+FIXTURE_VARIANT_ADD(tcp, port_restricted_cone) {
+	.preset = PRESET_PORT_RESTRICTED_CONE,
+	.third_gets_in = false,
+};
+
+TEST_F_TIMEOUT(tcp, mapping_and_filtering, NAT_TIMEOUT)
+{
+	struct sockaddr_in f1, f2, f3;
+	int la, lb, lin, c1, c2, c3, a, b, in, cx;
+
+	NEW_INSTANCE("nat0", "wan", variant->preset);
+	la = TCP_LISTEN(CN_OUT, CN_PEER_A, 5000);
+	lb = TCP_LISTEN(CN_OUT, CN_PEER_B, 5000);
+	lin = TCP_LISTEN(CN_IN1, NULL, 41000);
+
+	c1 = TCP_SOCK(CN_IN1, NULL, 41000);
+	ASSERT_EQ(0, tcp_connect(c1, CN_PEER_A, 5000, 3000));
+	a = tcp_accept(la, 2000, &f1);
+	ASSERT_LE(0, a);
+	ASSERT_SENDER(f1, CN_WAN_ADDR, 41000, "A sees in1:41000 as 198.51.100.1:41000");
+
+	c2 = TCP_SOCK(CN_IN1, NULL, 41000);
+	ASSERT_EQ(0, tcp_connect(c2, CN_PEER_B, 5000, 3000));
+	b = tcp_accept(lb, 2000, &f2);
+	ASSERT_LE(0, b);
+	ASSERT_SENDER(f2, CN_WAN_ADDR, 41000,
+		      "B sees the same external endpoint (endpoint-independent mapping)");
+
+	/* a third remote (C, on A's address but another port) */
+	c3 = TCP_SOCK(CN_OUT, CN_PEER_A, 5001);
+	if (variant->third_gets_in) {
+		ASSERT_EQ(0, tcp_connect(c3, CN_WAN_ADDR, 41000, 3000))
+			TH_LOG("full cone: A:5001's SYN to 198.51.100.1:41000 must get in");
+		in = tcp_accept(lin, 2000, &f3);
+		ASSERT_LE(0, in);
+		ASSERT_SENDER(f3, CN_PEER_A, 5001, "in1 accepts A:5001");
+		close(in);
+	} else {
+		ASSERT_EQ(-ETIMEDOUT, tcp_connect(c3, CN_WAN_ADDR, 41000, 1500))
+			TH_LOG("port-restricted: A:5001's SYN must be dropped silently (no reset)");
+		EXPECT_LE(1, counter(&self->nl, "nat0", CONENAT_STATS_A_IN_FILTERED));
+	}
+
+	/* unsolicited: no mapping behind the port, no reset either */
+	cx = TCP_SOCK(CN_OUT, CN_PEER_B, 0);
+	ASSERT_EQ(-ETIMEDOUT, tcp_connect(cx, CN_WAN_ADDR, 42000, 1500))
+		TH_LOG("a SYN to an unmapped port must be dropped silently");
+	EXPECT_LE(1, counter(&self->nl, "nat0", CONENAT_STATS_A_IN_NO_MAPPING));
+
+	close(a);
+	close(b);
+	close(c1);
+	close(c2);
+	close(c3);
+	close(cx);
+	close(lin);
+	close(la);
+	close(lb);
+}
+
+/*
+ * A TCP mapping lives tcp-transitory-timeout while its connection opens and
+ * tcp-timeout once it is established (RFC 5382 REQ-5); both read back.
+ */
+TEST_F_TIMEOUT(nat, tcp_timers, NAT_TIMEOUT)
+{
+	struct map_list l;
+	const struct map_rec *m;
+	struct sockaddr_in f;
+	int la, c, a;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE,
+		     CONENAT_INSTANCE_A_TCP_TIMEOUT, 5000,
+		     CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT, 100);
+	la = TCP_LISTEN(CN_OUT, CN_PEER_A, 5000);
+	c = TCP_SOCK(CN_IN1, NULL, 41100);
+	ASSERT_EQ(0, tcp_connect(c, CN_PEER_A, 5000, 3000));
+	a = tcp_accept(la, 2000, &f);
+	ASSERT_LE(0, a);
+	/* data after the handshake: the connection is established */
+	ASSERT_EQ(5, write(c, "hello", 5));
+	ASSERT_LE(0, (int)read(a, (char[8]){}, 8));
+
+	ASSERT_LE(1, map_dump(&self->nl, "nat0", &l));
+	m = map_find(&l, CN_IN1_ADDR, 41100);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(IPPROTO_TCP, m->proto);
+	ASSERT_TRUE(m->has_expires);
+	EXPECT_GT(m->expires, 100)
+		TH_LOG("an established TCP mapping expires in %u s, not tcp-timeout", m->expires);
+	EXPECT_LE(m->expires, 5000);
+	close(a);
+	close(c);
+	close(la);
+}
+
+/* A static TCP mapping is a port forward that also owns outbound traffic. */
+TEST_F_TIMEOUT(nat, tcp_static_mapping, NAT_TIMEOUT)
+{
+	struct sockaddr_in f;
+	struct cn_err e;
+	int lin, c, in;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE);
+	ASSERT_EQ(0, map_add_proto(&self->nl, "nat0", IPPROTO_TCP, CN_IN1_ADDR,
+				   8080, NULL, 18080, &e)) TH_LOG("%s", e.msg);
+	lin = TCP_LISTEN(CN_IN1, NULL, 8080);
+	c = TCP_SOCK(CN_OUT, CN_PEER_B, 0);
+	ASSERT_EQ(0, tcp_connect(c, CN_WAN_ADDR, 18080, 3000))
+		TH_LOG("B's connection to 198.51.100.1:18080 must reach in1:8080");
+	in = tcp_accept(lin, 2000, &f);
+	ASSERT_LE(0, in);
+	ASSERT_SENDER(f, CN_PEER_B, 0, "in1 sees B itself");
+	close(in);
+	close(c);
+	close(lin);
+}
+
+/*
+ * ICMP echo through the NAT: the inside pings a remote that has no route
+ * back to it; the reply arrives, and the echo identifier has a mapping of
+ * protocol icmp on the router's address that lives icmp-timeout.
+ */
+TEST_F_TIMEOUT(nat, icmp_echo, NAT_TIMEOUT)
+{
+	struct map_list l;
+	int i, found = 0;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_DEFAULT,
+		     CONENAT_INSTANCE_A_ICMP_TIMEOUT, 50);
+	ASSERT_EQ(0, topo_sh(&self->t, CN_IN1, "ping -n -q -c 2 -W 2 %s >/dev/null",
+			     CN_PEER_A))
+		TH_LOG("in1 cannot ping A through the NAT");
+	ASSERT_LE(1, map_dump(&self->nl, "nat0", &l));
+	for (i = 0; i < l.n; i++) {
+		if (l.m[i].proto != IPPROTO_ICMP)
+			continue;
+		found++;
+		EXPECT_EQ(ip4(CN_IN1_ADDR), l.m[i].int_addr);
+		EXPECT_EQ(ip4(CN_WAN_ADDR), l.m[i].ext_addr);
+		EXPECT_TRUE(l.m[i].has_expires);
+		EXPECT_LE(l.m[i].expires, 50);
+		EXPECT_GT(l.m[i].expires, 40);
+	}
+	EXPECT_EQ(1, found) TH_LOG("one icmp mapping for the echo identifier");
+}
+
+/* Send, from @ns, an ICMP port unreachable about udp @src:@sport ->
+ * @dst:@dport, as @dst's host would.
+ */
+static int send_port_unreachable(struct cn_topo *t, enum cn_ns ns,
+				 const char *src, uint16_t sport,
+				 const char *dst, uint16_t dport)
+{
+	struct {
+		struct icmphdr icmp;
+		struct iphdr ip;
+		struct udphdr udp;
+	} m = {};	/* 8 + 20 + 8 bytes: no padding */
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint32_t sum = 0;
+	uint16_t *w = (uint16_t *)&m;
+	size_t i;
+	int fd, ret;
+
+	m.icmp.type = ICMP_DEST_UNREACH;
+	m.icmp.code = ICMP_PORT_UNREACH;
+	m.ip.version = 4;
+	m.ip.ihl = 5;
+	m.ip.ttl = 63;
+	m.ip.protocol = IPPROTO_UDP;
+	m.ip.tot_len = htons(sizeof(m.ip) + sizeof(m.udp) + 4);
+	m.ip.saddr = ip4(src);
+	m.ip.daddr = ip4(dst);
+	m.udp.source = htons(sport);
+	m.udp.dest = htons(dport);
+	m.udp.len = htons(sizeof(m.udp) + 4);
+	for (i = 0; i < sizeof(m.ip) / 2; i++)
+		sum += ((uint16_t *)&m.ip)[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	m.ip.check = (uint16_t)~sum;
+	sum = 0;
+	for (i = 0; i < sizeof(m) / 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	m.icmp.checksum = (uint16_t)~sum;
+
+	if (topo_enter(t, ns))
+		return -1;
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	topo_leave(t);
+	if (fd < 0)
+		return -1;
+	to.sin_addr.s_addr = ip4(src);
+	ret = sendto(fd, &m, sizeof(m), 0, (struct sockaddr *)&to, sizeof(to));
+	close(fd);
+	return ret == sizeof(m) ? 0 : -1;
+}
+
+/*
+ * An ICMP error about a mapped flow reaches the inside host with the inner
+ * headers restored (its connected socket reports ECONNREFUSED, which it
+ * only does for an error naming its own endpoints), and neither refreshes
+ * nor ends the mapping (RFC 4787 REQ-12, RFC 5508).
+ */
+TEST_F_TIMEOUT(nat, icmp_error_translated_not_refreshing, NAT_TIMEOUT)
+{
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+	struct map_list l;
+	const struct map_rec *m;
+	struct sockaddr_in f;
+	uint32_t before;
+	char buf[16];
+	int s, pa;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE,
+		     CONENAT_INSTANCE_A_UDP_TIMEOUT, 60);
+	pa = UDP(CN_OUT, CN_PEER_A, 4000);
+	s = UDP(CN_IN1, NULL, 43000);
+	peer.sin_port = htons(4000);
+	peer.sin_addr.s_addr = ip4(CN_PEER_A);
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&peer, sizeof(peer)));
+	ASSERT_EQ(5, send(s, "hello", 5, 0));
+	ASSERT_ARRIVES(pa, "hello", &f, "A hears in1:43000");
+
+	sleep(3);
+	ASSERT_LE(1, map_dump(&self->nl, "nat0", &l));
+	m = map_find(&l, CN_IN1_ADDR, 43000);
+	ASSERT_NE(NULL, m);
+	before = m->expires;
+
+	/* A's host says port unreachable, about the translated flow */
+	ASSERT_EQ(0, send_port_unreachable(&self->t, CN_OUT, CN_WAN_ADDR,
+					   ntohs(f.sin_port), CN_PEER_A, 4000));
+	ASSERT_EQ(-1, (int)recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(ECONNREFUSED, errno)
+		TH_LOG("in1's socket did not get the translated error (errno %d)", errno);
+
+	sleep(2);
+	ASSERT_LE(1, map_dump(&self->nl, "nat0", &l));
+	m = map_find(&l, CN_IN1_ADDR, 43000);
+	ASSERT_NE(NULL, m) TH_LOG("an ICMP error ended the mapping");
+	EXPECT_LT(m->expires, before)
+		TH_LOG("the mapping's timer went from %u to %u s: the ICMP error refreshed it",
+		       before, m->expires);
 }
 
 /* ------------------------------------------------------------------ unload */

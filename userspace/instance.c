@@ -68,6 +68,9 @@ enum opt {
 	OPT_HAIRPIN,
 	OPT_INBOUND_REFRESH,
 	OPT_UDP_TIMEOUT,
+	OPT_TCP_TIMEOUT,
+	OPT_TCP_TRANSITORY_TIMEOUT,
+	OPT_ICMP_TIMEOUT,
 	OPT_MAX_PER_HOST,
 	OPT_NUM
 };
@@ -85,6 +88,9 @@ static const char *const opt_keys[OPT_NUM + 1] = {
 	[OPT_HAIRPIN]		= "hairpin",
 	[OPT_INBOUND_REFRESH]	= "inbound-refresh",
 	[OPT_UDP_TIMEOUT]	= "udp-timeout",
+	[OPT_TCP_TIMEOUT]	= "tcp-timeout",
+	[OPT_TCP_TRANSITORY_TIMEOUT] = "tcp-transitory-timeout",
+	[OPT_ICMP_TIMEOUT]	= "icmp-timeout",
 	[OPT_MAX_PER_HOST]	= "max-per-host",
 	[OPT_NUM]		= NULL,
 };
@@ -98,6 +104,17 @@ static const struct {
 	{ OPT_PORT_PARITY, CONENAT_INSTANCE_A_PORT_PARITY },
 	{ OPT_HAIRPIN, CONENAT_INSTANCE_A_HAIRPIN },
 	{ OPT_INBOUND_REFRESH, CONENAT_INSTANCE_A_INBOUND_REFRESH },
+};
+
+/* The timers and their attributes; udp-timeout comes first. */
+static const struct {
+	enum opt opt;
+	int attr;
+} timers[] = {
+	{ OPT_UDP_TIMEOUT, CONENAT_INSTANCE_A_UDP_TIMEOUT },
+	{ OPT_TCP_TIMEOUT, CONENAT_INSTANCE_A_TCP_TIMEOUT },
+	{ OPT_TCP_TRANSITORY_TIMEOUT, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT },
+	{ OPT_ICMP_TIMEOUT, CONENAT_INSTANCE_A_ICMP_TIMEOUT },
 };
 
 /* RFC 4787, REQ-5: a UDP mapping timer must not expire in less than 2 min. */
@@ -115,7 +132,7 @@ struct inst_cfg {
 	uint16_t port_min;
 	uint16_t port_max;
 	uint8_t toggle[ARRAY_SIZE(toggles)];
-	uint32_t udp_timeout;
+	uint32_t timer[ARRAY_SIZE(timers)];
 	uint32_t max_per_host;
 };
 
@@ -215,11 +232,15 @@ static int parse_options(const char *cmd, bool add, int argc, char **argv,
 		}
 	}
 
-	if (v[OPT_UDP_TIMEOUT]) {
-		err = parse_duration(v[OPT_UDP_TIMEOUT], "udp-timeout", "", 1,
-				     CONENAT_MAX_TIMEOUT, &cfg->udp_timeout);
-		if (err)
-			return err;
+	for (i = 0; i < ARRAY_SIZE(timers); i++) {
+		enum opt o = timers[i].opt;
+
+		if (v[o]) {
+			err = parse_duration(v[o], opt_keys[o], "", 1,
+					     CONENAT_MAX_TIMEOUT, &cfg->timer[i]);
+			if (err)
+				return err;
+		}
 	}
 	if (v[OPT_MAX_PER_HOST]) {
 		err = parse_number(v[OPT_MAX_PER_HOST], "max-per-host", 0,
@@ -230,9 +251,9 @@ static int parse_options(const char *cmd, bool add, int argc, char **argv,
 	}
 
 	/* Everything is valid: now the warnings. */
-	if (v[OPT_UDP_TIMEOUT] && cfg->udp_timeout < RFC4787_MIN_UDP_TIMEOUT)
+	if (v[OPT_UDP_TIMEOUT] && cfg->timer[0] < RFC4787_MIN_UDP_TIMEOUT)
 		pr_warn("udp-timeout %u is below RFC 4787's %u s minimum",
-			cfg->udp_timeout, RFC4787_MIN_UDP_TIMEOUT);
+			cfg->timer[0], RFC4787_MIN_UDP_TIMEOUT);
 	return 0;
 }
 
@@ -289,9 +310,10 @@ static int put_options(struct nl_msg *req, const struct inst_cfg *cfg)
 		if (v[toggles[i].opt] &&
 		    nla_put_u8(req, toggles[i].attr, cfg->toggle[i]) < 0)
 			return -1;
-	if (v[OPT_UDP_TIMEOUT] &&
-	    nla_put_u32(req, CONENAT_INSTANCE_A_UDP_TIMEOUT, cfg->udp_timeout) < 0)
-		return -1;
+	for (i = 0; i < ARRAY_SIZE(timers); i++)
+		if (v[timers[i].opt] &&
+		    nla_put_u32(req, timers[i].attr, cfg->timer[i]) < 0)
+			return -1;
 	if (v[OPT_MAX_PER_HOST] &&
 	    nla_put_u32(req, CONENAT_INSTANCE_A_MAX_PER_HOST, cfg->max_per_host) < 0)
 		return -1;
@@ -558,6 +580,12 @@ static int print_instance(struct nlattr **tb)
 	print_text(" ");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_UDP_TIMEOUT, "udp_timeout",
 		       " udp-timeout %u");
+	print_u32_attr(tb, CONENAT_INSTANCE_A_TCP_TIMEOUT, "tcp_timeout",
+		       " tcp-timeout %u");
+	print_u32_attr(tb, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
+		       "tcp_transitory_timeout", " tcp-transitory-timeout %u");
+	print_u32_attr(tb, CONENAT_INSTANCE_A_ICMP_TIMEOUT, "icmp_timeout",
+		       " icmp-timeout %u");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_MAX_PER_HOST, "max_per_host",
 		       " max-per-host %u");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_MAPPINGS, "mappings",
@@ -637,7 +665,9 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "        | external {dev|ADDR|ADDR-ADDR} | internal {PREFIX[,PREFIX...]|any}\n"
 	  "        | ports LOW-HIGH | port-preservation {on|off} | port-parity {on|off}\n"
 	  "        | hairpin {on|off} | inbound-refresh {on|off}\n"
-	  "        | udp-timeout DURATION | max-per-host N\n"
+	  "        | udp-timeout DURATION | tcp-timeout DURATION\n"
+	  "        | tcp-transitory-timeout DURATION | icmp-timeout DURATION\n"
+	  "        | max-per-host N\n"
 	  "BEHAVIOUR := {endpoint-independent|address-dependent|address-port-dependent}\n"
 	  "PREFIX := ADDR/LEN or ADDR (= ADDR/32); at most 16 prefixes\n"
 	  "DURATION := SECONDS, or a number with a suffix s, m, h or d (1 s .. 7 d)\n"
@@ -650,7 +680,8 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "  the external device. max-per-host 0 means no limit. Defaults:\n"
 	  "  restricted-cone, external dev, internal any, ports 1024-65535,\n"
 	  "  port-preservation on, port-parity off, hairpin on, inbound-refresh off,\n"
-	  "  udp-timeout 300, max-per-host 0. Each OPTION may be given once.\n"
+	  "  udp-timeout 300, tcp-timeout 7440, tcp-transitory-timeout 240,\n"
+	  "  icmp-timeout 60, max-per-host 0. Each OPTION may be given once.\n"
 	  "Changing mapping, filtering, external, internal or ports removes the\n"
 	  "  instance's dynamic mappings (static ones stay).\n" },
 };

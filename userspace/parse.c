@@ -362,10 +362,11 @@ int parse_proto(const char *word, uint8_t *proto)
 		*proto = IPPROTO_UDP;
 		return 0;
 	}
-	if (!strcmp(word, "tcp"))
-		return usage_err("invalid protocol \"%s\": expected udp (tcp is not supported yet)",
-				 word);
-	return usage_err("invalid protocol \"%s\": expected udp", word);
+	if (!strcmp(word, "tcp")) {
+		*proto = IPPROTO_TCP;
+		return 0;
+	}
+	return usage_err("invalid protocol \"%s\": expected udp or tcp", word);
 }
 
 int parse_pairs(const char *object, const char *cmd, int argc, char **argv,
@@ -407,6 +408,8 @@ const char *fmt_proto(uint8_t proto, char buf[4])
 		return "udp";
 	if (proto == IPPROTO_TCP)
 		return "tcp";
+	if (proto == IPPROTO_ICMP)
+		return "icmp";
 	snprintf(buf, 4, "%u", proto);
 	return buf;
 }

@@ -58,10 +58,15 @@
  * Objects
  * -------
  *
+ * Mapping and filtering behaviours apply to UDP and TCP alike (RFC 4787,
+ * RFC 5382); ICMP echo identifiers are mapped endpoint-independently
+ * (RFC 5508) and replies to them are let in by conntrack.
+ *
  * An *instance* is one NAT on one device (the "external" device) of the
  * namespace: its behaviour (mapping and filtering, RFC 4787), its external
  * addresses and port range, its timers. A *mapping* binds an internal
- * endpoint (address, port, protocol) to an external endpoint of an instance;
+ * endpoint (address, port, protocol) to an external endpoint of an instance
+ * (for ICMP echo, the identifier plays the port);
  * it is created by outbound traffic (origin dynamic) or by the administrator
  * (origin static, permanent or with a lifetime). A *permit* opens a
  * mapping's filter for one remote address (and port) ahead of traffic.
@@ -103,6 +108,12 @@
  *   PORT_PRESERVATION, PORT_PARITY, HAIRPIN, INBOUND_REFRESH: NLA_U8,
  *                    defaults 1, 0, 1, 0.
  *   UDP_TIMEOUT      NLA_U32 1 .. CONENAT_MAX_TIMEOUT, default 300.
+ *   TCP_TIMEOUT      NLA_U32 1 .. CONENAT_MAX_TIMEOUT, default 7440: a TCP
+ *                    mapping's timer while a connection through it is
+ *                    established (RFC 5382 REQ-5).
+ *   TCP_TRANSITORY_TIMEOUT  NLA_U32, default 240: while its connections
+ *                    are opening or closing.
+ *   ICMP_TIMEOUT     NLA_U32, default 60: an ICMP echo identifier's mapping.
  *   MAX_PER_HOST     NLA_U32, most mappings of one internal address, 0 (the
  *                    default) for no limit.
  *
@@ -245,6 +256,9 @@ enum conenat_instance_attr {
 	CONENAT_INSTANCE_A_MAX_PER_HOST,	/* NLA_U32 */
 	CONENAT_INSTANCE_A_MAPPINGS,		/* NLA_U32, reply */
 	CONENAT_INSTANCE_A_STATS,		/* NLA_NESTED, reply */
+	CONENAT_INSTANCE_A_TCP_TIMEOUT,		/* NLA_U32 */
+	CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT, /* NLA_U32 */
+	CONENAT_INSTANCE_A_ICMP_TIMEOUT,	/* NLA_U32 */
 
 	__CONENAT_INSTANCE_A_MAX
 };
@@ -287,7 +301,7 @@ enum conenat_stats_attr {
 enum conenat_mapping_attr {
 	CONENAT_MAPPING_A_UNSPEC,
 	CONENAT_MAPPING_A_INSTANCE,		/* NLA_NUL_STRING */
-	CONENAT_MAPPING_A_PROTO,		/* NLA_U8, IPPROTO_UDP */
+	CONENAT_MAPPING_A_PROTO,		/* NLA_U8, IPPROTO_UDP/TCP/ICMP */
 	CONENAT_MAPPING_A_INT_ADDR,		/* NLA_BE32 */
 	CONENAT_MAPPING_A_INT_PORT,		/* NLA_BE16 */
 	CONENAT_MAPPING_A_EXT_ADDR,		/* NLA_BE32 */
