@@ -957,26 +957,7 @@ static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
 	struct conenat_dump *d;
-	struct nlattr *name;
 
-	if (info->attrs[CONENAT_MAPPING_A_PROTO] &&
-	    !conenat_proto_mapped(nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]))) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[CONENAT_MAPPING_A_PROTO],
-				    "mappings exist for udp, tcp and icmp");
-		return -EPROTONOSUPPORT;
-	}
-	name = info->attrs[CONENAT_MAPPING_A_INSTANCE];
-	if (name) {
-		bool known;
-
-		mutex_lock(&cn->config_lock);
-		known = conenat_instance_find(cn, nla_data(name));
-		mutex_unlock(&cn->config_lock);
-		if (!known) {
-			NL_SET_ERR_MSG_ATTR(cb->extack, name, "no such instance");
-			return -ENOENT;
-		}
-	}
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
@@ -990,12 +971,51 @@ static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
 	return 0;
 }
 
+/*
+ * The filters of a mapping dump, checked in its first round: an error from
+ * .start loses its extack message on some kernels, one from the dump itself
+ * reaches the caller in NLMSG_DONE.
+ */
+static int conenat_nl_dump_check(struct netlink_callback *cb,
+				 const struct conenat_dump *d)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+	bool known;
+
+	if (info->attrs[CONENAT_MAPPING_A_PROTO] &&
+	    !conenat_proto_mapped(d->proto)) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, info->attrs[CONENAT_MAPPING_A_PROTO],
+				    "mappings exist for udp, tcp and icmp");
+		return -EPROTONOSUPPORT;
+	}
+	if (!d->instance[0])
+		return 0;
+	mutex_lock(&cn->config_lock);
+	known = conenat_instance_find(cn, d->instance);
+	mutex_unlock(&cn->config_lock);
+	if (!known) {
+		NL_SET_ERR_MSG_ATTR(cb->extack,
+				    info->attrs[CONENAT_MAPPING_A_INSTANCE],
+				    "no such instance");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int conenat_nl_dump_mappings(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
 	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
 	struct conenat_mapping *m;
+	int err;
 
+	if (!cb->args[1]) {
+		err = conenat_nl_dump_check(cb, d);
+		if (err)
+			return err;
+		cb->args[1] = 1;
+	}
 	rhashtable_walk_start(&d->iter);
 	/* the entry that did not fit last time, or the first */
 	m = rhashtable_walk_peek(&d->iter);

@@ -104,6 +104,20 @@ static int cn_read_ack(const struct nlmsghdr *nlh, struct cn_err *err)
 	return e->error;
 }
 
+/* A dump's end: its error code, and the extended ack when it failed. */
+static int cn_read_done(const struct nlmsghdr *nlh, struct cn_err *err)
+{
+	unsigned int off = MNL_ALIGN(sizeof(int));
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(int)))
+		return 0;
+	err->error = *(const int *)mnl_nlmsg_get_payload(nlh);
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    mnl_nlmsg_size(off) < nlh->nlmsg_len)
+		mnl_attr_parse(nlh, off, cn_ack_attr, err);
+	return err->error;
+}
+
 int cn_talk(struct cn_sock *s, struct nlmsghdr *nlh, cn_reply_cb cb,
 	    void *data, struct cn_err *err)
 {
@@ -133,7 +147,7 @@ int cn_talk(struct cn_sock *s, struct nlmsghdr *nlh, cn_reply_cb cb,
 			if (m->nlmsg_type == NLMSG_ERROR)
 				return cn_read_ack(m, err);
 			if (m->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return cn_read_done(m, err);
 			if (cb) {
 				ret = cb(m, data);
 				if (ret < 0)

@@ -269,6 +269,42 @@ static int child_without_cap_net_admin(void)
 	return expect_eperm();
 }
 
+/*
+ * Every command, do and dump, reads included (they reveal mappings), is
+ * refused without CAP_NET_ADMIN, before its attributes are even looked at.
+ */
+static int child_every_command_refused(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct cn_sock s;
+	int cmd, dump, ret;
+
+	if (drop_cap_net_admin())
+		return 10;
+	if (cn_open(&s))
+		return 2;
+	for (cmd = CONENAT_CMD_GET_INFO; cmd <= CONENAT_CMD_NEW_PERMIT; cmd++) {
+		for (dump = 0; dump < 2; dump++) {
+			ret = cn_talk(&s, cn_msg(&s, buf, cmd,
+						 dump ? NLM_F_DUMP : 0),
+				      NULL, NULL, NULL);
+			/* do-only commands have no dump: the core says so first */
+			if (ret != -EPERM && !(dump && ret == -EOPNOTSUPP)) {
+				fprintf(stderr, "cmd %d%s: %d\n", cmd,
+					dump ? " dump" : "", ret);
+				return 20 + cmd;
+			}
+		}
+	}
+	return 0;
+}
+
+TEST(every_command_needs_cap_net_admin)
+{
+	ASSERT_EQ(0, in_child(child_every_command_refused))
+		TH_LOG("a command answered a caller without CAP_NET_ADMIN");
+}
+
 TEST(no_cap_net_admin_refused)
 {
 	ASSERT_EQ(0, in_child(child_without_cap_net_admin))
@@ -294,13 +330,22 @@ static int child_userns_root_in_own_netns(void)
 	struct info_reply r;
 	struct cn_sock s;
 
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
 		return 10;
 	if (cn_open(&s))
 		return 2;
 	if (get_info(&s, &r, NULL))
 		return 3;
-	return r.seen == 1 ? 0 : 4;
+	if (r.seen != 1)
+		return 4;
+	/* and configures it: an instance on its own loopback */
+	nlh = cn_msg(&s, buf, CONENAT_CMD_NEW_INSTANCE, 0);
+	mnl_attr_put_strz(nlh, CONENAT_INSTANCE_A_NAME, "mine");
+	mnl_attr_put_strz(nlh, CONENAT_INSTANCE_A_IFNAME, "lo");
+	return cn_talk(&s, nlh, NULL, NULL, NULL) ? 5 : 0;
 }
 
 TEST(userns_root_allowed_in_own_netns)
