@@ -74,6 +74,16 @@ static const struct nla_policy conenat_mapping_policy[CONENAT_MAPPING_A_MAX + 1]
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
 };
 
+static struct netlink_range_validation conenat_max_mappings_range = {
+	.min = 1,
+	.max = CONENAT_MAX_MAPPINGS_LIMIT,
+};
+
+static const struct nla_policy conenat_limits_policy[CONENAT_LIMITS_A_MAX + 1] = {
+	[CONENAT_LIMITS_A_MAX_MAPPINGS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_max_mappings_range),
+};
+
 static const struct genl_multicast_group conenat_mcgrps[] = {
 	{ .name = CONENAT_MCGRP_EVENTS },
 };
@@ -1145,6 +1155,55 @@ out_unlock:
 	return err;
 }
 
+/* ---------------------------------------------------------------- limits */
+
+static int conenat_nl_get_limits(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct conenat_instance *inst;
+	struct sk_buff *msg;
+	u32 instances = 0;
+	void *hdr;
+
+	msg = genlmsg_new(3 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &conenat_genl_family, 0,
+				CONENAT_CMD_GET_LIMITS);
+	if (!hdr)
+		goto err_free_msg;
+	mutex_lock(&cn->config_lock);
+	list_for_each_entry(inst, &cn->instances, list)
+		instances++;
+	mutex_unlock(&cn->config_lock);
+	if (nla_put_u32(msg, CONENAT_LIMITS_A_MAX_MAPPINGS,
+			READ_ONCE(cn->max_mappings)) ||
+	    nla_put_u32(msg, CONENAT_LIMITS_A_MAPPINGS,
+			atomic_read(&cn->nmappings)) ||
+	    nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES, instances))
+		goto err_free_msg;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free_msg:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static int conenat_nl_set_limits(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+
+	if (GENL_REQ_ATTR_CHECK(info, CONENAT_LIMITS_A_MAX_MAPPINGS)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "which limit? (MAX_MAPPINGS)");
+		return -EINVAL;
+	}
+	/* existing mappings stay, also above a lowered cap */
+	WRITE_ONCE(cn->max_mappings,
+		   nla_get_u32(info->attrs[CONENAT_LIMITS_A_MAX_MAPPINGS]));
+	return 0;
+}
+
 /* ----------------------------------------------------------------- family */
 
 #define CONENAT_OP(_cmd, _doit, _set, _flags) \
@@ -1189,6 +1248,8 @@ static const struct genl_ops conenat_genl_ops[] = {
 	CONENAT_OP(CONENAT_CMD_FLUSH_MAPPINGS, conenat_nl_flush_mappings,
 		   mapping, 0),
 	CONENAT_OP(CONENAT_CMD_NEW_PERMIT, conenat_nl_new_permit, mapping, 0),
+	CONENAT_OP(CONENAT_CMD_GET_LIMITS, conenat_nl_get_limits, limits, 0),
+	CONENAT_OP(CONENAT_CMD_SET_LIMITS, conenat_nl_set_limits, limits, 0),
 };
 
 static struct genl_family conenat_genl_family __ro_after_init = {

@@ -279,11 +279,22 @@ static int child_every_command_refused(void)
 	struct cn_sock s;
 	int cmd, dump, ret;
 
+	static const int cmds[] = {
+		CONENAT_CMD_GET_INFO, CONENAT_CMD_NEW_INSTANCE,
+		CONENAT_CMD_SET_INSTANCE, CONENAT_CMD_DEL_INSTANCE,
+		CONENAT_CMD_GET_INSTANCE, CONENAT_CMD_NEW_MAPPING,
+		CONENAT_CMD_DEL_MAPPING, CONENAT_CMD_GET_MAPPING,
+		CONENAT_CMD_FLUSH_MAPPINGS, CONENAT_CMD_NEW_PERMIT,
+		CONENAT_CMD_GET_LIMITS, CONENAT_CMD_SET_LIMITS,
+	};
+	unsigned int i;
+
 	if (drop_cap_net_admin())
 		return 10;
 	if (cn_open(&s))
 		return 2;
-	for (cmd = CONENAT_CMD_GET_INFO; cmd <= CONENAT_CMD_NEW_PERMIT; cmd++) {
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		cmd = cmds[i];
 		for (dump = 0; dump < 2; dump++) {
 			ret = cn_talk(&s, cn_msg(&s, buf, cmd,
 						 dump ? NLM_F_DUMP : 0),

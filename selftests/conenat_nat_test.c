@@ -1746,7 +1746,8 @@ TEST_F_TIMEOUT(nat, icmp_echo, NAT_TIMEOUT)
 
 	NEW_INSTANCE("nat0", "wan", PRESET_DEFAULT,
 		     CONENAT_INSTANCE_A_ICMP_TIMEOUT, 50);
-	ASSERT_EQ(0, topo_sh(&self->t, CN_IN1, "ping -n -q -c 2 -W 2 %s >/dev/null",
+	ASSERT_EQ(0, topo_sh(&self->t, CN_IN1,
+			     "ip netns exec $NS ping -n -q -c 2 -W 2 %s >/dev/null",
 			     CN_PEER_A))
 		TH_LOG("in1 cannot ping A through the NAT");
 	ASSERT_LE(1, map_dump(&self->nl, "nat0", &l));
@@ -1863,6 +1864,179 @@ TEST_F_TIMEOUT(nat, icmp_error_translated_not_refreshing, NAT_TIMEOUT)
 	EXPECT_LT(m->expires, before)
 		TH_LOG("the mapping's timer went from %u to %u s: the ICMP error refreshed it",
 		       before, m->expires);
+}
+
+/* ------------------------------------------------------- limits, floods */
+
+static int set_max_mappings(struct cn_sock *nl, uint32_t max)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = cn_msg(nl, buf, CONENAT_CMD_SET_LIMITS, 0);
+
+	mnl_attr_put_u32(nlh, CONENAT_LIMITS_A_MAX_MAPPINGS, max);
+	return cn_talk(nl, nlh, NULL, NULL, NULL);
+}
+
+/*
+ * The namespace's cap on mappings: at the cap a new flow gets nothing
+ * through and is counted (table_full); the existing mappings keep working
+ * both ways and none is evicted, also after the cap is lowered under them.
+ */
+TEST_F_TIMEOUT(nat, namespace_cap, NAT_TIMEOUT)
+{
+	struct sockaddr_in f[4];
+	int pa, s[4], i;
+	struct map_list l;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE);
+	ASSERT_EQ(0, set_max_mappings(&self->nl, 3));
+	pa = UDP(CN_OUT, CN_PEER_A, 4000);
+	for (i = 0; i < 4; i++)
+		s[i] = UDP(CN_IN1, NULL, 44000 + i);
+	for (i = 0; i < 3; i++) {
+		SEND(s[i], CN_PEER_A, 4000, "under the cap");
+		ASSERT_ARRIVES(pa, "under the cap", &f[i], "flow %d of 3 gets through", i);
+	}
+	SEND(s[3], CN_PEER_A, 4000, "over the cap");
+	EXPECT_NO_ARRIVAL(pa, "a fourth flow over a cap of 3 gets nothing through");
+	EXPECT_LE(1, counter(&self->nl, "nat0", CONENAT_STATS_A_TABLE_FULL));
+
+	/* lowered under what exists: nothing is evicted */
+	ASSERT_EQ(0, set_max_mappings(&self->nl, 1));
+	ASSERT_EQ(3, map_dump(&self->nl, "nat0", &l));
+	for (i = 0; i < 3; i++) {
+		SEND(pa, CN_WAN_ADDR, ntohs(f[i].sin_port), "back in");
+		ASSERT_ARRIVES(s[i], "back in", NULL, "mapping %d still works inbound", i);
+		SEND(s[i], CN_PEER_A, 4000, "still out");
+		ASSERT_ARRIVES(pa, "still out", NULL, "mapping %d still works outbound", i);
+	}
+	ASSERT_EQ(0, set_max_mappings(&self->nl, CONENAT_DEFAULT_MAX_MAPPINGS));
+}
+
+static int conntrack_count(struct cn_topo *t)
+{
+	char cmd[128];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s conntrack -C 2>/dev/null",
+		 t->name[CN_R]);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	if (fscanf(p, "%d", &n) != 1)
+		n = -1;
+	pclose(p);
+	return n;
+}
+
+/*
+ * 100 000 unsolicited datagrams to random ports of the external address
+ * create no mapping and leave no state: no conntrack entry outlives them
+ * (they are dropped before conntrack confirms one), every one is counted.
+ */
+TEST_F_TIMEOUT(nat, inbound_flood_leaves_no_state, NAT_TIMEOUT)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int fd, i, before, after, sent = 0;
+	struct map_list l;
+	uint64_t dropped;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE);
+	before = conntrack_count(&self->t);
+	if (before < 0)
+		SKIP(return, "conntrack (conntrack-tools) is not installed");
+	fd = UDP(CN_OUT, CN_PEER_A, 0);
+	to.sin_addr.s_addr = ip4(CN_WAN_ADDR);
+	srand(1);
+	for (i = 0; i < 100000; i++) {
+		to.sin_port = htons((uint16_t)(1024 + rand() % 64512));
+		if (sendto(fd, "flood", 5, 0, (struct sockaddr *)&to,
+			   sizeof(to)) == 5)
+			sent++;
+		else if (errno == ENOBUFS || errno == EAGAIN)
+			usleep(100);
+	}
+	TH_LOG("sent %d datagrams", sent);
+	usleep(500000);
+	EXPECT_EQ(0, map_dump(&self->nl, "nat0", &l))
+		TH_LOG("the flood created mappings");
+	after = conntrack_count(&self->t);
+	EXPECT_LE(after, before + 10)
+		TH_LOG("conntrack entries went from %d to %d", before, after);
+	dropped = counter(&self->nl, "nat0", CONENAT_STATS_A_IN_NO_MAPPING);
+	EXPECT_GE(dropped, (uint64_t)sent * 9 / 10)
+		TH_LOG("%llu of %d datagrams counted in in_no_mapping",
+		       (unsigned long long)dropped, sent);
+}
+
+/*
+ * The device goes down and up again (the address stays): the instance
+ * keeps translating. conntrack -F while mappings live: the mappings
+ * survive, traffic resumes on the same external endpoint.
+ */
+TEST_F_TIMEOUT(nat, device_bounce_and_conntrack_flush, NAT_TIMEOUT)
+{
+	struct sockaddr_in f, g = {};
+	int pa, s;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE);
+	pa = UDP(CN_OUT, CN_PEER_A, 4000);
+	s = UDP(CN_IN1, NULL, 45000);
+	SEND(s, CN_PEER_A, 4000, "before");
+	ASSERT_ARRIVES(pa, "before", &f, "A hears in1 before");
+
+	if (conntrack_count(&self->t) >= 0) {
+		ASSERT_EQ(0, topo_sh(&self->t, CN_R,
+				     "ip netns exec $NS conntrack -F >/dev/null 2>&1"));
+		SEND(pa, CN_WAN_ADDR, ntohs(f.sin_port), "after flush");
+		ASSERT_ARRIVES(s, "after flush", NULL,
+			       "after conntrack -F, A still reaches in1 through %s",
+			       sa_str(&f));
+	}
+
+	ASSERT_EQ(0, topo_ip(&self->t, CN_R, "link set wan down"));
+	ASSERT_EQ(0, topo_ip(&self->t, CN_R, "link set wan up"));
+	ASSERT_EQ(0, topo_ip(&self->t, CN_OUT, "link set eth0 up"));
+	/* the link is back when A hears the router again */
+	for (int i = 0; i < 50; i++) {
+		SEND(s, CN_PEER_A, 4000, "after bounce");
+		if (udp_arrives(pa, 200, (char[32]){}, 32, &g) == 0)
+			break;
+	}
+	ASSERT_SENDER(g, CN_WAN_ADDR, ntohs(f.sin_port),
+		      "after the device bounced, in1 keeps its external endpoint");
+}
+
+/*
+ * nftables NAT on another device at the same time: in2's traffic leaving
+ * through wan2 is masqueraded by an nft rule while in1's leaving through
+ * wan goes through conenat; both work.
+ */
+TEST_F_TIMEOUT(nat, coexists_with_nftables_nat, NAT_TIMEOUT)
+{
+	struct sockaddr_in f;
+	int pa, pc, s1, s2;
+
+	if (system("command -v nft >/dev/null 2>&1"))
+		SKIP(return, "nft (nftables) is not installed");
+	NEW_INSTANCE("nat0", "wan", PRESET_FULL_CONE);
+	ASSERT_EQ(0, topo_sh(&self->t, CN_R,
+			     "ip netns exec $NS nft add table ip t && "
+			     "ip netns exec $NS nft add chain ip t post '{ type nat hook postrouting priority 100; }' && "
+			     "ip netns exec $NS nft add rule ip t post oifname wan2 masquerade"));
+	pa = UDP(CN_OUT, CN_PEER_A, 4000);
+	pc = UDP(CN_OUT2, CN_PEER_C, 4000);
+	s1 = UDP(CN_IN1, NULL, 46000);
+	s2 = UDP(CN_IN2, NULL, 46001);
+	SEND(s1, CN_PEER_A, 4000, "via conenat");
+	ASSERT_ARRIVES(pa, "via conenat", &f, "A hears in1");
+	ASSERT_SENDER(f, CN_WAN_ADDR, 46000, "in1 leaves through conenat");
+	SEND(s2, CN_PEER_C, 4000, "via nft");
+	ASSERT_ARRIVES(pc, "via nft", &f, "C hears in2");
+	ASSERT_SENDER(f, CN_WAN2_ADDR, 0, "in2 leaves masqueraded by nftables");
+	SEND(pc, CN_WAN2_ADDR, ntohs(f.sin_port), "back via nft");
+	ASSERT_ARRIVES(s2, "back via nft", NULL, "C's answer reaches in2");
 }
 
 /* ------------------------------------------------------------------ unload */

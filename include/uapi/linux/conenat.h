@@ -143,6 +143,15 @@
  *   LIFETIME (absent: as long as the mapping). Creates the internal
  *   endpoint's mapping when it has none.
  *
+ * CONENAT_CMD_GET_LIMITS (do), attribute set conenat_limits_attr: the
+ *   namespace's MAX_MAPPINGS (its cap on mappings, default
+ *   CONENAT_DEFAULT_MAX_MAPPINGS), MAPPINGS (how many exist) and INSTANCES.
+ *
+ * CONENAT_CMD_SET_LIMITS (do): MAX_MAPPINGS, NLA_U32 1 ..
+ *   CONENAT_MAX_MAPPINGS_LIMIT. At the cap a new flow is dropped and counted
+ *   (table_full); existing mappings keep working and none is evicted, also
+ *   when the cap is lowered below how many exist.
+ *
  * Events
  * ------
  *
@@ -167,6 +176,7 @@
 #define CONENAT_MAX_PREFIXES		16
 #define CONENAT_MAX_EXT_ADDRS		256
 #define CONENAT_MAX_TIMEOUT		(7 * 24 * 3600)
+#define CONENAT_MAX_MAPPINGS_LIMIT	(1U << 26)
 
 #define CONENAT_MCGRP_EVENTS		"events"
 
@@ -214,6 +224,8 @@ enum conenat_cmd {
 	CONENAT_CMD_NEW_PERMIT,
 	CONENAT_CMD_MAPPING_EVENT,
 	CONENAT_CMD_EXHAUSTED_EVENT,
+	CONENAT_CMD_GET_LIMITS,
+	CONENAT_CMD_SET_LIMITS,
 
 	__CONENAT_CMD_MAX
 };
@@ -317,5 +329,17 @@ enum conenat_mapping_attr {
 };
 
 #define CONENAT_MAPPING_A_MAX (__CONENAT_MAPPING_A_MAX - 1)
+
+/* The namespace's limits. */
+enum conenat_limits_attr {
+	CONENAT_LIMITS_A_UNSPEC,
+	CONENAT_LIMITS_A_MAX_MAPPINGS,		/* NLA_U32 */
+	CONENAT_LIMITS_A_MAPPINGS,		/* NLA_U32, reply */
+	CONENAT_LIMITS_A_INSTANCES,		/* NLA_U32, reply */
+
+	__CONENAT_LIMITS_A_MAX
+};
+
+#define CONENAT_LIMITS_A_MAX (__CONENAT_LIMITS_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_CONENAT_H */
