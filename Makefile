@@ -25,7 +25,7 @@ CHECKPATCH := $(SRCPKG_DIR)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/conenat.h
 
 .PHONY: all modules natctl selftests check check-deps style sparse install \
-	uninstall modules_install dkms-install dkms-uninstall clean help
+	uninstall modules_install dkms-install dkms-uninstall clean help soak
 
 all: modules natctl
 
@@ -55,6 +55,13 @@ check-deps:
 
 check: check-deps
 	@KDIR="$(KDIR)" scripts/check.sh
+
+# Mixed traffic with constant mapping churn in a VM (SOAK_SECONDS, default
+# 600), then memory and counters must be back where they started.
+SOAK_SECONDS ?= 600
+soak: check-deps modules natctl selftests
+	VM_MODULES=$(CURDIR)/kmod/conenat.ko VM_TIMEOUT=$$(($(SOAK_SECONDS) + 600)) \
+		selftests/vm/run-vm.sh $(CURDIR)/selftests/soak-vm.sh $(SOAK_SECONDS)
 
 style: $(SRCPKG_DIR)/.unpacked
 	perl $(CHECKPATCH) --strict --no-tree --terse --show-types -f $(KERNEL_FILES)
@@ -100,6 +107,7 @@ help:
 	@echo "conenat $(VERSION) targets:"
 	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
+	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
 	@echo "  style           checkpatch --strict on the kernel sources"
 	@echo "  sparse          sparse (C=2) on the module"
 	@echo "  install         install natctl (PREFIX=$(PREFIX), DESTDIR honoured)"

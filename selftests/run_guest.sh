@@ -34,6 +34,7 @@ tap_fold ctl "$top/selftests/conenat_ctl_test"
 tap_fold natdiscovery "$top/selftests/natdiscovery.sh"
 tap_fold nat "$top/selftests/conenat_nat_test"
 tap_fold fuzz "$top/selftests/fuzz.sh"
+SOAK_SECONDS=20 tap_fold soak "$top/selftests/soak.sh"
 
 # Nothing may have left the kernel complaining.
 if dmesg | grep -E -q 'BUG:|WARNING:|Oops|Call Trace|general protection'; then
