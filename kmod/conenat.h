@@ -325,6 +325,10 @@ int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
 		     u32 lifetime);
 bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
 			  __be32 raddr, __be16 rport);
+struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
+					   bool (*visit)(struct conenat_mapping *m,
+							 void *arg),
+					   void *arg, bool may_sleep);
 unsigned int conenat_flush(struct conenat_net *cn,
 			   const struct conenat_instance *inst,
 			   bool dynamic_only);

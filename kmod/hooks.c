@@ -173,6 +173,18 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	return conenat_nat_to(ct, m->ek.addr, m->ek.port, NF_NAT_MANIP_SRC);
 }
 
+/* Where a flow is addressed: the external endpoint, for flows to one. */
+static struct conenat_ext_key conenat_dst_key(const struct nf_conntrack_tuple *t)
+{
+	struct conenat_ext_key ek = {
+		.addr = t->dst.u3.ip,
+		.port = t->dst.u.all,
+		.proto = t->dst.protonum,
+	};
+
+	return ek;
+}
+
 /* UDP and TCP flows can be addressed to an external endpoint. */
 static bool conenat_inbound_proto(const struct nf_conn *ct)
 {
@@ -189,11 +201,7 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 					struct sk_buff *skb, struct nf_conn *ct)
 {
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct conenat_ext_key ek = {
-		.addr = t->dst.u3.ip,
-		.port = t->dst.u.all,
-		.proto = t->dst.protonum,
-	};
+	struct conenat_ext_key ek = conenat_dst_key(t);
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
 	struct conenat_int_key ik;
@@ -241,11 +249,7 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 {
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	const struct conenat_config *cfg = conenat_cfg(inst);
-	struct conenat_ext_key ek = {
-		.addr = t->dst.u3.ip,
-		.port = t->dst.u.all,
-		.proto = t->dst.protonum,
-	};
+	struct conenat_ext_key ek = conenat_dst_key(t);
 	struct conenat_mapping *m;
 	u16 port = ntohs(ek.port);
 
@@ -284,11 +288,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 					struct nf_conn *ct)
 {
 	const struct nf_conntrack_tuple *t = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct conenat_ext_key ek = {
-		.addr = t->dst.u3.ip,
-		.port = t->dst.u.all,
-		.proto = t->dst.protonum,
-	};
+	struct conenat_ext_key ek = conenat_dst_key(t);
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
 	struct conenat_instance *inst;

@@ -703,32 +703,29 @@ static int conenat_nl_endpoint(struct genl_info *info, int addr_attr,
 	return 0;
 }
 
+struct conenat_endpoint_arg {
+	const struct conenat_instance *inst;
+	const struct conenat_int_key *ik;
+};
+
+static bool conenat_is_endpoint(struct conenat_mapping *m, void *arg)
+{
+	const struct conenat_endpoint_arg *e = arg;
+
+	return m->inst == e->inst && m->ik.addr == e->ik->addr &&
+	       m->ik.port == e->ik->port && m->ik.proto == e->ik->proto &&
+	       conenat_mapping_alive(m);
+}
+
 /* The first live mapping of @inst's internal endpoint @ik, by a walk. */
 static struct conenat_mapping *
 conenat_walk_internal(struct conenat_instance *inst,
 		      const struct conenat_int_key *ik)
 {
-	struct conenat_mapping *m, *found = NULL;
-	struct rhashtable_iter iter;
+	struct conenat_endpoint_arg e = { .inst = inst, .ik = ik };
 
-	rhashtable_walk_enter(&inst->cn->int_table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m)) {
-			if (PTR_ERR(m) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (m->inst == inst && m->ik.addr == ik->addr &&
-		    m->ik.port == ik->port && m->ik.proto == ik->proto &&
-		    conenat_mapping_alive(m)) {
-			found = m;
-			break;
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return found;
+	/* the caller holds rcu_read_lock() to use what it finds */
+	return conenat_table_walk(inst->cn, conenat_is_endpoint, &e, false);
 }
 
 /*

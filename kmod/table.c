@@ -609,11 +609,69 @@ void conenat_gc_kick(struct conenat_net *cn)
 		mod_delayed_work(system_power_efficient_wq, &cn->gc_work, 0);
 }
 
+/**
+ * conenat_table_walk() - visit every mapping of a namespace
+ * @cn: the namespace's state
+ * @visit: called for each mapping under rcu_read_lock(); may remove it;
+ *	returning true stops the walk
+ * @arg: passed to @visit
+ * @may_sleep: the caller holds no RCU read lock of its own, so the walk may
+ *	yield the CPU between mappings (long walks must)
+ *
+ * Process context, on the control path only. A mapping may be visited twice
+ * if the table is resized meanwhile.
+ *
+ * Return: the mapping @visit stopped at, or NULL; valid while the caller
+ * holds rcu_read_lock().
+ */
+struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
+					   bool (*visit)(struct conenat_mapping *m,
+							 void *arg),
+					   void *arg, bool may_sleep)
+{
+	struct conenat_mapping *m, *found = NULL;
+	struct rhashtable_iter iter;
+
+	rhashtable_walk_enter(&cn->int_table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((m = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(m)) {
+			if (PTR_ERR(m) == -EAGAIN)
+				continue;
+			break;
+		}
+		if (visit(m, arg)) {
+			found = m;
+			break;
+		}
+		if (may_sleep && need_resched()) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return found;
+}
+
 struct conenat_flush_arg {
 	const struct conenat_instance *inst;
 	bool dynamic_only;
 	unsigned int removed;
 };
+
+static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
+{
+	struct conenat_flush_arg *f = arg;
+
+	if ((!f->inst || m->inst == f->inst) &&
+	    (!f->dynamic_only || m->origin == CONENAT_ORIGIN_DYNAMIC)) {
+		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		f->removed++;
+	}
+	return false;
+}
 
 /**
  * conenat_flush() - remove mappings
@@ -629,33 +687,13 @@ unsigned int conenat_flush(struct conenat_net *cn,
 			   const struct conenat_instance *inst,
 			   bool dynamic_only)
 {
-	struct rhashtable_iter iter;
-	struct conenat_mapping *m;
-	unsigned int removed = 0;
+	struct conenat_flush_arg f = {
+		.inst = inst,
+		.dynamic_only = dynamic_only,
+	};
 
-	rhashtable_walk_enter(&cn->int_table, &iter);
-	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m)) {
-			if (PTR_ERR(m) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (inst && m->inst != inst)
-			continue;
-		if (dynamic_only && m->origin != CONENAT_ORIGIN_DYNAMIC)
-			continue;
-		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
-		removed++;
-		if (need_resched()) {
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-		}
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return removed;
+	conenat_table_walk(cn, conenat_flush_one, &f, true);
+	return f.removed;
 }
 
 /* What a conntrack cleanup pass looks for. */
