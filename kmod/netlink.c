@@ -792,6 +792,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	struct conenat_instance *inst;
 	struct conenat_mapping *m;
 	struct conenat_int_key ik;
+	bool replaced = false;
 	u32 lifetime = 0;
 	int err;
 
@@ -849,7 +850,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out_unlock;
 	}
-	if (m)	/* a dynamic mapping gives way */
+	replaced = !!m;
+	if (m)	/* a dynamic mapping gives way, and its conntrack entries */
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
 	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
 				   lifetime);
@@ -883,7 +885,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	}
 out_unlock:
 	mutex_unlock(&cn->config_lock);
-	if (!err)
+	/* a walk over conntrack only when a mapping went away */
+	if (replaced)
 		conenat_ct_cleanup(cn, NULL, 0);
 	return err;
 }

@@ -11,7 +11,15 @@
 #   - natctl-fake (natctl with userspace/fake_nl.c instead of nl.c: canned
 #     replies, requests checked and logged) pins the attributes each command
 #     sends and the exact text and JSON output;
-#   - a bounded random fuzz of the parser under natctl-asan.
+#   - a bounded random fuzz of the parser under natctl-asan;
+#   - "conntrack show" against natctl-fake's canned mappings and conntrack
+#     entries (fake_ct.c): which entries are selected, text, JSON, errors;
+#   - the bash completion (userspace/natctl.bash-completion), sourced and
+#     called with COMP_WORDS/COMP_CWORD/COMP_LINE set, with natctl and ip
+#     replaced by shims on PATH;
+#   - the man page (userspace/natctl.8) renders without a warning and names
+#     every object, command, option, instance option and JSON key;
+#   - make install / make uninstall into a DESTDIR.
 #
 # natctl-fake and natctl-asan are built from ../userspace when missing or
 # stale (make), or taken from $NATCTL_FAKE and $NATCTL_ASAN.
@@ -343,7 +351,7 @@ t_help_lists_objects()
 	local o
 	run help
 	[ "$RC" -eq 0 ] || return 1
-	for o in info instance mapping permit stats monitor; do
+	for o in info instance mapping permit stats monitor conntrack; do
 		grep -q "^  $o " "$OUT" && grep -q "OBJECT := {.* $o " "$OUT" ||
 			return 1
 	done
@@ -372,7 +380,8 @@ t_instance_help()
 t_mapping_help()
 {
 	object_help mapping add get del show flush &&
-		grep -q 'add instance NAME proto udp internal ADDR:PORT' "$OUT"
+		grep -q 'add instance NAME proto PROTO internal ADDR:PORT' "$OUT" &&
+		grep -q '^PROTO := {udp|tcp}' "$OUT"
 }
 
 t_permit_help()
@@ -388,6 +397,12 @@ t_stats_help()
 t_monitor_help()
 {
 	object_help monitor all mapping exhaustion
+}
+
+t_conntrack_help()
+{
+	object_help conntrack show &&
+		grep -q 'show \[instance NAME\] \[internal ADDR\[:PORT\]\]' "$OUT"
 }
 
 t_help_is_exact()
@@ -514,6 +529,14 @@ REJECTS=(
 	'unknown command "exhausted" for "monitor"|monitor exhausted'
 	'unexpected argument "extra"|monitor mapping extra'
 	'unexpected argument "extra"|monitor all extra'
+	'unknown command "list" for "conntrack"|conntrack list'
+	'unknown argument "proto" for "conntrack show"|conntrack show proto udp'
+	'"instance" needs a value|conntrack show instance'
+	'invalid instance name "sixteen-chars-xx"|conntrack show instance sixteen-chars-xx'
+	'invalid internal endpoint "10.0.1"|conntrack show internal 10.0.1'
+	'invalid internal endpoint "10.0.1.2:0"|conntrack show internal 10.0.1.2:0'
+	'invalid internal endpoint ":5000"|conntrack show internal :5000'
+	'"internal" given twice|conntrack show internal 10.0.1.2 internal 10.0.1.3'
 )
 
 # split_args WORDS: the words, split at blanks, into ARGS; EMPTY is an
@@ -575,6 +598,10 @@ ACCEPTS=(
 	'monitor mapping'
 	'monitor exhaustion'
 	'-j monitor'
+	'conntrack'
+	'conntrack show'
+	'-j conntrack show instance home internal 10.0.1.2:5000'
+	'conntrack show internal 10.0.1.2'
 )
 
 t_accept()
@@ -930,6 +957,507 @@ t_fmt_info()
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
 }
 
+# ---- natctl-fake: conntrack show ------------------------------------------
+
+t_fmt_conntrack_text()
+{
+	fake_ok || return 1
+	run_fake conntrack show
+	# fake_ct.c's entries 3 (masquerade), 4 (not NATed) and 5 (tcp) are
+	# not conenat's; the hairpinned 6 shows once per mapping.
+	cat >"$TMP/want" <<-'END'
+	home udp 10.0.1.2:5000 -> 198.51.100.1:5000 remote 198.51.100.10:4000 outbound timeout 27s [assured]
+	home udp 10.0.1.3:5000 -> 198.51.100.1:6000 remote 203.0.113.9:7000 inbound timeout 15s
+	home udp 10.0.1.4:4000 -> 198.51.100.1:7000 remote 198.51.100.1:5000 outbound timeout 3s
+	home udp 10.0.1.2:5000 -> 198.51.100.1:5000 remote 198.51.100.1:7000 inbound timeout 3s
+	lab udp 10.0.0.9:53 -> 203.0.113.2:2001 remote 192.0.2.7:53 outbound
+	END
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want" &&
+		[ "$(cat "$FAKE_LOG")" = "$(printf 'GET_MAPPING flags=dump\nCT_DUMP family=inet')" ]
+}
+
+t_fmt_conntrack_default()
+{
+	fake_ok || return 1
+	run_fake conntrack show
+	cp "$OUT" "$TMP/show"
+	run_fake conntrack
+	[ "$RC" -eq 0 ] && same_as "$TMP/show"
+}
+
+t_fmt_conntrack_json()
+{
+	fake_ok || return 1
+	run_fake -j conntrack show
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
+	jq -e '
+		length == 5 and
+		(.[0] | keys_unsorted) == ["instance","proto","internal_addr",
+			"internal_port","external_addr","external_port","remote_addr",
+			"remote_port","direction","timeout","assured"] and
+		.[0] == {"instance":"home","proto":"udp","internal_addr":"10.0.1.2",
+			"internal_port":5000,"external_addr":"198.51.100.1",
+			"external_port":5000,"remote_addr":"198.51.100.10",
+			"remote_port":4000,"direction":"outbound","timeout":27,
+			"assured":true} and
+		.[1] == {"instance":"home","proto":"udp","internal_addr":"10.0.1.3",
+			"internal_port":5000,"external_addr":"198.51.100.1",
+			"external_port":6000,"remote_addr":"203.0.113.9",
+			"remote_port":7000,"direction":"inbound","timeout":15,
+			"assured":false} and
+		([.[2], .[3]] | map(.direction)) == ["outbound","inbound"] and
+		.[4].instance == "lab" and .[4].timeout == null' "$OUT" >/dev/null
+}
+
+t_fmt_conntrack_filters()
+{
+	fake_ok || return 1
+	run_fake conntrack show instance lab
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 1 ] && grep -q '^lab udp ' "$OUT" &&
+		grep -q '^GET_MAPPING flags=dump instance="lab"$' "$FAKE_LOG" ||
+		return 1
+	# By internal address: both directions of that host.
+	run_fake -j conntrack show internal 10.0.1.2
+	[ "$RC" -eq 0 ] && jq -e 'length == 2 and
+		map(.internal_addr) == ["10.0.1.2","10.0.1.2"] and
+		map(.direction) == ["outbound","inbound"]' "$OUT" >/dev/null || return 1
+	run_fake -j conntrack show instance home internal 10.0.1.4:4000
+	[ "$RC" -eq 0 ] && jq -e 'length == 1 and .[0].external_port == 7000' \
+		"$OUT" >/dev/null || return 1
+	run_fake -j conntrack show internal 10.0.1.4:4001
+	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "[]" ]
+}
+
+t_fmt_conntrack_empty()
+{
+	# No mapping: nothing can match, and the table is not even read.
+	fake_ok || return 1
+	NATCTL_FAKE_EMPTY=1 run_fake -j conntrack show
+	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "[]" ] &&
+		! grep -q CT_DUMP "$FAKE_LOG" || return 1
+	NATCTL_FAKE_EMPTY=1 run_fake conntrack show
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ]
+}
+
+t_fmt_conntrack_errors()
+{
+	fake_ok || return 1
+	NATCTL_FAKE_CT_ERROR=read:EPERM run_fake -j conntrack show
+	fails_with 2 'natctl: cannot read the conntrack table: Operation not permitted (CAP_NET_ADMIN is needed in this network namespace)' ||
+		return 1
+	NATCTL_FAKE_CT_ERROR=open:EPROTONOSUPPORT run_fake conntrack show
+	fails_with 2 'natctl: cannot open the conntrack table: Protocol not supported (is nf_conntrack loaded? try: modprobe nf_conntrack_netlink)' ||
+		return 1
+	NATCTL_FAKE_CT_ERROR=read:ENOENT run_fake conntrack show
+	fails_with 2 'try: modprobe nf_conntrack_netlink' || return 1
+	# In a batch: the line is named, the next line does not run.
+	printf 'conntrack show\ninfo\n' >"$TMP/batch"
+	NATCTL_FAKE_CT_ERROR=read:EPERM run_fake -b "$TMP/batch"
+	fails_with 2 'natctl: batch line 1: cannot read the conntrack table' &&
+		! grep -q GET_INFO "$FAKE_LOG"
+}
+
+# instance_keywords: the OPTION keywords "natctl instance help" lists, one
+# a line, in its order.
+instance_keywords()
+{
+	"$NATCTL" instance help | sed -n '/^OPTION :=/,/^[A-Z]* :=/p' |
+		grep -v '^BEHAVIOUR :=' | grep -oE '(:=|\|) [a-z][a-z-]*' |
+		awk '{ print $2 }'
+}
+
+# instance_defaults: "KEYWORD VALUE" lines from the "Defaults:" sentence of
+# "natctl instance help" (its first item, the type, as "type VALUE").
+instance_defaults()
+{
+	"$NATCTL" instance help | tr '\n' ' ' | tr -s ' ' |
+		sed -n 's/.*Defaults: \([^.]*\)\..*/\1/p' | tr ',' '\n' |
+		sed 's/^ *//; s/ *$//' | awk 'NF == 1 { print "type", $1; next } { print }'
+}
+
+# ---- bash completion ------------------------------------------------------
+
+COMPLETION=$USERSPACE/natctl.bash-completion
+
+# complete_line LINE: the completions of LINE (the cursor at its end), one
+# a line in $OUT, computed by a fresh bash that sources the completion file,
+# with natctl and ip shims first on PATH (natctl-fake's instances "home" and
+# "lab"; netns "blue" and "red"). The natctl shim logs its arguments.
+complete_line()
+{
+	local shim=$TMP/shim
+	if [ ! -d "$shim" ]; then
+		mkdir -p "$shim" || return 1
+		cat >"$shim/natctl" <<-END
+		#!/bin/sh
+		printf '%s\n' "\$*" >>"$shim/natctl.args"
+		exec "$FAKE" "\$@"
+		END
+		cat >"$shim/ip" <<-'END'
+		#!/bin/sh
+		[ "$*" = "netns list" ] && printf 'blue (id: 0)\nred\n'
+		END
+		chmod +x "$shim/natctl" "$shim/ip"
+	fi
+	PATH=$shim:$PATH bash --norc --noprofile -c '
+		. "$1" || exit 1
+		complete -p natctl >/dev/null || exit 1
+		COMP_LINE=$2
+		COMP_POINT=${#COMP_LINE}
+		read -r -a COMP_WORDS <<<"$COMP_LINE"
+		[[ $COMP_LINE == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_natctl natctl "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}" || exit 1
+		printf "%s\n" "${COMPREPLY[@]}"
+	' complete "$COMPLETION" "$1" >"$OUT" 2>"$ERR"
+}
+
+# completes LINE WORD...: LINE completes to exactly the WORDs, in order.
+completes()
+{
+	local line=$1 want
+	shift
+	complete_line "$line" || return 1
+	want=$(printf '%s\n' "$@")
+	[ "$(cat "$OUT")" = "$want" ] || {
+		echo "completing \"$line\": want: $*" >>"$ERR"
+		return 1
+	}
+}
+
+t_completion_syntax()
+{
+	bash -n "$COMPLETION" 2>"$ERR"
+}
+
+t_completion_objects()
+{
+	completes 'natctl ' info instance mapping permit stats monitor \
+		conntrack limits help &&
+	completes 'natctl -j -s m' mapping monitor &&
+	completes 'natctl con' conntrack
+}
+
+t_completion_options()
+{
+	completes 'natctl -' -j -p -s -n -b -f -V -h --json --pretty --stats \
+		--netns --batch --force --version --help &&
+	completes 'natctl --ba' --batch
+}
+
+t_completion_commands()
+{
+	local o cmds
+	# Every object's commands, exactly as "natctl OBJECT help" lists them.
+	for o in info instance mapping permit stats monitor conntrack; do
+		"$NATCTL" "$o" help >"$TMP/help" 2>/dev/null || return 1
+		read -r -a cmds <<<"$(sed -n 's/^Usage: natctl \[OPTIONS\] [a-z]* { \(.*\) }$/\1/p' \
+			"$TMP/help" | tr -d '|')"
+		[ "${#cmds[@]}" -gt 1 ] || return 1
+		completes "natctl $o " "${cmds[@]}" || return 1
+	done
+	completes 'natctl instance s' set show
+}
+
+t_completion_instance_options()
+{
+	local kw
+	mapfile -t kw < <(instance_keywords)
+	[ "${#kw[@]}" -ge 12 ] || { echo "instance help: ${kw[*]}" >"$ERR"; return 1; }
+	# every keyword "natctl instance help" lists, in its order
+	completes 'natctl instance add home ' dev "${kw[@]}" &&
+	completes 'natctl instance set home ' "${kw[@]}" || return 1
+	# given ones are not offered again; type excludes mapping/filtering
+	mapfile -t kw < <(instance_keywords | grep -vxE 'type|mapping|filtering')
+	completes 'natctl instance add home dev eth0 type full-cone ' "${kw[@]}" &&
+	completes 'natctl instance set home mapping address-dependent po' \
+		ports port-preservation port-parity &&
+	completes 'natctl instance add home dev eth0 mapping endpoint-independent f' \
+		filtering
+}
+
+t_completion_values()
+{
+	completes 'natctl instance add home type ' full-cone restricted-cone \
+		port-restricted-cone symmetric &&
+	completes 'natctl instance set home filtering ' endpoint-independent \
+		address-dependent address-port-dependent &&
+	completes 'natctl instance set home mapping address-p' \
+		address-port-dependent &&
+	completes 'natctl instance add home hairpin ' on off &&
+	completes 'natctl instance set home inbound-refresh o' on off &&
+	completes 'natctl instance set home port-parity of' off &&
+	completes 'natctl instance set home external ' dev &&
+	completes 'natctl instance set home internal ' any &&
+	completes 'natctl mapping add instance home proto ' udp tcp &&
+	completes 'natctl permit add proto u' udp &&
+	completes 'natctl mapping add lifetime ' permanent &&
+	completes 'natctl -j mapping add instance home internal 10.0.1.2:5000 ' \
+		proto external lifetime &&
+	completes 'natctl permit add instance home proto udp ' internal remote \
+		lifetime &&
+	completes 'natctl conntrack show ' instance internal &&
+	completes 'natctl instance add home udp-timeout ' &&
+	completes 'natctl mapping show instance home proto udp '
+}
+
+t_completion_devices()
+{
+	local want
+	want=$(ls /sys/class/net)
+	[ -n "$want" ] || return 1
+	complete_line 'natctl instance add home dev ' &&
+		[ "$(cat "$OUT")" = "$want" ] || return 1
+	completes 'natctl instance add home dev lo' lo
+}
+
+t_completion_netns()
+{
+	completes 'natctl -n ' blue red &&
+	completes 'natctl -j --netns r' red
+}
+
+t_completion_batch_file()
+{
+	: >"$TMP/batchfile-for-completion"
+	completes "natctl -b $TMP/batchfile-for-c" \
+		"$TMP/batchfile-for-completion" &&
+	# the commands come from the file: no object after -b FILE
+	completes "natctl -j -b $TMP/batchfile-for-completion " &&
+	completes "natctl -b $TMP/batchfile-for-completion --fo" --force
+}
+
+t_completion_instances()
+{
+	fake_ok || return 1
+	rm -f "$TMP/shim/natctl.args"
+	completes 'natctl instance set ' home lab &&
+	completes 'natctl instance del l' lab &&
+	completes 'natctl mapping show instance ' home lab &&
+	completes 'natctl stats show instance h' home &&
+	# -n is passed on to the natctl that lists the instances
+	completes 'natctl -n blue conntrack show instance ' home lab &&
+	[ "$(tail -n 1 "$TMP/shim/natctl.args")" = "-n blue instance show" ] &&
+	# a new instance's name is not completed
+	completes 'natctl instance add '
+}
+
+# ---- man page --------------------------------------------------------------
+
+MANPAGE=$USERSPACE/natctl.8
+
+t_man_renders()
+{
+	command -v groff >/dev/null || {
+		SKIP_WHY="groff missing (Debian package groff-base)"
+		return 77
+	}
+	groff -man -Tutf8 -ww -z "$MANPAGE" >"$OUT" 2>"$ERR" && [ ! -s "$ERR" ] ||
+		return 1
+	command -v man >/dev/null || return 0
+	# man-db pipes through groff too; --warnings passes -ww.
+	MANWIDTH=80 man --warnings -l "$MANPAGE" >"$OUT" 2>"$ERR" &&
+		[ ! -s "$ERR" ] && grep -q 'natctl *- *configure' "$OUT" &&
+		MANWIDTH=60 man --warnings -l "$MANPAGE" >/dev/null 2>"$ERR" &&
+		[ ! -s "$ERR" ]
+}
+
+# man_text: the page as plain text in $TMP/man.txt.
+man_text()
+{
+	command -v groff >/dev/null || {
+		SKIP_WHY="groff missing (Debian package groff-base)"
+		return 77
+	}
+	[ -s "$TMP/man.txt" ] && return 0
+	LC_ALL=C.UTF-8 groff -man -Tutf8 -P-cbou "$MANPAGE" 2>/dev/null |
+		sed 's/\xe2\x80\x90/-/g' >"$TMP/man.txt"
+	[ -s "$TMP/man.txt" ]
+}
+
+t_man_sections()
+{
+	local s
+	man_text || return
+	for s in NAME SYNOPSIS DESCRIPTION OPTIONS 'OBJECTS AND COMMANDS' \
+		 'INSTANCE OPTIONS' 'NAT TYPES' 'JSON OUTPUT' 'EXIT STATUS' \
+		 EXAMPLES FILES 'SEE ALSO'; do
+		grep -Eq "^ *$s\$" "$TMP/man.txt" ||
+			{ echo "no section $s" >"$ERR"; return 1; }
+	done
+	for s in 'ip(8)' 'nft(8)' 'conntrack(8)'; do
+		grep -qF "$s" "$TMP/man.txt" || return 1
+	done
+}
+
+t_man_commands()
+{
+	local o c cmds
+	man_text || return
+	# Every object and command natctl knows has its own entry.
+	for o in info instance mapping permit stats monitor conntrack; do
+		"$NATCTL" "$o" help >"$TMP/help" 2>/dev/null || return 1
+		read -r -a cmds <<<"$(sed -n 's/^Usage: natctl \[OPTIONS\] [a-z]* { \(.*\) }$/\1/p' \
+			"$TMP/help" | tr -d '|')"
+		for c in "${cmds[@]}"; do
+			[ "$c" = help ] && continue
+			case $o/$c in
+			monitor/*) grep -q "^       monitor \[all | mapping | exhaustion\]" "$TMP/man.txt" ;;
+			*) grep -q "^       $o $c\( \|\$\)" "$TMP/man.txt" ;;
+			esac || { echo "no entry for $o $c" >"$ERR"; return 1; }
+		done
+	done
+}
+
+t_man_options()
+{
+	local o
+	man_text || return
+	for o in '-j, --json' '-p, --pretty' '-s, --stats' '-n, --netns NETNS' \
+		 '-b, --batch FILE' '-f, --force' '-V, --version' '-h, --help'; do
+		grep -qx "       $o" "$TMP/man.txt" ||
+			{ echo "no option $o" >"$ERR"; return 1; }
+	done
+	# Every option "natctl help" lists is one of those.
+	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 8 ]
+}
+
+t_man_instance_options()
+{
+	local kw want n=0
+	man_text || return
+	# Every keyword "natctl instance help" lists has an entry stating its
+	# default: the one the help's "Defaults:" sentence gives, or for mapping
+	# and filtering the behaviours of the default type.
+	instance_defaults >"$TMP/defaults"
+	grep -qx 'type restricted-cone' "$TMP/defaults" &&
+		grep -qx 'udp-timeout 300' "$TMP/defaults" ||
+		{ echo "instance help defaults: $(cat "$TMP/defaults")" >"$ERR"; return 1; }
+	for kw in $(instance_keywords); do
+		case $kw in
+		mapping) want=endpoint-independent ;;
+		filtering) want=address-dependent ;;
+		*) want=$(awk -v k="$kw" '$1 == k { print $2 }' "$TMP/defaults") ;;
+		esac
+		[ -n "$want" ] ||
+			{ echo "instance help gives no default for $kw" >"$ERR"; return 1; }
+		n=$((n + 1))
+		# the entry, then "Default: VALUE" before the next entry
+		awk -v kw="$kw" -v want="$want" '
+			/^   INSTANCE OPTIONS/ { on = 1; next }
+			/^   NAT TYPES/ { on = 0 }
+			on && $0 ~ "^       " kw "( |$)" { inside = 1; next }
+			on && /^       [a-z]/ { inside = 0 }
+			inside { text = text " " $0 }
+			END {
+				gsub(/ +/, " ", text)
+				exit index(text, "Default: " want) ? 0 : 1
+			}' "$TMP/man.txt" ||
+			{ echo "no \"$kw\" entry with \"Default: $want\"" >"$ERR"; return 1; }
+	done
+	[ "$n" -ge 12 ]
+}
+
+t_man_json_keys()
+{
+	local k keys
+	man_text || fake_ok || return 1
+	man_text || return
+	# Every key natctl-fake's JSON output holds is named in JSON OUTPUT.
+	: >"$TMP/keys"
+	for args in "info" "-s instance show" "stats show" "mapping show" \
+		    "monitor" "conntrack show"; do
+		read -r -a ARGS <<<"$args"
+		run_fake -j "${ARGS[@]}"
+		[ "$RC" -eq 0 ] || return 1
+		jq -r '[.. | objects | keys[]] | .[]' "$OUT" >>"$TMP/keys" || return 1
+	done
+	sed -n '/^JSON OUTPUT/,/^EXIT STATUS/p' "$TMP/man.txt" | tr -s ' \n' ' ' \
+		>"$TMP/json-section"
+	keys=$(sort -u "$TMP/keys")
+	[ "$(echo "$keys" | wc -l)" -ge 40 ] || return 1
+	for k in $keys; do
+		grep -qE "(^|[ (,])$k([ ,).]|\$)" "$TMP/json-section" ||
+			{ echo "JSON OUTPUT does not name \"$k\"" >"$ERR"; return 1; }
+	done
+	: >"$OUT"
+}
+
+t_man_exit_status()
+{
+	man_text || return
+	# justification pads lines with spaces that move as the page grows
+	sed -n '/^EXIT STATUS/,/^EXAMPLES/p' "$TMP/man.txt" |
+		sed 's/  */ /g' >"$TMP/exit" &&
+		grep -qx ' 0 Success.' "$TMP/exit" &&
+		grep -q '^ 1 A usage error' "$TMP/exit" &&
+		grep -q '^ 2 The kernel' "$TMP/exit"
+}
+
+t_man_examples_parse()
+{
+	# Every natctl command line of EXAMPLES gets past natctl's parser
+	# (natctl-fake: exit 0, or exit 1 only for a missing batch file).
+	local line rc
+	fake_ok || return 1
+	man_text || return
+	sed -n '/^EXAMPLES/,/^FILES/p' "$TMP/man.txt" |
+		sed 's/^ *//' | awk '
+			/\\$/ { sub(/\\$/, ""); held = held $0; next }
+			{ print held $0; held = "" }' |
+		grep '^natctl ' | sed 's/ |.*//; s/ >>.*//' >"$TMP/examples"
+	[ "$(wc -l <"$TMP/examples")" -ge 10 ] || return 1
+	while IFS= read -r line; do
+		read -r -a ARGS <<<"${line#natctl }"
+		case " ${ARGS[*]} " in *" -n "*) continue ;; esac
+		run_fake "${ARGS[@]}"
+		rc=$RC
+		if [ "$rc" -ne 0 ] && ! grep -q 'cannot open batch file' "$ERR"; then
+			echo "example fails: $line" >>"$ERR"
+			return 1
+		fi
+	done <"$TMP/examples"
+	: >"$OUT"
+	: >"$ERR"
+}
+
+# ---- make install / uninstall ----------------------------------------------
+
+t_install()
+{
+	local dest=$TMP/destdir f
+	local files=(usr/sbin/natctl usr/share/man/man8/natctl.8
+		     usr/share/bash-completion/completions/natctl)
+	make -s -C "$USERSPACE" install DESTDIR="$dest" PREFIX=/usr \
+		>"$OUT" 2>"$ERR" || return 1
+	for f in "${files[@]}"; do
+		[ -f "$dest/$f" ] || { echo "not installed: $f" >>"$ERR"; return 1; }
+	done
+	[ -x "$dest/usr/sbin/natctl" ] && "$dest/usr/sbin/natctl" -V >/dev/null &&
+		cmp -s "$dest/usr/share/man/man8/natctl.8" "$MANPAGE" &&
+		cmp -s "$dest/usr/share/bash-completion/completions/natctl" \
+			"$COMPLETION" || return 1
+	# exactly those three files
+	[ "$(find "$dest" -type f | wc -l)" -eq 3 ] || return 1
+	make -s -C "$USERSPACE" uninstall DESTDIR="$dest" PREFIX=/usr \
+		>"$OUT" 2>"$ERR" || return 1
+	[ "$(find "$dest" -type f | wc -l)" -eq 0 ]
+}
+
+t_install_top()
+{
+	# The top Makefile passes PREFIX and DESTDIR on; the default prefix
+	# is /usr/local.
+	local dest=$TMP/destdir-top
+	make -s -C "$HERE/.." install DESTDIR="$dest" >"$OUT" 2>"$ERR" &&
+		[ -x "$dest/usr/local/sbin/natctl" ] &&
+		[ -f "$dest/usr/local/share/man/man8/natctl.8" ] &&
+		[ -f "$dest/usr/local/share/bash-completion/completions/natctl" ] ||
+		return 1
+	make -s -C "$HERE/.." uninstall DESTDIR="$dest" >"$OUT" 2>"$ERR" &&
+		[ "$(find "$dest" -type f | wc -l)" -eq 0 ]
+}
+
 # ---- fuzz ----------------------------------------------------------------
 
 FUZZ_WORDS=(
@@ -967,7 +1495,7 @@ declare -A FUZZ_VALUES=(
 fuzz_line()
 {
 	local objs=(instance instance instance mapping mapping mapping permit
-		    permit stats monitor info help bogus)
+		    permit stats monitor conntrack info help bogus)
 	local obj cmds keys words=() i n vals
 	obj=${objs[RANDOM % ${#objs[@]}]}
 	case $obj in
@@ -988,6 +1516,9 @@ fuzz_line()
 	monitor)
 		cmds=(all mapping exhaustion)
 		keys=(x) ;;
+	conntrack)
+		cmds=(show)
+		keys=(instance internal) ;;
 	*)
 		cmds=(show)
 		keys=(x) ;;
@@ -1141,6 +1672,7 @@ TESTS=(
 	"t_permit_help|permit help lists add"
 	"t_stats_help|stats help lists show and the counters"
 	"t_monitor_help|monitor help lists all mapping exhaustion"
+	"t_conntrack_help|conntrack help lists show and its arguments"
 	"t_help_is_exact|a command prefix (instance hel) is refused"
 	"t_udp_timeout_warning|udp-timeout below 120: warning, then exit 2"
 	"t_udp_timeout_no_warning|udp-timeout 2m: no warning"
@@ -1176,6 +1708,32 @@ TESTS+=(
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_fmt_info|natctl-fake: info text unchanged"
+	"t_fmt_conntrack_text|natctl-fake: conntrack show selects conenat's UDP entries, text"
+	"t_fmt_conntrack_default|natctl-fake: conntrack equals conntrack show"
+	"t_fmt_conntrack_json|natctl-fake: -j conntrack show keys and values"
+	"t_fmt_conntrack_filters|natctl-fake: conntrack show instance / internal filters"
+	"t_fmt_conntrack_empty|natctl-fake: no mappings: [] and no conntrack dump"
+	"t_fmt_conntrack_errors|natctl-fake: conntrack errors exit 2 with a clear message"
+	"t_completion_syntax|completion: bash -n"
+	"t_completion_objects|completion: objects"
+	"t_completion_options|completion: global options"
+	"t_completion_commands|completion: each object's commands, as its help lists them"
+	"t_completion_instance_options|completion: instance option keywords, each once"
+	"t_completion_values|completion: type, behaviours, on/off, dev, any, udp, permanent"
+	"t_completion_devices|completion: dev completes /sys/class/net"
+	"t_completion_netns|completion: -n completes ip netns list"
+	"t_completion_batch_file|completion: -b completes files"
+	"t_completion_instances|completion: instance names from natctl instance show (PATH shim), -n passed on"
+	"t_man_renders|man page: groff -ww and man --warnings render it without a warning"
+	"t_man_sections|man page: every section, SEE ALSO ip(8) nft(8) conntrack(8)"
+	"t_man_commands|man page: an entry for every object's every command"
+	"t_man_options|man page: every option, short and long"
+	"t_man_instance_options|man page: every instance option with its default"
+	"t_man_json_keys|man page: JSON OUTPUT names every key natctl prints"
+	"t_man_exit_status|man page: exit statuses 0, 1, 2"
+	"t_man_examples_parse|man page: every natctl line of EXAMPLES parses"
+	"t_install|make install DESTDIR PREFIX=/usr: three files; make uninstall removes them"
+	"t_install_top|top-level make install / uninstall, default PREFIX /usr/local"
 	"t_fuzz|fuzz: 2000 random command lines (-b -f) and 100 runs under natctl-asan"
 )
 

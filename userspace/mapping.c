@@ -2,12 +2,12 @@
 /*
  * natctl mapping: the mappings of the instances.
  *
- *   natctl mapping add instance NAME proto udp internal ADDR:PORT
+ *   natctl mapping add instance NAME proto PROTO internal ADDR:PORT
  *                      [external ADDR:PORT|ADDR|:PORT]
  *                      [lifetime {SECONDS|permanent}]
- *   natctl mapping {get|del} instance NAME proto udp
+ *   natctl mapping {get|del} instance NAME proto PROTO
  *                      {internal|external} ADDR:PORT
- *   natctl mapping show [instance NAME] [proto udp]
+ *   natctl mapping show [instance NAME] [proto PROTO]
  *   natctl mapping flush [instance NAME]
  *
  * Keywords may come in any order; each at most once. Text output, one line
@@ -376,21 +376,21 @@ static int mapping_flush(int argc, char **argv)
 
 static const struct natctl_cmd mapping_cmds[] = {
 	{ "add", mapping_add,
-	  "instance NAME proto udp internal ADDR:PORT [external {ADDR:PORT|ADDR|:PORT}] [lifetime {DURATION|permanent}]",
+	  "instance NAME proto PROTO internal ADDR:PORT [external {ADDR:PORT|ADDR|:PORT}] [lifetime {DURATION|permanent}]",
 	  "add a static mapping (permanent unless a lifetime is given)" },
 	{ "get", mapping_get,
-	  "instance NAME proto udp {internal|external} ADDR:PORT",
+	  "instance NAME proto PROTO {internal|external} ADDR:PORT",
 	  "print the mapping of an internal or external endpoint" },
 	{ "del", mapping_del,
-	  "instance NAME proto udp {internal|external} ADDR:PORT",
+	  "instance NAME proto PROTO {internal|external} ADDR:PORT",
 	  "delete the mapping of an internal or external endpoint" },
-	{ "show", mapping_show, "[instance NAME] [proto udp]",
+	{ "show", mapping_show, "[instance NAME] [proto PROTO]",
 	  "print every mapping, or those of one instance" },
 	{ "flush", mapping_flush, "[instance NAME]",
 	  "delete the dynamic and static mappings of every instance, or of one" },
 	{ NULL, NULL, NULL,
 	  "DURATION := SECONDS, or a number with a suffix s, m, h or d (1 s .. 7 d)\n"
-	  "Keywords may come in any order. Only udp is supported for now.\n"
+	  "PROTO := {udp|tcp}. Keywords may come in any order.\n"
 	  "A static mapping replaces a dynamic mapping of the same internal endpoint;\n"
 	  "  without an external endpoint the instance picks one as for traffic.\n" },
 };

@@ -37,6 +37,8 @@ static const struct natctl_object objects[] = {
 	{ "permit", do_permit, "open a mapping's filter to a remote ahead of traffic" },
 	{ "stats", do_stats, "the counters of the instances" },
 	{ "monitor", do_monitor, "print mapping and exhaustion events as they happen" },
+	{ "conntrack", do_conntrack, "the conntrack entries behind the mappings" },
+	{ "limits", do_limits, "the namespace's cap on mappings" },
 	{ "help", do_help, "print this help" },
 };
 

@@ -9,7 +9,11 @@
  *   nl.c       the generic netlink transport (nl.h)
  *   print.c    the text/JSON output path (print.h)
  *   parse.c    argument parsing: addresses, endpoints, ranges... (parse.h)
+ *   ct_nfct.c  the conntrack table, read with libnetfilter_conntrack (ct.h)
  *   <object>.c one file per object ("info.c", "instance.c", ...)
+ *
+ * natctl-fake, for the tests, links fake_nl.c and fake_ct.c instead of
+ * nl.c and ct_nfct.c.
  *
  * Adding an object: write <object>.c with a command table and a handler
  * that calls cmd_dispatch(), declare the handler below, add one row to the
@@ -106,8 +110,10 @@ int do_info(int argc, char **argv);
 int do_instance(int argc, char **argv);
 int do_mapping(int argc, char **argv);
 int do_permit(int argc, char **argv);
+int do_limits(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
+int do_conntrack(int argc, char **argv);
 
 /* Shared between object files. */
 struct nlattr;

@@ -2,7 +2,7 @@
 /*
  * natctl permit: open a mapping's filter to a remote ahead of traffic.
  *
- *   natctl permit add instance NAME proto udp internal ADDR:PORT
+ *   natctl permit add instance NAME proto PROTO internal ADDR:PORT
  *                     remote ADDR[:PORT] [lifetime DURATION]
  *
  * The kernel creates the internal endpoint's mapping when it has none.
@@ -90,13 +90,13 @@ static int permit_add(int argc, char **argv)
 
 static const struct natctl_cmd permit_cmds[] = {
 	{ "add", permit_add,
-	  "instance NAME proto udp internal ADDR:PORT remote ADDR[:PORT] [lifetime DURATION]",
+	  "instance NAME proto PROTO internal ADDR:PORT remote ADDR[:PORT] [lifetime DURATION]",
 	  "let REMOTE (any port without :PORT) reach the internal endpoint's mapping" },
 	{ NULL, NULL, NULL,
 	  "DURATION := SECONDS, or a number with a suffix s, m, h or d (1 s .. 7 d);\n"
 	  "  without a lifetime the permit lasts as long as the mapping.\n"
 	  "The internal endpoint's mapping is created when it has none.\n"
-	  "Keywords may come in any order. Only udp is supported for now.\n" },
+	  "PROTO := {udp|tcp}. Keywords may come in any order.\n" },
 };
 
 int do_permit(int argc, char **argv)
