@@ -25,7 +25,7 @@ CHECKPATCH := $(SRCPKG_DIR)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/conenat.h
 
 .PHONY: all modules natctl selftests check check-deps style sparse install \
-	uninstall modules_install dkms-install dkms-uninstall clean help soak
+	uninstall modules_install dkms-install dkms-uninstall clean help soak demo
 
 all: modules natctl
 
@@ -55,6 +55,10 @@ check-deps:
 
 check: check-deps
 	@KDIR="$(KDIR)" scripts/check.sh
+
+# A narrated hole punch between two conenat routers in a throwaway VM.
+demo:
+	@scripts/demo.sh
 
 # Mixed traffic with constant mapping churn in a VM (SOAK_SECONDS, default
 # 600), then memory and counters must be back where they started.
@@ -107,6 +111,7 @@ help:
 	@echo "conenat $(VERSION) targets:"
 	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
+	@echo "  demo            a narrated hole punch and WireGuard tunnel between two NATs, in a VM"
 	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
 	@echo "  style           checkpatch --strict on the kernel sources"
 	@echo "  sparse          sparse (C=2) on the module"

@@ -268,7 +268,9 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 		conenat_count(inst, CONENAT_C_IN_NO_MAPPING);
 		return NF_DROP;
 	}
-	if (!conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
+	/* a static mapping is the administrator's port forward: anyone in */
+	if (m->origin != CONENAT_ORIGIN_STATIC &&
+	    !conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
 				  t->src.u.all)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;
@@ -305,7 +307,8 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 				  ek.addr, ek.port);
 	if (IS_ERR(src))
 		return NF_DROP;
-	if (!conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
+	if (dst->origin != CONENAT_ORIGIN_STATIC &&
+	    !conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
 				  src->ek.port)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;

@@ -850,9 +850,16 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		err = -EEXIST;
 		goto out_unlock;
 	}
-	replaced = !!m;
-	if (m)	/* a dynamic mapping gives way, and its conntrack entries */
+	/*
+	 * The endpoint's dynamic mappings give way, with their conntrack
+	 * entries: the remote-less one, and under dependent mapping the one
+	 * per remote.
+	 */
+	while (m || (m = conenat_walk_internal(inst, &ik))) {
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		replaced = true;
+		m = NULL;
+	}
 	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
 				   lifetime);
 	rcu_read_unlock();

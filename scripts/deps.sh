@@ -16,6 +16,10 @@ packages=(
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# tools the tests run in the guest
 	iproute2 jq util-linux coturn iputils-ping conntrack socat strace
+	# WireGuard between two NATs (selftests/wireguard.sh, make demo)
+	wireguard-tools
+	# make bench: the router's nftables configurations, the chart
+	nftables gnuplot-nox
 	# natctl's man page check (groff) and man -l (man-db)
 	groff-base man-db
 	# packaging

@@ -387,7 +387,12 @@ tap_check "conntrack show lists the flow: endpoints, direction, as conntrack -L 
 
 permit_inbound() {
 	local j
-	# restricted cone: 198.51.100.10 never got a packet from 10.0.1.3:6000
+	# A dynamic mapping for 10.0.1.3:6000 (a static one lets anyone in):
+	# a permit for another remote makes it. Under restricted cone
+	# 198.51.100.10 is then filtered.
+	nc mapping del instance home proto udp internal 10.0.1.3:6000 || return 1
+	nc permit add instance home proto udp internal 10.0.1.3:6000 \
+		remote 192.0.2.99 || return 1
 	send "$n_out" 198.51.100.10 7000 198.51.100.1 6000
 	wait_for 20 sh -c "'$natctl' -n '$n_rt' -j stats show instance home |
 		jq -e '.[0].stats.in_filtered >= 1'" ||
@@ -542,6 +547,13 @@ man_example() {
 
 	nc instance set home type port-restricted-cone udp-timeout 10m || return 1
 	has_mapping 10.0.1.3:6000 || { echo "the static mapping went"; return 1; }
+	# the static mapping still lets anyone in: a port forward
+	send "$n_out" 198.51.100.10 7103 198.51.100.1 6000
+	wait_for 20 inbound_seen 7103 || { echo "static: not let in"; return 1; }
+	# a dynamic one (made by a permit for someone else) filters
+	nc mapping del instance home proto udp internal 10.0.1.3:6000 &&
+	nc permit add instance home proto udp internal 10.0.1.3:6000 \
+		remote 192.0.2.99 || return 1
 	f0=$(in_filtered)
 	send "$n_out" 198.51.100.10 7101 198.51.100.1 6000
 	wait_for 20 sh -c "[ \$('$natctl' -n '$n_rt' -j stats show instance home |
@@ -556,7 +568,7 @@ man_example() {
 	nc instance set home type restricted-cone udp-timeout 300 &&
 	nc mapping flush instance home
 }
-tap_check "man page example: full cone lets anyone in; port-restricted filters; a permit opens" \
+tap_check "man page example: full cone lets anyone in; a static mapping too; port-restricted filters; a permit opens" \
 	man_example
 
 # ---- batch ------------------------------------------------------------------

@@ -104,12 +104,16 @@ check_behaviour() {
 	fi
 }
 
-if ! out=$(setup 2>&1); then
-	echo "$out" | sed 's/^/# /'
+# not in a $(...) subshell: turn_pid must reach cleanup()
+setup_log=$(mktemp)
+if ! setup >"$setup_log" 2>&1; then
+	sed 's/^/# /' "$setup_log"
+	rm -f "$setup_log"
 	tap_fail "topology and instance set up"
 	tap_done
 	exit 1
 fi
+rm -f "$setup_log"
 
 port=30000
 for preset in full-cone:endpoint-independent:endpoint-independent \

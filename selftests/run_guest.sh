@@ -36,6 +36,8 @@ tap_fold natctl_vm "$top/selftests/natctl_vm.sh"
 tap_fold nat "$top/selftests/conenat_nat_test"
 tap_fold fuzz "$top/selftests/fuzz.sh"
 SOAK_SECONDS=20 tap_fold soak "$top/selftests/soak.sh"
+tap_fold punch "$top/selftests/punch.sh"
+tap_fold wireguard "$top/selftests/wireguard.sh"
 
 # Nothing may have left the kernel complaining.
 if dmesg | grep -E -q 'BUG:|WARNING:|Oops|Call Trace|general protection'; then

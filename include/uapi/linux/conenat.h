@@ -120,8 +120,10 @@
  * CONENAT_CMD_NEW_MAPPING (do), attribute set conenat_mapping_attr: a static
  *   mapping. Required INSTANCE, PROTO, INT_ADDR, INT_PORT; optional EXT_ADDR
  *   and EXT_PORT (else chosen as for dynamic mappings), LIFETIME (seconds;
- *   absent: permanent). An existing dynamic mapping of the internal endpoint
- *   is replaced. -EADDRINUSE if the external endpoint is taken.
+ *   absent: permanent). The internal endpoint's dynamic mappings are
+ *   replaced. A static mapping serves every remote and lets every remote in,
+ *   whatever the instance's filtering: it is the administrator's port
+ *   forward. -EADDRINUSE if the external endpoint is taken.
  *
  * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
  *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries; by
