@@ -340,6 +340,7 @@ void conenat_instance_del(struct conenat_instance *inst)
 	struct conenat_net *cn = inst->cn;
 	const struct conenat_config *cfg;
 	struct conenat_span span;
+	int i;
 
 	cfg = rcu_dereference_protected(inst->cfg,
 					lockdep_is_held(&cn->config_lock));
@@ -352,7 +353,14 @@ void conenat_instance_del(struct conenat_instance *inst)
 	list_del_rcu(&inst->list);
 	synchronize_net();
 
-	conenat_flush(cn, inst, false);
+	/*
+	 * A walk that yielded the CPU and restarted may have skipped entries:
+	 * flush until none of the instance's mappings is left, since the
+	 * instance is freed next.
+	 */
+	for (i = 0; atomic_read(&inst->nmappings) && i < 64; i++)
+		conenat_flush(cn, inst, false);
+	WARN_ON_ONCE(atomic_read(&inst->nmappings));
 	conenat_ct_cleanup(cn, &span, 1);
 	__clear_bit(inst->id, cn->inst_ids);
 

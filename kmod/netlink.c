@@ -853,9 +853,11 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	/*
 	 * The endpoint's dynamic mappings give way, with their conntrack
 	 * entries: the remote-less one, and under dependent mapping the one
-	 * per remote.
+	 * per remote (a walk, only then: endpoint-independent mapping keeps
+	 * a static add O(1)).
 	 */
-	while (m || (m = conenat_walk_internal(inst, &ik))) {
+	while (m || (cfg->mapping != CONENAT_ENDPOINT_INDEPENDENT &&
+		     (m = conenat_walk_internal(inst, &ik)))) {
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
 		replaced = true;
 		m = NULL;
