@@ -154,8 +154,6 @@ struct conenat_ext_key {
 	u8 pad;
 };
 
-struct conenat_host;
-
 enum {
 	CONENAT_M_DEAD,		/* unlinked, or being unlinked */
 	CONENAT_M_PERMANENT,	/* never expires */
@@ -168,7 +166,6 @@ enum {
  * @ik: internal endpoint (and remote, for dependent mapping)
  * @ek: external endpoint
  * @inst: the instance the mapping belongs to
- * @host: the per-host counter this mapping holds a count on
  * @expires: jiffies after which the mapping is gone (unless permanent)
  * @flags: CONENAT_M_* bits
  * @id: number unique in the namespace, keys the mapping's peers
@@ -181,7 +178,6 @@ struct conenat_mapping {
 	struct conenat_int_key ik;
 	struct conenat_ext_key ek;
 	struct conenat_instance *inst;
-	struct conenat_host *host;
 	unsigned long expires;
 	unsigned long flags;
 	u32 id;

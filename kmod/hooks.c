@@ -25,6 +25,15 @@
 
 #include "conenat.h"
 
+/*
+ * Translate @ct to exactly one address and port, conenat's choice.
+ *
+ * For source NAT the range also says "random": nf_nat then skips its search
+ * for an earlier translation of the same internal endpoint, which walks
+ * every flow of that endpoint and rejects them all when each remote has its
+ * own external port (dependent mapping), making a fan-out quadratic. With a
+ * one-port range "random" picks nothing at random: the port is still @port.
+ */
 static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 				   __be16 port, enum nf_nat_manip_type manip)
 {
@@ -36,6 +45,8 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 		.max_proto.all = port,
 	};
 
+	if (manip == NF_NAT_MANIP_SRC)
+		range.flags |= NF_NAT_RANGE_PROTO_RANDOM;
 	return nf_nat_setup_info(ct, &range, manip);
 }
 

@@ -21,8 +21,16 @@
 
 #include "conenat.h"
 
-/* Entries looked at per table in one run of the GC work. */
+/*
+ * Entries looked at per table in one run of the GC work, and the pause
+ * between the runs of a pass that did not finish in one: a pass over a big
+ * table looks at 8 x 8192 entries a second, so a million mappings (most of
+ * them static, which never expire) are aged in 16 s rather than keeping a
+ * CPU busy. Expiry itself is exact: the packet path checks each mapping's
+ * timer; the GC only reclaims.
+ */
 #define CONENAT_GC_BUDGET	8192
+#define CONENAT_GC_PAUSE	max(HZ / 8, 1)
 
 struct conenat_peer_key {
 	u32 mid;
@@ -171,6 +179,24 @@ static void conenat_host_put(struct conenat_host *h)
 }
 
 /*
+ * Drop a mapping's count on its host entry. Mappings do not point to the
+ * entry (8 bytes a mapping): a counted entry cannot be reaped, so the lookup
+ * by the mapping's internal address always finds it.
+ */
+static void conenat_host_release(struct conenat_net *cn,
+				 const struct conenat_mapping *m)
+{
+	struct conenat_host_key key = { .addr = m->ik.addr, .inst = m->inst->id };
+	struct conenat_host *h;
+
+	rcu_read_lock();
+	h = rhashtable_lookup(&cn->host_table, &key, conenat_host_params);
+	if (!WARN_ON_ONCE(!h))
+		conenat_host_put(h);
+	rcu_read_unlock();
+}
+
+/*
  * Take a count on @addr's host entry, creating it. A new entry is inserted
  * with its creator's count already taken, so the GC never sees it at zero.
  * A host at its limit gets -EDQUOT; one the GC is reaping gets -EAGAIN (the
@@ -240,7 +266,7 @@ static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
 				       conenat_ext_params);
 	atomic_dec(&m->inst->nmappings);
 	atomic_dec(&cn->nmappings);
-	conenat_host_put(m->host);
+	conenat_host_release(cn, m);
 	call_rcu(&m->rcu, conenat_mapping_free_rcu);
 }
 
@@ -298,7 +324,6 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	}
 	m->ik = *ik;
 	m->inst = inst;
-	m->host = host;
 	m->origin = origin;
 	m->id = (u32)atomic_inc_return(&cn->next_id);
 	if (origin == CONENAT_ORIGIN_STATIC && !lifetime)
@@ -366,7 +391,7 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 		conenat_event_mapping(m, event);
 	atomic_dec(&inst->nmappings);
 	atomic_dec(&cn->nmappings);
-	conenat_host_put(m->host);
+	conenat_host_release(cn, m);
 	call_rcu(&m->rcu, conenat_mapping_free_rcu);
 }
 
@@ -576,15 +601,20 @@ static void conenat_gc_worker(struct work_struct *work)
 	cn->nretired = 0;
 	spin_unlock_bh(&cn->retired_lock);
 
-	gc->removed = 0;
 	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
 				 CONENAT_GC_BUDGET, conenat_gc_mapping, cn);
 	done &= conenat_walk_some(&cn->peer_table, &gc->walks[1],
 				  CONENAT_GC_BUDGET, conenat_gc_peer, cn);
 	done &= conenat_walk_some(&cn->host_table, &gc->walks[2],
 				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
-	if (gc->removed || nretired)
+	/*
+	 * One conntrack pass covers everything removed so far: run it when a
+	 * pass of the table ends, not after every batch.
+	 */
+	if (nretired || (done && gc->removed)) {
 		conenat_ct_cleanup(cn, retired, nretired);
+		gc->removed = 0;
+	}
 
 	/* a namespace without instances or entries has nothing to age */
 	if (done && list_empty_careful(&cn->instances) &&
@@ -593,7 +623,7 @@ static void conenat_gc_worker(struct work_struct *work)
 	    !atomic_read(&cn->host_table.nelems))
 		return;
 	queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
-			   done ? HZ : 1);
+			   done ? HZ : CONENAT_GC_PAUSE);
 }
 
 /**
