@@ -25,7 +25,7 @@ CHECKPATCH := $(SRCPKG_DIR)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/conenat.h
 
 .PHONY: all modules natctl selftests check check-deps style sparse install \
-	uninstall modules_install dkms-install dkms-uninstall clean help soak demo
+	uninstall modules_install dkms-install dkms-uninstall clean help soak demo bench
 
 all: modules natctl
 
@@ -66,6 +66,12 @@ SOAK_SECONDS ?= 600
 soak: check-deps modules natctl selftests
 	VM_MODULES=$(CURDIR)/kmod/conenat.ko VM_TIMEOUT=$$(($(SOAK_SECONDS) + 600)) \
 		selftests/vm/run-vm.sh $(CURDIR)/selftests/soak-vm.sh $(SOAK_SECONDS)
+
+# The benchmark in a qemu guest: conenat against masquerade and plain
+# forwarding (Documentation/benchmarks.md); QUICK=1 for a short run.
+bench: modules natctl
+	$(MAKE) -C bench
+	QUICK=$(QUICK) bench/run.sh
 
 style: $(SRCPKG_DIR)/.unpacked
 	perl $(CHECKPATCH) --strict --no-tree --terse --show-types -f $(KERNEL_FILES)
@@ -111,6 +117,7 @@ help:
 	@echo "conenat $(VERSION) targets:"
 	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
+	@echo "  bench           benchmark against masquerade in a qemu guest (QUICK=1: short)"
 	@echo "  demo            a narrated hole punch and WireGuard tunnel between two NATs, in a VM"
 	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
 	@echo "  style           checkpatch --strict on the kernel sources"

@@ -97,6 +97,8 @@ run_stage dkms scripts/dkms-check.sh
 # family alias can be tested without a slow depmod over 9p.
 export VM_MODULES="$top/kmod/conenat.ko"
 run_stage vm selftests/vm/run-vm.sh "$top/selftests/run_guest.sh"
+# A short benchmark run as a smoke test: a well-formed table, no timing.
+run_stage bench sh -c 'make -s -C bench && exec bench/smoke.sh'
 
 echo
 echo "=== stage timings"
