@@ -3,8 +3,14 @@
 #
 # Make sure the Debian packages that building and testing conenat need are
 # installed. As root, install what is missing with apt-get; otherwise name the
-# exact command to run and fail.
+# exact command to run and fail. `deps.sh debug` adds what building the debug
+# kernel of make check-debug needs.
 set -eu
+
+debug_packages=(
+	# scripts/debug-kernel.sh: Debian's linux-source-6.1, built
+	flex bison bc libelf-dev libssl-dev
+)
 
 packages=(
 	# building the module and natctl
@@ -25,6 +31,15 @@ packages=(
 	# packaging
 	dkms
 )
+
+case ${1:-} in
+'') ;;
+debug) packages+=("${debug_packages[@]}") ;;
+*)
+	echo "usage: $0 [debug]" >&2
+	exit 2
+	;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -4,19 +4,34 @@
 # The VM suite, run inside the guest by vm/run-vm.sh: loads the freshly built
 # conenat.ko and runs every kernel-side test, as one TAP stream ending in
 # "N passed, N failed".
+#
+# Environment (make check-debug sets them):
+#   CONENAT_KO          the module to test (default: kmod/conenat.ko)
+#   CONENAT_SOAK_EXTRA  seconds of a further soak after the suite (default 0)
+# On a kernel with kmemleak (scripts/debug-kernel.sh), the suite ends by
+# unloading conenat and asking kmemleak for leaks.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/selftests/lib.sh"
 
-export CONENAT_KO="$top/kmod/conenat.ko"
+export CONENAT_KO="${CONENAT_KO:-$top/kmod/conenat.ko}"
 export CONENAT_EXPECT_VERSION
 CONENAT_EXPECT_VERSION=$(cat "$top/VERSION")
 export NATCTL="$top/userspace/natctl"
 export PATH="$top/userspace:$PATH"
 
+kmemleak=/sys/kernel/debug/kmemleak
+
 tap_begin
 echo "# kernel $(uname -r), module $CONENAT_KO"
+if [ -w "$kmemleak" ]; then
+	# Scan when asked only (automatic scans are slow under emulation), and
+	# forget what boot left behind: what counts is what the suite leaks.
+	echo scan=off >"$kmemleak"
+	echo clear >"$kmemleak"
+	echo "# kmemleak active; boot-time reports cleared"
+fi
 
 # conenat.ko builds on conntrack and nf_nat; insmod does not resolve
 # dependencies, so load them first (slow over 9p: once, up front).
@@ -38,13 +53,40 @@ tap_fold fuzz "$top/selftests/fuzz.sh"
 SOAK_SECONDS=20 tap_fold soak "$top/selftests/soak.sh"
 tap_fold punch "$top/selftests/punch.sh"
 tap_fold wireguard "$top/selftests/wireguard.sh"
+if [ "${CONENAT_SOAK_EXTRA:-0}" -gt 0 ]; then
+	SOAK_SECONDS=$CONENAT_SOAK_EXTRA tap_fold soak-long "$top/selftests/soak.sh"
+fi
 
-# Nothing may have left the kernel complaining.
-if dmesg | grep -E -q 'BUG:|WARNING:|Oops|Call Trace|general protection'; then
-	dmesg | grep -E -B2 -A20 'BUG:|WARNING:|Oops|Call Trace' | sed 's/^/# /' | head -n 60
-	tap_fail "kernel log is free of BUG/WARNING/Oops"
+# kmemleak: unload conenat (and what the tests loaded on top of it), wait
+# for RCU frees, then scan. A leak is reported once an object has been
+# unreferenced for two scans.
+kmemleak_clean() {
+	local report
+	if lsmod | grep -q '^conenat '; then
+		rmmod conenat || { echo "rmmod conenat failed"; return 1; }
+	fi
+	sleep 6
+	echo scan >"$kmemleak"
+	sleep 6
+	echo scan >"$kmemleak"
+	report=$(cat "$kmemleak")
+	if [ -n "$report" ]; then
+		echo "$report" | head -n 80
+		return 1
+	fi
+}
+if [ -w "$kmemleak" ]; then
+	tap_check "kmemleak: nothing leaked once conenat is unloaded" kmemleak_clean
+fi
+
+# Nothing may have left the kernel complaining: oopses and warnings, and on
+# the debug kernel KASAN, UBSAN, lockdep, RCU and debugobjects reports.
+report_re='BUG:|WARNING:|Oops|Call Trace|general protection|UBSAN:|KASAN:|ODEBUG:|suspicious RCU|lockdep is turned off|kmemleak: [0-9]+ new'
+if dmesg | grep -E -q "$report_re"; then
+	dmesg | grep -E -B2 -A20 "$report_re" | sed 's/^/# /' | head -n 80
+	tap_fail "kernel log is free of reports (BUG/WARNING/Oops/KASAN/UBSAN/lockdep)"
 else
-	tap_ok "kernel log is free of BUG/WARNING/Oops"
+	tap_ok "kernel log is free of reports (BUG/WARNING/Oops/KASAN/UBSAN/lockdep)"
 fi
 
 tap_done

@@ -62,7 +62,16 @@ fi
 
 # --- kernel ------------------------------------------------------------------
 
-if [ -n "${KVER:-}" ]; then
+# VM_KERNEL_DIR: a kernel built by scripts/debug-kernel.sh (bzImage,
+# kernel.release and its modules under root/) instead of the packaged one.
+modroot=/
+if [ -n "${VM_KERNEL_DIR:-}" ]; then
+	[ -r "$VM_KERNEL_DIR/bzImage" ] && [ -r "$VM_KERNEL_DIR/kernel.release" ] ||
+		die "VM_KERNEL_DIR=$VM_KERNEL_DIR holds no bzImage and kernel.release (scripts/debug-kernel.sh)"
+	kver=$(cat "$VM_KERNEL_DIR/kernel.release")
+	modroot=$VM_KERNEL_DIR/root
+	[ -d "$modroot/lib/modules/$kver" ] || die "VM_KERNEL_DIR: $modroot/lib/modules/$kver is missing"
+elif [ -n "${KVER:-}" ]; then
 	kver=$KVER
 	[ -r "/boot/vmlinuz-$kver" ] || die "KVER=$kver: /boot/vmlinuz-$kver is missing or unreadable"
 	[ -d "/lib/modules/$kver/kernel" ] || die "KVER=$kver: /lib/modules/$kver/kernel is missing"
@@ -78,7 +87,11 @@ else
 		die "no kernel with both /boot/vmlinuz-VER and /lib/modules/VER/kernel;" \
 			"install Debian's linux-image-amd64 (the generic flavour: -cloud-amd64 has no 9p)"
 fi
-kernel=/boot/vmlinuz-$kver
+if [ -n "${VM_KERNEL_DIR:-}" ]; then
+	kernel=$VM_KERNEL_DIR/bzImage
+else
+	kernel=/boot/vmlinuz-$kver
+fi
 
 # --- initramfs (cached) --------------------------------------------------------
 
@@ -89,7 +102,7 @@ kernel=/boot/vmlinuz-$kver
 mods=()
 declare -A seen=()
 for m in virtio_pci 9pnet_virtio 9p overlay; do
-	if ! deps=$(modprobe -C /dev/null -S "$kver" --show-depends "$m" 2>&1); then
+	if ! deps=$(modprobe -C /dev/null -d "$modroot" -S "$kver" --show-depends "$m" 2>&1); then
 		[ "$m" = overlay ] && continue # only needed for writable dirs
 		die "kernel $kver lacks module $m ($deps);" \
 			"use Debian's generic linux-image-amd64 flavour"
@@ -109,9 +122,9 @@ mkdir -p "$cache"
 # reinstalled kernel package with an unchanged version string.
 key=$(
 	{
-		echo "format $initramfs_format kver $kver"
+		echo "format $initramfs_format kver $kver kernel $kernel"
 		cat "$here/init.sh" "$here/stage2.sh"
-		stat -c '%n %s %Y' "$busybox" ${mods[@]+"${mods[@]}"}
+		stat -c '%n %s %Y' "$busybox" "$kernel" ${mods[@]+"${mods[@]}"}
 	} | sha256sum | cut -c1-16
 )
 base=$cache/initramfs-$kver-$key.cpio
@@ -212,9 +225,11 @@ mkdir "$tmpdir/run"
 # VM_MODULES: out-of-tree modules to preinstall in the guest's
 # /lib/modules/$kver/extra together with module indexes regenerated here.
 # depmod inside the guest reads all ~400 MB of modules over 9p (about 30 s
-# under emulation); here it takes a second.
-if [ -n "${VM_MODULES:-}" ]; then
-	src=/lib/modules/$kver
+# under emulation); here it takes a second. A VM_KERNEL_DIR kernel's module
+# tree is not under the host's /lib/modules: the guest always gets one, its
+# entries linking to VM_KERNEL_DIR (which the guest sees at the same path).
+if [ -n "${VM_MODULES:-}" ] || [ "$modroot" != / ]; then
+	src=${modroot%/}/lib/modules/$kver
 	tree=$tmpdir/depmod/lib/modules/$kver
 	mkdir -p "$tree/extra" "$tmpdir/run/vm-modules/extra"
 	# The host's tree by symlinks (depmod follows them), minus the indexes
@@ -232,13 +247,17 @@ if [ -n "${VM_MODULES:-}" ]; then
 		done
 	fi
 	# shellcheck disable=SC2086 # a whitespace-separated list by design
-	for ko in $VM_MODULES; do
+	for ko in ${VM_MODULES:-}; do
 		[ -f "$ko" ] || die "VM_MODULES: $ko not found"
 		cp "$ko" "$tree/extra/"
 		cp "$ko" "$tmpdir/run/vm-modules/extra/"
 	done
-	depmod -b "$tmpdir/depmod" "$kver" || die "depmod for VM_MODULES failed"
+	depmod -b "$tmpdir/depmod" "$kver" || die "depmod of the guest's module tree failed"
 	cp "$tree"/modules.* "$tmpdir/run/vm-modules/"
+	# The guest's own module tree has no kernel/ of this kernel's: link it.
+	if [ "$modroot" != / ]; then
+		ln -s "$src/kernel" "$tmpdir/run/vm-modules/kernel"
+	fi
 fi
 (cd "$tmpdir/run" && find . -mindepth 1 | LC_ALL=C sort |
 	cpio --quiet -o -H newc -R 0:0) >"$tmpdir/run.cpio"
@@ -313,7 +332,9 @@ status=$(sed -n 's/.*CONENAT-VM-EXIT: \([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1
 
 # Kernel splats, matched only on timestamped kernel lines (printk.time=1);
 # the expected taint messages of an unsigned out-of-tree module do not match.
-splat_re='\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|kernel BUG at|WARNING:|Call Trace:|Kernel panic|general protection fault|Unable to handle|UBSAN:|KASAN:|KFENCE:|kmemleak:|refcount_t:|list_(add|del) corruption|stack-protector|soft lockup|hard LOCKUP|blocked for more than|rcu_(sched|preempt) detected stalls)'
+# The debug kernel's checkers (KASAN, UBSAN, lockdep, PROVE_RCU, debugobjects,
+# kmemleak) all report through one of these.
+splat_re='\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|kernel BUG at|WARNING:|Call Trace:|Kernel panic|general protection fault|Unable to handle|UBSAN:|KASAN:|KFENCE:|ODEBUG:|kmemleak: [0-9]+ new suspected|unreferenced object|refcount_t:|list_(add|del) corruption|stack-protector|soft lockup|hard LOCKUP|blocked for more than|rcu_(sched|preempt) detected stalls|lockdep is turned off|suspicious RCU usage)'
 splat=$(grep -E "$splat_re" "$log" |
 	grep -v -E 'taints kernel|module verification failed' | head -n 20 || true)
 

@@ -70,6 +70,12 @@ make_writable() {
 for dir in /tmp /var /root /home "/lib/modules/$kver"; do
 	make_writable "$dir"
 done
+# A kernel that is not the host's (run-vm.sh VM_KERNEL_DIR) has no module
+# tree on the host: make one in a writable /lib/modules.
+if ! [ -d "/lib/modules/$kver" ]; then
+	make_writable /lib/modules
+	$bb mkdir -p "/lib/modules/$kver" || die "cannot create /lib/modules/$kver"
+fi
 # Out-of-tree modules from VM_MODULES, indexed on the host: autoload by
 # alias works without running depmod here.
 if [ -d $vmdir/modules ]; then
