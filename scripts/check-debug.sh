@@ -23,6 +23,7 @@ dir=$(scripts/debug-kernel.sh) || {
 	exit 1
 }
 echo "check-debug: debug kernel $(cat "$dir/kernel.release") in $dir ($(cat "$dir/done"))"
+echo "check-debug: its checkers: $(grep -E '^CONFIG_(KASAN|KASAN_INLINE|UBSAN|PROVE_LOCKING|PROVE_RCU|DEBUG_ATOMIC_SLEEP|DEBUG_KMEMLEAK|DEBUG_OBJECTS|DEBUG_LIST)=y' "$dir/build/.config" | sed 's/^CONFIG_//; s/=y$//' | tr '\n' ' ')"
 
 # conenat.ko against the debug tree, from a copy of the sources: the
 # normal build in kmod/ stays as it is.

@@ -32,6 +32,10 @@ if [ -w "$kmemleak" ]; then
 	echo clear >"$kmemleak"
 	echo "# kmemleak active; boot-time reports cleared"
 fi
+# The debug kernel's other checkers, as the running kernel shows them.
+if [ -r /proc/lockdep_stats ]; then
+	echo "# lockdep active: $(grep -m1 'lock-classes' /proc/lockdep_stats | tr -s ' ')"
+fi
 
 # conenat.ko builds on conntrack and nf_nat; insmod does not resolve
 # dependencies, so load them first (slow over 9p: once, up front).
