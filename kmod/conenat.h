@@ -154,10 +154,10 @@ struct conenat_ext_key {
 	u8 pad;
 };
 
-enum {
-	CONENAT_M_DEAD,		/* unlinked, or being unlinked */
-	CONENAT_M_PERMANENT,	/* never expires */
-};
+/* Bits of struct conenat_mapping::state */
+#define CONENAT_M_DEAD		BIT(0)	/* unlinked, or being unlinked */
+#define CONENAT_M_PERMANENT	BIT(1)	/* never expires */
+#define CONENAT_M_STATIC	BIT(2)	/* CONENAT_ORIGIN_STATIC, else dynamic */
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -167,10 +167,12 @@ enum {
  * @ek: external endpoint
  * @inst: the instance the mapping belongs to
  * @expires: jiffies after which the mapping is gone (unless permanent)
- * @flags: CONENAT_M_* bits
+ * @state: CONENAT_M_* bits; only DEAD changes once the mapping is published
  * @id: number unique in the namespace, keys the mapping's peers
- * @origin: enum conenat_origin
  * @rcu: frees the mapping after readers are done
+ *
+ * 80 bytes on 64-bit: a million mappings, with their hash buckets, take
+ * under 128 MB.
  */
 struct conenat_mapping {
 	struct rhash_head int_node;
@@ -179,11 +181,26 @@ struct conenat_mapping {
 	struct conenat_ext_key ek;
 	struct conenat_instance *inst;
 	unsigned long expires;
-	unsigned long flags;
+	atomic_t state;
 	u32 id;
-	u8 origin;
 	struct rcu_head rcu;
 };
+
+static inline bool conenat_mapping_dead(const struct conenat_mapping *m)
+{
+	return atomic_read(&m->state) & CONENAT_M_DEAD;
+}
+
+static inline bool conenat_mapping_static(const struct conenat_mapping *m)
+{
+	return atomic_read(&m->state) & CONENAT_M_STATIC;
+}
+
+static inline u8 conenat_mapping_origin(const struct conenat_mapping *m)
+{
+	return conenat_mapping_static(m) ? CONENAT_ORIGIN_STATIC :
+					   CONENAT_ORIGIN_DYNAMIC;
+}
 
 /*
  * External addresses and ports that stopped being an instance's (an

@@ -139,7 +139,7 @@ conenat_out_mapping(struct conenat_instance *inst,
 
 	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
 	m = conenat_find_out(inst->cn, &ik);
-	if (m && !test_bit(CONENAT_M_DEAD, &m->flags)) {
+	if (m && !conenat_mapping_dead(m)) {
 		conenat_mapping_refresh(m, timeout);
 	} else {
 		m = conenat_mapping_create(inst, cfg, &ik, NULL,
@@ -280,7 +280,7 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 		return NF_DROP;
 	}
 	/* a static mapping is the administrator's port forward: anyone in */
-	if (m->origin != CONENAT_ORIGIN_STATIC &&
+	if (!conenat_mapping_static(m) &&
 	    !conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
 				  t->src.u.all)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
@@ -318,7 +318,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 				  ek.addr, ek.port);
 	if (IS_ERR(src))
 		return NF_DROP;
-	if (dst->origin != CONENAT_ORIGIN_STATIC &&
+	if (!conenat_mapping_static(dst) &&
 	    !conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
 				  src->ek.port)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);

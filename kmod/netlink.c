@@ -581,7 +581,7 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
 	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
-	    nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, m->origin))
+	    nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, conenat_mapping_origin(m)))
 		goto err_cancel;
 	if (m->ik.raddr &&
 	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, m->ik.raddr))
@@ -589,7 +589,7 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 	if (m->ik.rport &&
 	    nla_put_be16(msg, CONENAT_MAPPING_A_REMOTE_PORT, m->ik.rport))
 		goto err_cancel;
-	if (!test_bit(CONENAT_M_PERMANENT, &m->flags) &&
+	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT) &&
 	    nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES,
 			time_after(expires, now) ?
 			DIV_ROUND_UP(expires - now, HZ) : 0))
@@ -842,7 +842,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
-	if (m && m->origin == CONENAT_ORIGIN_STATIC &&
+	if (m && conenat_mapping_static(m) &&
 	    conenat_mapping_alive(m)) {
 		rcu_read_unlock();
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -887,7 +887,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	err = 0;
-	if (m->origin != CONENAT_ORIGIN_STATIC) {
+	if (!conenat_mapping_static(m)) {
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "traffic created a mapping at the same time; try again");
 		err = -EAGAIN;

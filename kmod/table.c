@@ -147,9 +147,11 @@ int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m)
  */
 bool conenat_mapping_alive(const struct conenat_mapping *m)
 {
-	if (test_bit(CONENAT_M_DEAD, &m->flags))
+	u32 state = atomic_read(&m->state);
+
+	if (state & CONENAT_M_DEAD)
 		return false;
-	return test_bit(CONENAT_M_PERMANENT, &m->flags) ||
+	return (state & CONENAT_M_PERMANENT) ||
 	       time_before(jiffies, READ_ONCE(m->expires));
 }
 
@@ -166,7 +168,7 @@ void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout)
 {
 	unsigned long expires;
 
-	if (m->origin != CONENAT_ORIGIN_DYNAMIC)
+	if (conenat_mapping_static(m))
 		return;
 	expires = jiffies + (unsigned long)timeout * HZ;
 	if (time_after(expires, READ_ONCE(m->expires) + HZ / 4))
@@ -324,10 +326,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	}
 	m->ik = *ik;
 	m->inst = inst;
-	m->origin = origin;
 	m->id = (u32)atomic_inc_return(&cn->next_id);
-	if (origin == CONENAT_ORIGIN_STATIC && !lifetime)
-		__set_bit(CONENAT_M_PERMANENT, &m->flags);
+	if (origin == CONENAT_ORIGIN_STATIC)
+		atomic_set(&m->state, CONENAT_M_STATIC |
+				      (lifetime ? 0 : CONENAT_M_PERMANENT));
 	m->expires = jiffies +
 		     (unsigned long)(lifetime ?: cfg->udp_timeout) * HZ;
 	atomic_inc(&inst->nmappings);
@@ -377,7 +379,7 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	struct conenat_instance *inst = m->inst;
 	struct conenat_net *cn = inst->cn;
 
-	if (test_and_set_bit(CONENAT_M_DEAD, &m->flags))
+	if (atomic_fetch_or(CONENAT_M_DEAD, &m->state) & CONENAT_M_DEAD)
 		return;
 	rhashtable_remove_fast(&cn->int_table, &m->int_node,
 			       conenat_int_params);
@@ -548,7 +550,7 @@ static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
 	struct conenat_instance *inst = m->inst;
 	const struct conenat_config *cfg = conenat_cfg(inst);
 
-	if (!test_bit(CONENAT_M_PERMANENT, &m->flags) &&
+	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT) &&
 	    time_after_eq(jiffies, READ_ONCE(m->expires))) {
 		conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED);
 		gc->removed++;
@@ -567,7 +569,7 @@ static void conenat_gc_peer(struct conenat_net *cn, void *obj)
 	struct conenat_mapping *m;
 
 	m = conenat_lookup_ext(cn, &p->ek);
-	if (m && m->id == p->key.mid && !test_bit(CONENAT_M_DEAD, &m->flags) &&
+	if (m && m->id == p->key.mid && !conenat_mapping_dead(m) &&
 	    (!READ_ONCE(p->timed) || time_before(jiffies, READ_ONCE(p->expires))))
 		return;
 	if (rhashtable_remove_fast(&cn->peer_table, &p->node,
@@ -696,7 +698,7 @@ static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
 	struct conenat_flush_arg *f = arg;
 
 	if ((!f->inst || m->inst == f->inst) &&
-	    (!f->dynamic_only || m->origin == CONENAT_ORIGIN_DYNAMIC)) {
+	    (!f->dynamic_only || !conenat_mapping_static(m))) {
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
 		f->removed++;
 	}
