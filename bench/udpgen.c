@@ -55,6 +55,9 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "common.h"
+
+const char *bench_prog = "udpgen";
 
 #define MAX_BATCH	1024
 #define MAX_PAYLOAD	1400
@@ -118,26 +121,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "udpgen: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/* Enter network namespace /run/netns/@name (as ip netns exec would). */
-static void enter_netns(const char *name)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die(path);
-	if (setns(fd, CLONE_NEWNET))
-		die("setns");
-	close(fd);
-}
 
 static unsigned long parse_ul(const char *s, const char *what, unsigned long max)
 {
@@ -324,13 +307,13 @@ static void flush_conntrack(void)
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (fd < 0)
-		die("socket(NETLINK_NETFILTER)");
+		bench_die("socket(NETLINK_NETFILTER)");
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
 		   sizeof(kernel)) < 0)
-		die("conntrack flush request");
+		bench_die("conntrack flush request");
 	n = recv(fd, &ack, sizeof(ack), 0);
 	if (n < 0)
-		die("conntrack flush answer");
+		bench_die("conntrack flush answer");
 	if (n < (ssize_t)NLMSG_LENGTH(sizeof(*err)) || ack.nh.nlmsg_type != NLMSG_ERROR) {
 		fprintf(stderr, "udpgen: unexpected answer to the conntrack flush\n");
 		exit(1);
@@ -339,7 +322,7 @@ static void flush_conntrack(void)
 	/* ENOENT: nothing to flush */
 	if (err->error && err->error != -ENOENT) {
 		errno = -err->error;
-		die("conntrack flush");
+		bench_die("conntrack flush");
 	}
 	close(fd);
 }
@@ -472,25 +455,25 @@ int main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(o.cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity");
+			bench_die("sched_setaffinity");
 	}
 
 	if (o.flush_netns) {
 		int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 
 		if (self < 0)
-			die("/proc/self/ns/net");
-		enter_netns(o.flush_netns);
+			bench_die("/proc/self/ns/net");
+		bench_enter_netns(o.flush_netns);
 		flush_conntrack();
 		if (setns(self, CLONE_NEWNET))
-			die("setns back");
+			bench_die("setns back");
 		close(self);
 	}
 	if (o.netns)
-		enter_netns(o.netns);
+		bench_enter_netns(o.netns);
 	fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
 	if (fd < 0)
-		die("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)");
+		bench_die("socket(AF_INET, SOCK_RAW, IPPROTO_RAW)");
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	init_batch(&o);

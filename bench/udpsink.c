@@ -46,6 +46,9 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "common.h"
+
+const char *bench_prog = "udpsink";
 
 #define MAX_BATCH	1024
 /* enough for the IP and UDP headers and our payload; the rest is cut */
@@ -76,26 +79,6 @@ static void usage(FILE *f)
 		MAX_BATCH);
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "udpsink: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/* Enter network namespace /run/netns/@name (as ip netns exec would). */
-static void enter_netns(const char *name)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die(path);
-	if (setns(fd, CLONE_NEWNET))
-		die("setns");
-	close(fd);
-}
 
 static uint64_t ns_of(const struct timespec *ts)
 {
@@ -239,29 +222,29 @@ int main(int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set))
-			die("sched_setaffinity");
+			bench_die("sched_setaffinity");
 	}
 
 	if (netns)
-		enter_netns(netns);
+		bench_enter_netns(netns);
 	fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
 	if (fd < 0)
-		die("socket(AF_PACKET)");
+		bench_die("socket(AF_PACKET)");
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = if_nametoindex(dev);
 	if (!sll.sll_ifindex)
-		die(dev);
+		bench_die(dev);
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)))
-		die("bind");
+		bench_die("bind");
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
-		die("SO_TIMESTAMPNS");
+		bench_die("SO_TIMESTAMPNS");
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
-		die("SO_RCVTIMEO");
+		bench_die("SO_RCVTIMEO");
 	/* start the drop counter from zero (reading it resets it) */
 	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &stlen);
 
@@ -280,7 +263,7 @@ int main(int argc, char **argv)
 		int rfd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		if (rfd < 0)
-			die(ready);
+			bench_die(ready);
 		close(rfd);
 	}
 
@@ -298,7 +281,7 @@ int main(int argc, char **argv)
 		t_ms = mono_ms();
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR)
-			die("recvmmsg");
+			bench_die("recvmmsg");
 		for (i = 0; i < n; i++) {
 			const unsigned char *b = bufs[i];
 			unsigned int len = msgs[i].msg_len, ihl;

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What udpgen and udpsink share besides the payload (bench.h). */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+/* The program's name for messages; each program defines it. */
+extern const char *bench_prog;
+
+/* Print "PROG: WHAT: strerror(errno)" and exit 1. */
+void bench_die(const char *what) __attribute__((noreturn));
+
+/* Enter network namespace /run/netns/@name (as ip netns exec would). */
+void bench_enter_netns(const char *name);
+
+#endif /* BENCH_COMMON_H */
