@@ -58,7 +58,7 @@ check: check-deps
 	@KDIR="$(KDIR)" scripts/check.sh
 
 # The VM suite and a soak on a debug kernel (KASAN, UBSAN, lockdep, kmemleak)
-# built once per machine from Debian's linux-source-6.1: about 40 minutes
+# built once per machine from Debian's linux-source-6.1: 18 minutes
 # cold on 2 cores, cached in ~/.cache/conenat-debug-kernel.
 check-debug:
 	@scripts/deps.sh debug
@@ -126,7 +126,7 @@ help:
 	@echo "conenat $(VERSION) targets:"
 	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
-	@echo "  check-debug     the VM suite and a soak on a KASAN/lockdep/kmemleak kernel (40 min cold build)"
+	@echo "  check-debug     the VM suite and a soak on a KASAN/lockdep/kmemleak kernel (first run builds it: ~20 min)"
 	@echo "  bench           benchmark against masquerade in a qemu guest (QUICK=1: short)"
 	@echo "  demo            a narrated hole punch and WireGuard tunnel between two NATs, in a VM"
 	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
