@@ -134,12 +134,11 @@ tap_check "soak: counters consistent (created = expired + deleted, none left)" c
 # natctl monitor reports every event, or says that it lost some: never
 # fewer lines than events without a word.
 monitor_accounts() {
-	local c e d seen
+	local c e d
 	sleep 1
 	c=$(grep -c '"event":"created"' "$events")
 	e=$(grep -c '"event":"expired"' "$events")
 	d=$(grep -c '"event":"deleted"' "$events")
-	seen=$((c + e + d))
 	echo "# monitor: $c created, $e expired, $d deleted"
 	[ "$c" -eq "$(stat_of mappings_created)" ] &&
 		[ "$e" -eq "$(stat_of mappings_expired)" ] &&

@@ -66,8 +66,9 @@ fi
 # kernel.release and its modules under root/) instead of the packaged one.
 modroot=/
 if [ -n "${VM_KERNEL_DIR:-}" ]; then
-	[ -r "$VM_KERNEL_DIR/bzImage" ] && [ -r "$VM_KERNEL_DIR/kernel.release" ] ||
+	if ! [ -r "$VM_KERNEL_DIR/bzImage" ] || ! [ -r "$VM_KERNEL_DIR/kernel.release" ]; then
 		die "VM_KERNEL_DIR=$VM_KERNEL_DIR holds no bzImage and kernel.release (scripts/debug-kernel.sh)"
+	fi
 	kver=$(cat "$VM_KERNEL_DIR/kernel.release")
 	modroot=$VM_KERNEL_DIR/root
 	[ -d "$modroot/lib/modules/$kver" ] || die "VM_KERNEL_DIR: $modroot/lib/modules/$kver is missing"
