@@ -77,7 +77,7 @@ soak: check-deps modules natctl selftests
 
 # The benchmark in a qemu guest: conenat against masquerade and plain
 # forwarding (Documentation/benchmarks.md); QUICK=1 for a short run.
-bench: modules natctl
+bench: check-deps modules natctl
 	$(MAKE) -C bench
 	QUICK=$(QUICK) bench/run.sh
 
