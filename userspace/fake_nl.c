@@ -488,27 +488,7 @@ int nl_netns_enter(const char *name)
 
 struct nl_msg *nl_req_new(uint8_t cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
-
-	if (!msg) {
-		pr_err("out of memory");
-		return NULL;
-	}
-	if (!(flags & NLM_F_DUMP))
-		flags |= NLM_F_ACK;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, FAKE_FAMILY, 0, flags,
-			 cmd, CONENAT_GENL_VERSION)) {
-		nlmsg_free(msg);
-		pr_err("out of memory");
-		return NULL;
-	}
-	return msg;
-}
-
-int nl_req_abort(struct nl_msg *req)
-{
-	nlmsg_free(req);
-	return fail_err("netlink request too large");
+	return nl_msg_build(FAKE_FAMILY, cmd, flags);
 }
 
 int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)

@@ -134,30 +134,9 @@ static int nl_open(void)
 
 struct nl_msg *nl_req_new(uint8_t cmd, int flags)
 {
-	struct nl_msg *msg;
-
 	if (nl_open())
 		return NULL;
-	msg = nlmsg_alloc();
-	if (!msg) {
-		pr_err("out of memory");
-		return NULL;
-	}
-	if (!(flags & NLM_F_DUMP))
-		flags |= NLM_F_ACK;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl_family, 0, flags,
-			 cmd, CONENAT_GENL_VERSION)) {
-		nlmsg_free(msg);
-		pr_err("out of memory");
-		return NULL;
-	}
-	return msg;
-}
-
-int nl_req_abort(struct nl_msg *req)
-{
-	nlmsg_free(req);
-	return fail_err("netlink request too large");
+	return nl_msg_build(nl_family, cmd, flags);
 }
 
 /*

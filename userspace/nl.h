@@ -47,6 +47,12 @@ int nl_netns_enter(const char *name);
  */
 struct nl_msg *nl_req_new(uint8_t cmd, int flags);
 
+/*
+ * The message nl_req_new() returns, for genl family id @family (nlmsg.c:
+ * what nl.c and the fake share). Returns NULL after printing the error.
+ */
+struct nl_msg *nl_msg_build(int family, uint8_t cmd, int flags);
+
 /* For a failed nla_put*() on @req: frees it, prints, returns exit status. */
 int nl_req_abort(struct nl_msg *req);
 
