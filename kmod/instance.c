@@ -354,9 +354,9 @@ void conenat_instance_del(struct conenat_instance *inst)
 	synchronize_net();
 
 	/*
-	 * A walk that yielded the CPU and restarted may have skipped entries:
-	 * flush until none of the instance's mappings is left, since the
-	 * instance is freed next.
+	 * No mapping of the instance is created any more, and a walk misses
+	 * none that is present throughout, so one pass should leave none.
+	 * The instance is freed next: make sure rather than trust that.
 	 */
 	for (i = 0; atomic_read(&inst->nmappings) && i < 64; i++)
 		conenat_flush(cn, inst, false);

@@ -500,12 +500,19 @@ bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
 /*
  * Visit up to @budget entries of @ht, resuming where the last call stopped.
  * Returns true when the walk reached the end of the table.
+ *
+ * A batch ends on an entry it has not visited yet, and the next one resumes
+ * with rhashtable_walk_peek(): had the batch ended on an entry that @visit
+ * removed, the walker could not find its place in the bucket again and
+ * would skip the entry after it.
  */
 static bool conenat_walk_some(struct rhashtable *ht, struct conenat_walk *w,
 			      unsigned int budget,
 			      void (*visit)(struct conenat_net *cn, void *obj),
 			      struct conenat_net *cn)
 {
+	/* -EAGAIN (the table was resized) costs a step, not a visit */
+	unsigned int steps = budget * 2 + 1;
 	bool done = false;
 	void *obj;
 
@@ -514,19 +521,19 @@ static bool conenat_walk_some(struct rhashtable *ht, struct conenat_walk *w,
 		w->entered = true;
 	}
 	rhashtable_walk_start(&w->iter);
-	while (budget--) {
+	obj = rhashtable_walk_peek(&w->iter);
+	while (steps--) {
+		if (!obj || (IS_ERR(obj) && PTR_ERR(obj) != -EAGAIN)) {
+			done = true;
+			break;
+		}
+		if (!IS_ERR(obj)) {
+			if (!budget)
+				break;	/* the next batch starts at @obj */
+			visit(cn, obj);
+			budget--;
+		}
 		obj = rhashtable_walk_next(&w->iter);
-		if (IS_ERR(obj)) {
-			if (PTR_ERR(obj) == -EAGAIN)
-				continue;
-			done = true;
-			break;
-		}
-		if (!obj) {
-			done = true;
-			break;
-		}
-		visit(cn, obj);
 	}
 	rhashtable_walk_stop(&w->iter);
 	if (done) {
@@ -651,7 +658,7 @@ void conenat_gc_kick(struct conenat_net *cn)
  *	yield the CPU between mappings (long walks must)
  *
  * Process context, on the control path only. A mapping may be visited twice
- * if the table is resized meanwhile.
+ * if the table is resized meanwhile; none present throughout is missed.
  *
  * Return: the mapping @visit stopped at, or NULL; valid while the caller
  * holds rcu_read_lock().
@@ -663,24 +670,36 @@ struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 {
 	struct conenat_mapping *m, *found = NULL;
 	struct rhashtable_iter iter;
+	bool yielded = false;
 
 	rhashtable_walk_enter(&cn->int_table, &iter);
 	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
+	m = rhashtable_walk_next(&iter);
+	while (m) {
 		if (IS_ERR(m)) {
-			if (PTR_ERR(m) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (visit(m, arg)) {
-			found = m;
-			break;
-		}
-		if (may_sleep && need_resched()) {
+			if (PTR_ERR(m) != -EAGAIN)
+				break;
+		} else if (may_sleep && !yielded && need_resched()) {
+			/*
+			 * Yield before visiting @m, while it is still linked,
+			 * and resume at it: after @visit removed it the walker
+			 * could not find its place in the bucket again and
+			 * would skip the next entry.
+			 */
 			rhashtable_walk_stop(&iter);
 			cond_resched();
 			rhashtable_walk_start(&iter);
+			yielded = true;
+			m = rhashtable_walk_peek(&iter);
+			continue;
+		} else {
+			yielded = false;
+			if (visit(m, arg)) {
+				found = m;
+				break;
+			}
 		}
+		m = rhashtable_walk_next(&iter);
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
