@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What udpgen and udpsink share: see common.h. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common.h"
 #include "punch/common.h"

@@ -121,7 +121,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 static unsigned long parse_ul(const char *s, const char *what, unsigned long max)
 {
 	char *end;

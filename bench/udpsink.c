@@ -47,6 +47,7 @@
 
 #include "bench.h"
 #include "common.h"
+#include "punch/common.h"
 
 const char *bench_prog = "udpsink";
 
@@ -79,18 +80,9 @@ static void usage(FILE *f)
 		MAX_BATCH);
 }
 
-
 static uint64_t ns_of(const struct timespec *ts)
 {
 	return (uint64_t)ts->tv_sec * 1000000000ull + ts->tv_nsec;
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ns_of(&ts) / 1000000;
 }
 
 static uint64_t real_ns(void)
