@@ -26,7 +26,7 @@ KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi
 
 .PHONY: all modules natctl selftests check check-deps style sparse install \
 	uninstall modules_install dkms-install dkms-uninstall clean help soak demo bench \
-	check-debug
+	check-debug check-installed soak-installed bench-installed
 
 all: modules natctl
 
@@ -54,7 +54,13 @@ selftests: $(SRCPKG_DIR)/.unpacked
 check-deps:
 	@scripts/deps.sh
 
+# Targets that install their dependencies first run the rest in a new make:
+# KDIR is worked out when a make starts, and on a new machine the kernel
+# headers arrive only with check-deps.
 check: check-deps
+	@$(MAKE) --no-print-directory check-installed
+
+check-installed:
 	@KDIR="$(KDIR)" scripts/check.sh
 
 # The VM suite and a soak on a debug kernel (KASAN, UBSAN, lockdep, kmemleak)
@@ -71,15 +77,24 @@ demo:
 # Mixed traffic with constant mapping churn in a VM (SOAK_SECONDS, default
 # 600), then memory and counters must be back where they started.
 SOAK_SECONDS ?= 600
-soak: check-deps modules natctl selftests
+soak: check-deps
+	@$(MAKE) --no-print-directory soak-installed
+
+soak-installed: modules natctl selftests
 	VM_MODULES=$(CURDIR)/kmod/conenat.ko VM_TIMEOUT=$$(($(SOAK_SECONDS) + 600)) \
 		selftests/vm/run-vm.sh $(CURDIR)/selftests/soak-vm.sh $(SOAK_SECONDS)
 
 # The benchmark in a qemu guest: conenat against masquerade and plain
-# forwarding (Documentation/benchmarks.md); QUICK=1 for a short run.
-bench: check-deps modules natctl
+# forwarding (Documentation/benchmarks.md). MODE=icount: the deterministic
+# cost mode (one vCPU, instruction counting); MODE=wallclock (the default):
+# two vCPUs, wall-clock rates, noisy. QUICK=1 for a short run.
+MODE ?= wallclock
+bench: check-deps
+	@$(MAKE) --no-print-directory bench-installed
+
+bench-installed: modules natctl
 	$(MAKE) -C bench
-	QUICK=$(QUICK) bench/run.sh
+	MODE=$(MODE) QUICK=$(QUICK) bench/run.sh
 
 style: $(SRCPKG_DIR)/.unpacked
 	perl $(CHECKPATCH) --strict --no-tree --terse --show-types -f $(KERNEL_FILES)
@@ -127,7 +142,8 @@ help:
 	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
 	@echo "  check-debug     the VM suite and a soak on a KASAN/lockdep/kmemleak kernel (first run builds it: ~20 min)"
-	@echo "  bench           benchmark against masquerade in a qemu guest (QUICK=1: short)"
+	@echo "  bench           benchmark against masquerade in a qemu guest (MODE=icount: deterministic"
+	@echo "                  cost per packet, the figures targets are judged on; QUICK=1: short)"
 	@echo "  demo            a narrated hole punch and WireGuard tunnel between two NATs, in a VM"
 	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
 	@echo "  style           checkpatch --strict on the kernel sources"
