@@ -32,13 +32,43 @@ ko=$top/kmod/conenat.ko
 
 # --- settings ---------------------------------------------------------------
 
-QUICK=0
+QUICK=0 MODE=wallclock
 for arg in "$@"; do
 	case $arg in
 	QUICK=*) QUICK=${arg#QUICK=} ;;
+	MODE=*) MODE=${arg#MODE=} ;;
 	esac
 done
-if [ "$QUICK" = 1 ]; then
+case $MODE in
+wallclock | icount) ;;
+*)
+	echo "guest.sh: MODE=$MODE: want wallclock or icount" >&2
+	exit 2
+	;;
+esac
+# EST_PKTS: an established run measures exactly this many packets (0: for
+# EST_DUR seconds). BG_N, BG_WINDOW: the background test's static mappings
+# and how many seconds of guest time its reading lasts (BG_N=0: no test).
+EST_PKTS=0 BG_N=0 BG_WINDOW=10
+if [ "$MODE" = icount ]; then
+	# One vCPU under instruction counting (run.sh boots it so): a rate in
+	# guest time is the inverse of the instructions the whole path costs,
+	# and repeats, so one repetition is enough. Established runs are a
+	# fixed number of packets, thousands of sendmmsg batches long. Scale
+	# and the control path are wall-clock questions (two CPUs, contention):
+	# the wall-clock mode measures them.
+	if [ "$QUICK" = 1 ]; then
+		REPS=1 EST_PKTS=20000 EST_DUR=900 WARMUP=0.2 FLOWS=256 NEW_MAX=5000
+		NEW_DUR=900 FANOUT="1000 2000" SCALE="" CTL_N=0 SETTLE=0.2 CT_LIVE=0
+		BG_N=20000 BG_WINDOW=2
+	else
+		REPS=1 EST_PKTS=200000 EST_DUR=900 WARMUP=0.5 FLOWS=256 NEW_MAX=60000
+		NEW_DUR=900 FANOUT="1000 10000 50000" SCALE="" CTL_N=0 SETTLE=1
+		CT_LIVE=0 BG_N=1000000 BG_WINDOW=10
+	fi
+	GEN_CPU=0 SINK_CPU=0 ROUTER_CPU=0
+	TESTS="est new fanout bg"
+elif [ "$QUICK" = 1 ]; then
 	# a smoke test: every figure once, short, small
 	REPS=1 EST_DUR=0.3 WARMUP=0.2 FLOWS=256 NEW_MAX=2000 NEW_DUR=900
 	FANOUT="1000" SCALE="1000 5000" CTL_N=2000 SETTLE=0.2 CT_LIVE=1000
@@ -50,15 +80,19 @@ else
 	CT_LIVE=20000
 fi
 CONFIGS="ceiling masquerade full-cone restricted-cone port-restricted-cone symmetric"
-# CPUs: the generator and the sink share CPU 0; the router's forwarding runs
-# on CPU 1 (RPS on its inside device), like a router with a core of its own.
-GEN_CPU=0 SINK_CPU=0 ROUTER_CPU=1
-TESTS="est new fanout"
+if [ "$MODE" = wallclock ]; then
+	# CPUs: the generator and the sink share CPU 0; the router's
+	# forwarding runs on CPU 1 (RPS on its inside device), like a router
+	# with a core of its own.
+	GEN_CPU=0 SINK_CPU=0 ROUTER_CPU=1
+	TESTS="est new fanout"
+fi
 for arg in "$@"; do
 	case $arg in
 	REPS=* | EST_DUR=* | WARMUP=* | FLOWS=* | NEW_MAX=* | NEW_DUR=* | \
 	FANOUT=* | SCALE=* | CTL_N=* | CONFIGS=* | TESTS=* | GEN_CPU=* | \
-	SINK_CPU=* | ROUTER_CPU=* | SETTLE=* | CT_LIVE=* | QUICK=*)
+	SINK_CPU=* | ROUTER_CPU=* | SETTLE=* | CT_LIVE=* | QUICK=* | MODE=* | \
+	EST_PKTS=* | BG_N=* | BG_WINDOW=*)
 		# lists may be given with commas: SCALE=1000,65000
 		arg=${arg%%=*}=$(echo "${arg#*=}" | tr ',' ' ')
 		declare "$arg"
@@ -128,7 +162,7 @@ echo 131072 >/sys/module/nf_conntrack/parameters/hashsize 2>/dev/null
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 emit "test=info kernel=$(uname -r) guest_cpus=$(nproc) guest_mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)" \
 	"guest_cpu=\"$cpu_model\" conenat=$(cat /sys/module/conenat/version 2>/dev/null || echo '?')" \
-	"quick=$QUICK reps=$REPS est_dur=$EST_DUR flows=$FLOWS new_max=$NEW_MAX fanout=\"$FANOUT\"" \
+	"mode=$MODE quick=$QUICK reps=$REPS est_dur=$EST_DUR est_pkts=$EST_PKTS bg_n=$BG_N bg_window=$BG_WINDOW flows=$FLOWS new_max=$NEW_MAX fanout=\"$FANOUT\"" \
 	"scale=\"$SCALE\" ctl_n=$CTL_N gen_cpu=$GEN_CPU sink_cpu=$SINK_CPU router_cpu=$ROUTER_CPU" \
 	"hash_buckets=$(cat /sys/module/conenat/parameters/hash_buckets 2>/dev/null || echo '?')"
 
@@ -444,9 +478,11 @@ run_test() {
 	esac
 	case $test in
 	est)
+		# shellcheck disable=SC2046 # two words or none
 		measure est "$cfg" "$param" "$rep" "$out" outv "$in" --mode est \
 			--src 10.0.1.2 --dst 198.51.100.2 --sport 2000 --dport 9 \
-			--flows "$param" --duration "$EST_DUR" --warmup "$WARMUP"
+			--flows "$param" --duration "$EST_DUR" --warmup "$WARMUP" \
+			$([ "$EST_PKTS" -gt 0 ] && echo --packets "$EST_PKTS")
 		;;
 	new)
 		measure new "$cfg" "$param" "$rep" "$out" outv "$in" --mode new \
@@ -468,6 +504,7 @@ for rep in $(seq "$REPS"); do
 		est) params=$FLOWS ;;
 		new) params=$NEW_MAX ;;
 		fanout) params=$FANOUT ;;
+		*) continue ;;
 		esac
 		for param in $params; do
 			for cfg in $CONFIGS; do
@@ -567,9 +604,44 @@ ct_added_with_conntrack() {
 	rm -f "$tmp/ctmaps" "$tmp/ctdels"
 }
 
+# add_mappings INSTANCE FROM TO: static mappings FROM .. TO-1 with one
+# natctl -b batch, conntrack empty; a map_add line (the batch's rate) and a
+# mem line (the kernel memory the batch took) for parameter TO
+add_mappings() {
+	local inst=$1 have=$2 target=$3 n t0 t1 rc free0 free1 slab0 slab1 vm0 vm1
+	local obj0 obj1 live
+	n=$((target - have))
+	map_lines "$inst" "$have" "$target" >"$tmp/maps"
+	ct_flush
+	ct_wait_empty
+	settle
+	free0=$(meminfo MemFree) slab0=$(meminfo Slab) vm0=$(meminfo VmallocUsed)
+	obj0=$(slab_attr conenat_mapping objects)
+	t0=$(now_ns)
+	"$natctl" -n "$rt" -b "$tmp/maps"
+	rc=$?
+	t1=$(now_ns)
+	settle
+	free1=$(meminfo MemFree) slab1=$(meminfo Slab) vm1=$(meminfo VmallocUsed)
+	# (the batch file lives in tmpfs: removed after the reading)
+	rm -f "$tmp/maps"
+	obj1=$(slab_attr conenat_mapping objects)
+	live=$(instance_mappings "$inst")
+	emit "test=map_add cfg=full-cone param=$target rep=1 added=$n status=$rc ns=$((t1 - t0))" \
+		"live=$live"
+	emit "test=mem cfg=full-cone param=$target rep=1 added=$n conntrack=$(ct_count)" \
+		"memfree_kb=$((free0 - free1)) slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0))" \
+		"mapping_obj=$(slab_attr conenat_mapping object_size)" \
+		"mapping_slab=$(slab_attr conenat_mapping slab_size)" \
+		"objs_per_slab=$(slab_attr conenat_mapping objs_per_slab)" \
+		"slab_order=$(slab_attr conenat_mapping order)" \
+		"mapping_objects=$((obj1 - obj0))" \
+		"mapping_alias=$([ -L /sys/kernel/slab/conenat_mapping ] && readlink /sys/kernel/slab/conenat_mapping | xargs basename || echo none)" \
+		"peer_objects=$(slab_attr conenat_peer objects) host_objects=$(slab_attr conenat_host objects)"
+}
+
 scale() {
-	local have=0 target n t0 t1 rc free0 free1 slab0 slab1 vm0 vm1 rep live
-	local obj0 obj1
+	local have=0 target rep
 	NAT_INSTANCE=scale
 	"$natctl" -n "$rt" instance add scale dev wan type full-cone \
 		external 203.0.113.1-203.0.113.32 || fail "scale instance"
@@ -577,34 +649,7 @@ scale() {
 		fail "route to the pool"
 	ct_added_with_conntrack
 	for target in $SCALE; do
-		n=$((target - have))
-		map_lines scale "$have" "$target" >"$tmp/maps"
-		ct_flush
-		ct_wait_empty
-		settle
-		free0=$(meminfo MemFree) slab0=$(meminfo Slab) vm0=$(meminfo VmallocUsed)
-		obj0=$(slab_attr conenat_mapping objects)
-		t0=$(now_ns)
-		"$natctl" -n "$rt" -b "$tmp/maps"
-		rc=$?
-		t1=$(now_ns)
-		settle
-		free1=$(meminfo MemFree) slab1=$(meminfo Slab) vm1=$(meminfo VmallocUsed)
-		# (the batch file lives in tmpfs: removed after the reading)
-		rm -f "$tmp/maps"
-		obj1=$(slab_attr conenat_mapping objects)
-		live=$(instance_mappings scale)
-		emit "test=map_add cfg=full-cone param=$target rep=1 added=$n status=$rc ns=$((t1 - t0))" \
-			"live=$live"
-		emit "test=mem cfg=full-cone param=$target rep=1 added=$n conntrack=$(ct_count)" \
-			"memfree_kb=$((free0 - free1)) slab_kb=$((slab1 - slab0)) vmalloc_kb=$((vm1 - vm0))" \
-			"mapping_obj=$(slab_attr conenat_mapping object_size)" \
-			"mapping_slab=$(slab_attr conenat_mapping slab_size)" \
-			"objs_per_slab=$(slab_attr conenat_mapping objs_per_slab)" \
-			"slab_order=$(slab_attr conenat_mapping order)" \
-			"mapping_objects=$((obj1 - obj0))" \
-			"mapping_alias=$([ -L /sys/kernel/slab/conenat_mapping ] && readlink /sys/kernel/slab/conenat_mapping | xargs basename || echo none)" \
-			"peer_objects=$(slab_attr conenat_peer objects) host_objects=$(slab_attr conenat_host objects)"
+		add_mappings scale "$have" "$target"
 		have=$target
 
 		backlog "$BACKLOG_DEFAULT"
@@ -628,6 +673,80 @@ if [ -n "$SCALE" ]; then
 	info "scale: $SCALE mappings, at $(elapsed_s) s"
 	scale
 fi
+
+# --- 4. background cost -----------------------------------------------------------
+
+# The CPU conenat takes with no traffic at all: guest time spent in conenat's
+# work items (the workqueue tracepoints name the function each item runs)
+# over BG_WINDOW seconds, first with an instance and no mapping, then with
+# BG_N static mappings. Under instruction counting an idle CPU costs no
+# guest time, so the window is cheap and what it shows is work done.
+tracefs=/sys/kernel/tracing
+
+# bg_measure PARAM: one reading; a "test=bg" line
+bg_measure() {
+	local p=$1 t0 t1 c0 c1 ev
+	echo 0 >"$tracefs/tracing_on"
+	: >"$tracefs/trace"
+	for ev in workqueue_execute_start workqueue_execute_end; do
+		echo 1 >"$tracefs/events/workqueue/$ev/enable" || fail "trace event $ev"
+	done
+	c0=$(cpu_times)
+	t0=$(now_ns)
+	echo 1 >"$tracefs/tracing_on"
+	sleep "$BG_WINDOW"
+	echo 0 >"$tracefs/tracing_on"
+	t1=$(now_ns)
+	c1=$(cpu_times)
+	for ev in workqueue_execute_start workqueue_execute_end; do
+		echo 0 >"$tracefs/events/workqueue/$ev/enable"
+	done
+	# "... 123.456789: workqueue_execute_start: work struct X: function F"
+	# then "... workqueue_execute_end: work struct X: function F": the
+	# time between them, for every function of the conenat module
+	emit "test=bg cfg=full-cone param=$p rep=1 window_ns=$((t1 - t0))" \
+		"$(awk '
+		{
+			for (i = 1; i <= NF; i++)
+				if ($i ~ /^[0-9]+\.[0-9]+:$/) { ts = substr($i, 1, length($i) - 1); break }
+			if (!match($0, /function [^ ]+/))
+				next
+			fn = substr($0, RSTART + 9, RLENGTH - 9)
+			if (fn !~ /^conenat_/ && $0 !~ /\[conenat\]/)
+				next
+			w = $0; sub(/.*work struct /, "", w); sub(/:.*/, "", w)
+			if ($0 ~ /workqueue_execute_start:/) {
+				st[w] = ts
+			} else if ($0 ~ /workqueue_execute_end:/ && (w in st)) {
+				sum += ts - st[w]; n++; delete st[w]
+			}
+		}
+		END { printf "work_ns=%.0f works=%d", sum * 1e9, n }' "$tracefs/trace")" \
+		"$(cpu_share "$c0" "$c1")"
+	: >"$tracefs/trace"
+}
+
+background() {
+	[ -d "$tracefs/events" ] || mount -t tracefs nodev "$tracefs" ||
+		fail "tracefs"
+	"$natctl" -n "$rt" instance add bg dev wan type full-cone \
+		external 203.0.113.1-203.0.113.32 || fail "background instance"
+	ct_flush
+	settle
+	bg_measure 0
+	add_mappings bg 0 "$BG_N"
+	bg_measure "$BG_N"
+	"$natctl" -n "$rt" instance del bg
+}
+
+case " $TESTS " in
+*" bg "*)
+	if [ "$BG_N" -gt 0 ]; then
+		info "background: $BG_N static mappings, no traffic, at $(elapsed_s) s"
+		background
+	fi
+	;;
+esac
 
 # --- the kernel's word ----------------------------------------------------------
 

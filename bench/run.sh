@@ -11,6 +11,12 @@
 # the console log.
 #
 # Environment:
+#   MODE=icount    the deterministic cost mode: one vCPU under qemu's
+#                  instruction counting (-icount shift=0,sleep=off), the
+#                  generator, router and sink on it; rates in guest time,
+#                  the NAT's own cost per packet over the ceiling. The
+#                  default, MODE=wallclock, is two vCPUs and wall-clock
+#                  rates: noisy, for scale and the control path
 #   QUICK=1        a reduced run (one repetition, short bursts, small scales;
 #                  no 1 000 000 mappings) for smoke tests: under a minute in
 #                  the guest on a quiet machine
@@ -28,6 +34,21 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=${QUICK:-0}
 [ "$QUICK" = 1 ] || QUICK=0
+MODE=${MODE:-wallclock}
+case $MODE in
+wallclock) ;;
+icount)
+	if [ "${CONENAT_KVM:-0}" = 1 ]; then
+		echo "bench: MODE=icount needs TCG (instruction counting); unset CONENAT_KVM" >&2
+		exit 2
+	fi
+	export VM_ICOUNT=1 VM_CPUS=1
+	;;
+*)
+	echo "bench: MODE=$MODE: want icount or wallclock" >&2
+	exit 2
+	;;
+esac
 
 for f in kmod/conenat.ko userspace/natctl bench/udpgen bench/udpsink; do
 	if ! [ -e "$top/$f" ]; then
@@ -54,6 +75,7 @@ other_qemu=$(pgrep -c -x qemu-system-x86_64 2>/dev/null)
 	echo "load_start=$(load1)"
 	echo "other_qemu=${other_qemu:-0}"
 	if [ "${CONENAT_KVM:-0}" = 1 ]; then echo "accel=kvm"; else echo "accel=tcg"; fi
+	echo "mode=$MODE"
 	echo "qemu=$(qemu-system-x86_64 --version 2>/dev/null | head -n 1)"
 	echo "quick=$QUICK"
 	# what was measured: the commit, and whether the module or natctl had
@@ -68,8 +90,8 @@ other_qemu=$(pgrep -c -x qemu-system-x86_64 2>/dev/null)
 	fi
 } >"$out/meta.txt"
 
-if [ "$QUICK" = 1 ]; then
-	: "${VM_TIMEOUT:=900}"
+if [ "$QUICK" = 1 ] || [ "$MODE" = icount ]; then
+	: "${VM_TIMEOUT:=$([ "$QUICK" = 1 ] && echo 900 || echo 5400)}"
 else
 	# 1 000 000 mappings through natctl -b alone take minutes under TCG
 	: "${VM_TIMEOUT:=7200}"
@@ -78,15 +100,15 @@ export VM_TIMEOUT
 export VM_LOG=$out/console.log
 export VM_MODULES=$top/kmod/conenat.ko
 
-echo "bench: results in $out ($([ "$QUICK" = 1 ] && echo QUICK || echo full) run; guest output below)"
+echo "bench: results in $out ($MODE mode, $([ "$QUICK" = 1 ] && echo QUICK || echo full) run; guest output below)"
 start=$(date +%s)
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of KEY=VALUE words
-"$top/selftests/vm/run-vm.sh" "$top/bench/guest.sh" "QUICK=$QUICK" ${BENCH_ARGS:-} \
+"$top/selftests/vm/run-vm.sh" "$top/bench/guest.sh" "MODE=$MODE" "QUICK=$QUICK" ${BENCH_ARGS:-} \
 	>"$out/vm.out" 2>&1 &
 vm=$!
 # progress: the guest's comment lines, as they come
 tail -n +1 -f "$out/vm.out" --pid=$vm 2>/dev/null |
-	grep --line-buffered -E '^# |^guest.sh:|^run-vm:|^BENCH test=(map_add|ctl_add|error)' &
+	grep --line-buffered -E '^# |^guest.sh:|^run-vm:|^BENCH test=(map_add|ctl_add|bg|error)' &
 wait $vm
 rc=$?
 sleep 0.2

@@ -11,9 +11,10 @@
  *
  * and the modes differ in how packets walk the flows:
  *
- *   est     N established flows, round robin, for --duration seconds after
- *           --warmup seconds of unmeasured packets on the same flows (which
- *           creates their conntrack entries and mappings);
+ *   est     N established flows, round robin, for --duration seconds (or
+ *           exactly --packets packets) after --warmup seconds of unmeasured
+ *           packets on the same flows (which creates their conntrack entries
+ *           and mappings);
  *   new     every packet is a new flow: flow i is sent once, i = 0, 1, ...,
  *           until N flows or --duration; when the source port passes 65535
  *           the source address moves on by one and the port starts again;
@@ -70,6 +71,7 @@ struct opts {
 	unsigned int sport, dport;
 	unsigned int sport_step, dport_step;
 	unsigned long flows;
+	unsigned long packets;
 	double duration, warmup;
 	int cpu;
 	unsigned int batch;
@@ -103,6 +105,7 @@ static void usage(FILE *f)
 		"  --dport-step N      destination port step between flows (default: 0; fanout 1)\n"
 		"  --flows N           flows (est: N flows round robin; new/fanout: at most N, one packet each)\n"
 		"  --duration SEC      est: measured seconds; new/fanout: at most this long (default 2)\n"
+		"  --packets N         est: measure exactly N packets (--duration then only bounds the run)\n"
 		"  --warmup SEC        est: unmeasured seconds first (default 0.5)\n"
 		"  --cpu N             pin to CPU N (default: no pinning)\n"
 		"  --batch N           packets per sendmmsg (default 64, at most %d)\n"
@@ -159,6 +162,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "dport-step", required_argument, NULL, 'y' },
 		{ "flows", required_argument, NULL, 'n' },
 		{ "duration", required_argument, NULL, 't' },
+		{ "packets", required_argument, NULL, 'P' },
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -223,6 +227,13 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->duration = parse_sec(optarg, "duration");
+			break;
+		case 'P':
+			o->packets = parse_ul(optarg, "packet count", 1000000000);
+			if (!o->packets) {
+				fprintf(stderr, "udpgen: bad packet count \"%s\"\n", optarg);
+				exit(1);
+			}
 			break;
 		case 'w':
 			o->warmup = parse_sec(optarg, "warm-up");
@@ -503,8 +514,13 @@ int main(int argc, char **argv)
 	start = now();
 	deadline = start + o.duration;
 	for (;;) {
-		if (o.mode == MODE_EST) {
+		if (o.mode == MODE_EST && !o.packets) {
 			n = o.batch;
+		} else if (o.mode == MODE_EST) {
+			/* a fixed count: no figure is a whole number of batches */
+			if (next >= o.packets)
+				break;
+			n = o.packets - next < o.batch ? o.packets - next : o.batch;
 		} else {
 			if (next >= o.flows)
 				break;

@@ -267,7 +267,15 @@ cat "$base" "$tmpdir/run.cpio" >"$tmpdir/initrd"
 
 # --- run -----------------------------------------------------------------------
 
-if [ "${CONENAT_KVM:-0}" = 1 ]; then
+cpus=${VM_CPUS:-2}
+if [ "${VM_ICOUNT:-0}" = 1 ]; then
+	# Deterministic guest time: the guest clock advances by exactly 1 ns per
+	# guest instruction, and idle time is skipped (sleep=off). qemu 7.2
+	# spins in the firmware with more than one vCPU under -icount.
+	[ "${CONENAT_KVM:-0}" = 1 ] && die "VM_ICOUNT=1 needs TCG: instruction counting does not exist under KVM"
+	[ "$cpus" = 1 ] || die "VM_ICOUNT=1 needs VM_CPUS=1 (qemu hangs in the firmware with more vCPUs under -icount)"
+	accel=(-accel tcg -cpu max -icount shift=0,sleep=off)
+elif [ "${CONENAT_KVM:-0}" = 1 ]; then
 	accel=(-enable-kvm -cpu host)
 else
 	# KVM guests hang on some hosts: software emulation is the safe default.
@@ -313,7 +321,7 @@ start=$(date +%s)
 	set +e
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 		-machine q35 "${accel[@]}" \
-		-m "${VM_MEM:-2048}" -smp "${VM_CPUS:-2}" \
+		-m "${VM_MEM:-2048}" -smp "$cpus" \
 		-nographic -nodefaults -serial stdio -no-reboot \
 		-pidfile "$pidfile" \
 		-kernel "$kernel" -initrd "$tmpdir/initrd" -append "$cmdline" \
