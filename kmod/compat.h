@@ -8,6 +8,7 @@
 #define _CONENAT_COMPAT_H
 
 #include <linux/netlink.h>
+#include <net/genetlink.h>
 
 /*
  * Formatted extack messages arrived in 6.2; before that the fixed text is the
@@ -16,6 +17,19 @@
 #ifndef NL_SET_ERR_MSG_FMT_MOD
 #define NL_SET_ERR_MSG_FMT_MOD(extack, fmt, args...) \
 	NL_SET_ERR_MSG_MOD(extack, fmt)
+#endif
+
+/*
+ * A multicast group only CAP_NET_ADMIN may join: a flag of the group since
+ * 6.7 (and in the stable 6.1 kernels Debian ships). Without it, the family's
+ * mcast_bind() callback makes the same check (CONENAT_MCAST_BIND_CHECK),
+ * in the context of the process that joins.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define CONENAT_MCGRP_FLAG_INIT	.flags = GENL_MCAST_CAP_NET_ADMIN
+#else
+#define CONENAT_MCGRP_FLAG_INIT
+#define CONENAT_MCAST_BIND_CHECK
 #endif
 
 #endif /* _CONENAT_COMPAT_H */

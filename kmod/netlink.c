@@ -84,9 +84,20 @@ static const struct nla_policy conenat_limits_policy[CONENAT_LIMITS_A_MAX + 1] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_max_mappings_range),
 };
 
+/*
+ * Events name every internal endpoint that gets a mapping: like the dumps,
+ * they are for the namespace's admin only.
+ */
 static const struct genl_multicast_group conenat_mcgrps[] = {
-	{ .name = CONENAT_MCGRP_EVENTS },
+	{ .name = CONENAT_MCGRP_EVENTS, CONENAT_MCGRP_FLAG_INIT },
 };
+
+#ifdef CONENAT_MCAST_BIND_CHECK
+static int conenat_mcast_bind(struct net *net, int group)
+{
+	return ns_capable(net->user_ns, CAP_NET_ADMIN) ? 0 : -EPERM;
+}
+#endif
 
 static struct genl_family conenat_genl_family;
 
@@ -1270,6 +1281,9 @@ static struct genl_family conenat_genl_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(conenat_genl_ops),
 	.mcgrps = conenat_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(conenat_mcgrps),
+#ifdef CONENAT_MCAST_BIND_CHECK
+	.mcast_bind = conenat_mcast_bind,
+#endif
 };
 
 /**

@@ -761,6 +761,31 @@ monitor_events() {
 tap_check "monitor -j: created (traffic), created, deleted, expired, in order; SIGTERM exits 0" \
 	monitor_events
 
+# Events name every internal endpoint: a user without CAP_NET_ADMIN in the
+# namespace (here uid 65534) may not join their group.
+monitor_permission() {
+	local f=$tmp/monitor-nobody.json e=$tmp/monitor-nobody.err pid rc
+	ip netns exec "$n_rt" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$natctl" -j monitor >"$f" 2>"$e" &
+	pid=$!
+	track_pid "$pid"
+	# a listening monitor would show a probe mapping within seconds
+	wait_for 5 monitor_ready "$f"
+	if ! wait_for 10 sh -c "! kill -0 $pid"; then
+		kill -TERM "$pid"
+		echo "monitor ran as uid 65534; it saw:"
+		head -n 5 "$f"
+		return 1
+	fi
+	wait "$pid"
+	rc=$?
+	[ "$rc" -eq 2 ] && [ ! -s "$f" ] && [ "$(wc -l <"$e")" -eq 1 ] &&
+		grep -q 'CAP_NET_ADMIN' "$e" ||
+		{ echo "exit $rc; stdout:"; cat "$f"; echo "stderr:"; cat "$e"; return 1; }
+}
+tap_check "monitor as uid 65534: refused (exit 2, one line naming CAP_NET_ADMIN), no event seen" \
+	monitor_permission
+
 # ---- conntrack -E -------------------------------------------------------------
 
 # ct_events_ready FILE: sends a probe flow, a new one (source port) each

@@ -523,6 +523,11 @@ int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
 	nl_socket_disable_seq_check(sk);
 	nl_socket_set_buffer_size(sk, EVENT_RCVBUF, 0);
 	err = nl_socket_add_membership(sk, grp);
+	if (err == -NLE_PERM) {
+		status = fail_err("joining the multicast group \"%s\" needs CAP_NET_ADMIN in this network namespace",
+				  group);
+		goto out_free;
+	}
 	if (err < 0) {
 		status = fail_err("cannot join the multicast group \"%s\": %s",
 				  group, nl_geterror(err));

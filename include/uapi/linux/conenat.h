@@ -160,7 +160,10 @@
  * The multicast group CONENAT_MCGRP_EVENTS carries CONENAT_CMD_MAPPING_EVENT
  * messages (conenat_mapping_attr with EVENT set: created, expired, deleted)
  * and CONENAT_CMD_EXHAUSTED_EVENT (INSTANCE, PROTO, INT_ADDR, INT_PORT: a
- * new flow dropped because no external port was free).
+ * new flow dropped because no external port was free). Joining the group
+ * requires CAP_NET_ADMIN in the user namespace that owns the socket's network
+ * namespace, like the commands: the events name every internal endpoint.
+ * Without it the join (bind or NETLINK_ADD_MEMBERSHIP) fails with -EPERM.
  */
 
 #ifndef _UAPI_LINUX_CONENAT_H
