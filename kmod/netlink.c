@@ -893,6 +893,9 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		else if (err == -EDQUOT)
 			NL_SET_ERR_MSG_MOD(info->extack,
 					   "the internal host has max-per-host mappings");
+		else if (err == -EAGAIN)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "a mapping of the internal endpoint is being removed; try again");
 		else
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the mapping");
 		goto out_unlock;

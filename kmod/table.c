@@ -283,12 +283,14 @@ static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
  *	0 makes a static mapping permanent
  *
  * Safe in softirq context. Counts why a flow could not get a mapping.
- * When another CPU published a mapping for @ik first, that one is returned.
+ * When another CPU published a live mapping for @ik first, that one is
+ * returned; a mapping for @ik past its timer is removed and replaced. A dead
+ * or expired mapping is never returned.
  *
  * Return: the mapping, or ERR_PTR: -ENFILE (namespace cap), -EDQUOT
  * (max-per-host), -ENOSPC (no free port), -EADDRINUSE (@want is taken),
  * -EADDRNOTAVAIL (no external address), -ENODEV (instance going away),
- * -ENOMEM.
+ * -EAGAIN (a mapping for @ik is being removed right now), -ENOMEM.
  */
 struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_config *cfg,
@@ -348,10 +350,26 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 
 	old = rhashtable_lookup_get_insert_fast(&cn->int_table, &m->int_node,
 						conenat_int_params);
+	if (!IS_ERR_OR_NULL(old) && !conenat_mapping_alive(old)) {
+		/*
+		 * Past its timer but not reaped yet, or being removed: never
+		 * hand it out (a flow or a permit would go with it). End it as
+		 * the GC would, and take its key once; a dying one that is
+		 * still linked makes the caller try again.
+		 */
+		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
+		old = rhashtable_lookup_get_insert_fast(&cn->int_table,
+							&m->int_node,
+							conenat_int_params);
+	}
 	if (old) {
 		conenat_mapping_abort(m, true);
-		if (IS_ERR(old))
+		if (IS_ERR(old)) {
 			conenat_count(inst, CONENAT_C_NOMEM);
+			return old;
+		}
+		if (!conenat_mapping_alive(old))
+			return ERR_PTR(-EAGAIN);
 		return old;
 	}
 

@@ -823,6 +823,50 @@ conntrack_events() {
 tap_check "conntrack -E reports NEW (and DESTROY on flush) for every flow while mappings churn" \
 	conntrack_events
 
+# ---- a permit as its endpoint's mapping expires ---------------------------------
+
+# A mapping past its timer is gone for get and show at once; the GC unlinks
+# it up to a second later. A permit added in that second must not attach to
+# the expired mapping (and vanish with it): it gets a mapping of its own,
+# and the remote reaches the inside host through it. Five tries, each at
+# the moment the mapping leaves mapping get.
+permit_at_expiry() {
+	local i ext lost=0 f=$tmp/permit-expiry.rx j
+	: >"$f"
+	ip netns exec "$n_in" socat -u UDP4-RECV:6500,bind=10.0.1.3,reuseaddr \
+		OPEN:"$f",append >/dev/null 2>&1 &
+	track_pid $!
+	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6500 '" ||
+		{ echo "no listener"; return 1; }
+	for i in 1 2 3 4 5; do
+		nc mapping add instance home proto udp internal 10.0.1.3:6500 \
+			lifetime 1 || return 1
+		wait_for 10 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
+			{ echo "try $i: the mapping did not expire"; return 1; }
+		nc permit add instance home proto udp internal 10.0.1.3:6500 \
+			remote 198.51.100.10 || return 1
+		# past the GC's next pass, which reaps the expired mapping
+		sleep 2
+		if ! j=$(nc -j mapping get instance home proto udp internal 10.0.1.3:6500); then
+			echo "try $i: the permit's mapping is gone"
+			lost=$((lost + 1))
+			continue
+		fi
+		ext=$(jq -r '.[0].external_port' <<<"$j")
+		ip netns exec "$n_out" socat -u - \
+			"UDP4-SENDTO:198.51.100.1:$ext,bind=198.51.100.10:$((7200 + i)),reuseaddr" \
+			<<<"try$i" 2>/dev/null
+		if ! wait_for 10 grep -q "try$i" "$f"; then
+			echo "try $i: nothing from the remote reached 10.0.1.3:6500 (external port $ext)"
+			lost=$((lost + 1))
+		fi
+		nc mapping del instance home proto udp internal 10.0.1.3:6500 || return 1
+	done
+	[ "$lost" -eq 0 ] || { echo "$lost of 5 permits lost"; return 1; }
+}
+tap_check "permit add as its endpoint's mapping expires: the permit gets a live mapping; the remote gets in" \
+	permit_at_expiry
+
 # ---- instance del -------------------------------------------------------------
 
 instance_del() {
