@@ -252,7 +252,7 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 		return ERR_PTR(-ENOSPC);
 	}
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return ERR_PTR(-ENOMEM);
 	inst->stats = alloc_percpu(struct conenat_stats);

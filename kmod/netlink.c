@@ -310,7 +310,7 @@ static int conenat_nl_new_instance(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
-	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL_ACCOUNT);
 	if (!cfg)
 		return -ENOMEM;
 	conenat_instance_defaults(cfg);
@@ -365,7 +365,7 @@ static int conenat_nl_set_instance(struct sk_buff *skb, struct genl_info *info)
 				    "an instance's device cannot change; delete and add it");
 		return -EOPNOTSUPP;
 	}
-	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL);
+	cfg = kmalloc(sizeof(*cfg), GFP_KERNEL_ACCOUNT);
 	if (!cfg)
 		return -ENOMEM;
 

@@ -991,17 +991,22 @@ void conenat_table_destroy(struct conenat_net *cn)
 /**
  * conenat_table_cache_init() - create the slab caches of table entries
  *
+ * The caches are accounted: an entry made in process context (a static
+ * mapping, a permit, from netlink) is charged to the memory cgroup of the
+ * admin who asked for it. Entries the packet path makes in softirq context
+ * have no cgroup to charge; the namespace's max-mappings bounds them.
+ *
  * Return: 0 or -ENOMEM.
  */
 int __init conenat_table_cache_init(void)
 {
-	conenat_mapping_cache = KMEM_CACHE(conenat_mapping, 0);
+	conenat_mapping_cache = KMEM_CACHE(conenat_mapping, SLAB_ACCOUNT);
 	if (!conenat_mapping_cache)
 		return -ENOMEM;
-	conenat_peer_cache = KMEM_CACHE(conenat_peer, 0);
+	conenat_peer_cache = KMEM_CACHE(conenat_peer, SLAB_ACCOUNT);
 	if (!conenat_peer_cache)
 		goto err_destroy_mapping;
-	conenat_host_cache = KMEM_CACHE(conenat_host, 0);
+	conenat_host_cache = KMEM_CACHE(conenat_host, SLAB_ACCOUNT);
 	if (!conenat_host_cache)
 		goto err_destroy_peer;
 	return 0;
