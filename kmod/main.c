@@ -15,13 +15,18 @@
 
 #include "conenat.h"
 
+/*
+ * hash_buckets: the initial and smallest bucket count of each mapping table.
+ * rhashtable's size hints are u16 on the kernels conenat supports, so 32768
+ * is the most a table can be sized for ahead; it grows past that by itself.
+ */
 #define CONENAT_HASH_BUCKETS_MIN	64U
-#define CONENAT_HASH_BUCKETS_MAX	SZ_1M
+#define CONENAT_HASH_BUCKETS_MAX	32768U
 
-unsigned int conenat_hash_buckets __read_mostly = 4096;
+unsigned int conenat_hash_buckets __read_mostly = 8192;
 module_param_named(hash_buckets, conenat_hash_buckets, uint, 0444);
 MODULE_PARM_DESC(hash_buckets,
-		 "Initial buckets of each per-netns mapping table (power of two, 64 to 1048576, default 4096)");
+		 "Initial and smallest bucket count of each per-netns mapping table (power of two, 64 to 32768, default 8192)");
 
 static int __init conenat_init(void)
 {

@@ -919,13 +919,20 @@ int conenat_table_init(struct conenat_net *cn)
 	atomic_set(&cn->next_id, 0);
 	cn->max_mappings = CONENAT_DEFAULT_MAX_MAPPINGS;
 
+	/*
+	 * hash_buckets buckets from the start (rhashtable sizes for a hint
+	 * at 75 % load), and never fewer: shrinking after a flush keeps the
+	 * size the administrator asked for.
+	 */
 	p = conenat_int_params;
-	p.nelem_hint = conenat_hash_buckets;
+	p.nelem_hint = conenat_hash_buckets / 4 * 3;
+	p.min_size = conenat_hash_buckets;
 	err = rhashtable_init(&cn->int_table, &p);
 	if (err)
 		return err;
 	p = conenat_ext_params;
-	p.nelem_hint = conenat_hash_buckets;
+	p.nelem_hint = conenat_hash_buckets / 4 * 3;
+	p.min_size = conenat_hash_buckets;
 	err = rhashtable_init(&cn->ext_table, &p);
 	if (err)
 		goto err_destroy_int;

@@ -84,6 +84,17 @@ bad_param_refused() {
 	dmesg | tail -n 5 | grep -q 'hash_buckets=100: need a power of two' ||
 		{ echo "no explanation in the kernel log"; insmod "$ko"; return 1; }
 	loaded && return 1
+	# past what the kernel's rhashtable can be sized for ahead (u16
+	# hints): refused, where 65536 and up used to be taken and ignored
+	if insmod "$ko" hash_buckets=65536 2>/dev/null; then
+		echo "hash_buckets=65536 was accepted (the table cannot be sized so)"
+		rmmod conenat
+		insmod "$ko"
+		return 1
+	fi
+	dmesg | tail -n 5 | grep -q 'hash_buckets=65536: need a power of two from 64 to 32768' ||
+		{ echo "no explanation in the kernel log for 65536"; insmod "$ko"; return 1; }
+	loaded && return 1
 	insmod "$ko" hash_buckets=1024 || return 1
 	"$natctl" -j info | jq -e '.limits.hash_buckets == 1024' >/dev/null ||
 		{ echo "info does not report hash_buckets=1024"; return 1; }
@@ -96,6 +107,6 @@ tap_check "unload: module gone, natctl says it is not loaded (exit 2)" unload_th
 tap_check "load again: info answers version $version" load_again
 tap_check "five unload/load cycles" cycles
 tap_check "autoload by the genl family alias (modprobe via depmod)" autoload_by_family_alias
-tap_check "bad hash_buckets refused at load with a reason; a good one reported" bad_param_refused
+tap_check "bad hash_buckets (not a power of two; 65536, past what can be sized ahead) refused at load with a reason; a good one reported" bad_param_refused
 loaded || insmod "$ko"
 tap_done

@@ -49,9 +49,9 @@
  *                                 namespace may hold.
  *   CONENAT_INFO_A_MAX_MAPPINGS:  NLA_U32, the default cap on mappings in one
  *                                 network namespace.
- *   CONENAT_INFO_A_HASH_BUCKETS:  NLA_U32, the initial size of the mapping
- *                                 hash table (the module parameter
- *                                 "hash_buckets").
+ *   CONENAT_INFO_A_HASH_BUCKETS:  NLA_U32, the initial and smallest bucket
+ *                                 count of each mapping hash table (the
+ *                                 module parameter "hash_buckets").
  *   CONENAT_INFO_A_NAME_MAX:      NLA_U32, the longest instance name in bytes,
  *                                 the terminating NUL included.
  *
