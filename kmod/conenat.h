@@ -269,6 +269,7 @@ struct conenat_net {
 	spinlock_t retired_lock;	/* protects retired, nretired */
 	struct conenat_span retired[CONENAT_RETIRED_MAX];
 	unsigned int nretired;
+	atomic_t ct_stale;	/* a mapping went outside the GC's walk */
 	bool tables_ready;
 };
 

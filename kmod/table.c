@@ -358,6 +358,8 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		 * still linked makes the caller try again.
 		 */
 		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
+		/* its conntrack entries go at the GC's next run */
+		atomic_set(&cn->ct_stale, 1);
 		old = rhashtable_lookup_get_insert_fast(&cn->int_table,
 							&m->int_node,
 							conenat_int_params);
@@ -620,7 +622,7 @@ static void conenat_gc_worker(struct work_struct *work)
 	struct conenat_span retired[CONENAT_RETIRED_MAX];
 	struct conenat_gc_state *gc = &cn->gc;
 	unsigned int nretired;
-	bool done;
+	bool done, stale;
 
 	spin_lock_bh(&cn->retired_lock);
 	nretired = cn->nretired;
@@ -636,9 +638,12 @@ static void conenat_gc_worker(struct work_struct *work)
 				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
 	/*
 	 * One conntrack pass covers everything removed so far: run it when a
-	 * pass of the table ends, not after every batch.
+	 * pass of the table ends, not after every batch, or at once when
+	 * conenat_mapping_create() replaced an expired mapping, which the
+	 * walk no longer sees.
 	 */
-	if (nretired || (done && gc->removed)) {
+	stale = atomic_xchg(&cn->ct_stale, 0);
+	if (nretired || stale || (done && gc->removed)) {
 		conenat_ct_cleanup(cn, retired, nretired);
 		gc->removed = 0;
 	}
@@ -917,6 +922,7 @@ int conenat_table_init(struct conenat_net *cn)
 
 	atomic_set(&cn->nmappings, 0);
 	atomic_set(&cn->next_id, 0);
+	atomic_set(&cn->ct_stale, 0);
 	cn->max_mappings = CONENAT_DEFAULT_MAX_MAPPINGS;
 
 	/*

@@ -828,10 +828,11 @@ tap_check "conntrack -E reports NEW (and DESTROY on flush) for every flow while 
 # A mapping past its timer is gone for get and show at once; the GC unlinks
 # it up to a second later. A permit added in that second must not attach to
 # the expired mapping (and vanish with it): it gets a mapping of its own,
-# and the remote reaches the inside host through it. Five tries, each at
+# and the remote reaches the inside host through it; the expired mapping's
+# conntrack entry (a flow sent through it) goes with it. Five tries, each at
 # the moment the mapping leaves mapping get.
 permit_at_expiry() {
-	local i ext lost=0 f=$tmp/permit-expiry.rx j
+	local i ext old lost=0 f=$tmp/permit-expiry.rx j
 	: >"$f"
 	ip netns exec "$n_in" socat -u UDP4-RECV:6500,bind=10.0.1.3,reuseaddr \
 		OPEN:"$f",append >/dev/null 2>&1 &
@@ -841,6 +842,11 @@ permit_at_expiry() {
 	for i in 1 2 3 4 5; do
 		nc mapping add instance home proto udp internal 10.0.1.3:6500 \
 			lifetime 1 || return 1
+		old=$(nc -j mapping get instance home proto udp internal 10.0.1.3:6500 |
+			jq -r '.[0].external_port') || return 1
+		send "$n_in" 10.0.1.3 6500 198.51.100.10 4000
+		wait_for 5 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.3 --orig-port-src 6500 --reply-port-dst $old 2>/dev/null | grep -q ^udp" ||
+			{ echo "try $i: no conntrack entry through the static mapping"; return 1; }
 		wait_for 10 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
 			{ echo "try $i: the mapping did not expire"; return 1; }
 		nc permit add instance home proto udp internal 10.0.1.3:6500 \
@@ -853,6 +859,12 @@ permit_at_expiry() {
 			continue
 		fi
 		ext=$(jq -r '.[0].external_port' <<<"$j")
+		if [ "$ext" != "$old" ] &&
+		   [ "$(ct_count --orig-src 10.0.1.3 --orig-port-src 6500 --reply-port-dst "$old")" -ne 0 ]; then
+			echo "try $i: the expired mapping's conntrack entry (external port $old) is still there:"
+			ct --orig-src 10.0.1.3
+			return 1
+		fi
 		ip netns exec "$n_out" socat -u - \
 			"UDP4-SENDTO:198.51.100.1:$ext,bind=198.51.100.10:$((7200 + i)),reuseaddr" \
 			<<<"try$i" 2>/dev/null
