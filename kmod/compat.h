@@ -20,16 +20,17 @@
 #endif
 
 /*
- * A multicast group only CAP_NET_ADMIN may join: a flag of the group since
- * 6.7 (and in the stable 6.1 kernels Debian ships). Without it, the family's
- * mcast_bind() callback makes the same check (CONENAT_MCAST_BIND_CHECK),
- * in the context of the process that joins.
+ * Events name every internal endpoint, so only CAP_NET_ADMIN may join their
+ * multicast group: a flag of the group since 6.7 (and in the stable 6.1
+ * kernels Debian ships). A kernel without the flag cannot restrict a group
+ * (6.1's generic netlink has no per-family bind hook either): the module
+ * then registers no events group at all rather than one anybody could join.
  */
 #ifdef GENL_MCAST_CAP_NET_ADMIN
+#define CONENAT_HAVE_EVENTS	1
 #define CONENAT_MCGRP_FLAG_INIT	.flags = GENL_MCAST_CAP_NET_ADMIN
 #else
-#define CONENAT_MCGRP_FLAG_INIT
-#define CONENAT_MCAST_BIND_CHECK
+#define CONENAT_HAVE_EVENTS	0
 #endif
 
 #endif /* _CONENAT_COMPAT_H */

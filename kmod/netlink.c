@@ -86,20 +86,22 @@ static const struct nla_policy conenat_limits_policy[CONENAT_LIMITS_A_MAX + 1] =
 
 /*
  * Events name every internal endpoint that gets a mapping: like the dumps,
- * they are for the namespace's admin only.
+ * they are for the namespace's admin only (compat.h).
  */
+#if CONENAT_HAVE_EVENTS
 static const struct genl_multicast_group conenat_mcgrps[] = {
 	{ .name = CONENAT_MCGRP_EVENTS, CONENAT_MCGRP_FLAG_INIT },
 };
-
-#ifdef CONENAT_MCAST_BIND_CHECK
-static int conenat_mcast_bind(struct net *net, int group)
-{
-	return ns_capable(net->user_ns, CAP_NET_ADMIN) ? 0 : -EPERM;
-}
 #endif
 
 static struct genl_family conenat_genl_family;
+
+/* Whether anybody in @net listens to events (never, without the group). */
+static bool conenat_events_wanted(struct net *net)
+{
+	return CONENAT_HAVE_EVENTS &&
+	       genl_has_listeners(&conenat_genl_family, net, 0);
+}
 
 static struct conenat_net *conenat_info_cn(struct genl_info *info)
 {
@@ -627,7 +629,7 @@ void conenat_event_mapping(const struct conenat_mapping *m, u8 event)
 	struct net *net = m->inst->cn->net;
 	struct sk_buff *msg;
 
-	if (!genl_has_listeners(&conenat_genl_family, net, 0))
+	if (!conenat_events_wanted(net))
 		return;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!msg)
@@ -653,7 +655,7 @@ void conenat_event_exhausted(const struct conenat_instance *inst,
 	struct sk_buff *msg;
 	void *hdr;
 
-	if (!genl_has_listeners(&conenat_genl_family, net, 0))
+	if (!conenat_events_wanted(net))
 		return;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!msg)
@@ -1282,10 +1284,9 @@ static struct genl_family conenat_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = conenat_genl_ops,
 	.n_ops = ARRAY_SIZE(conenat_genl_ops),
+#if CONENAT_HAVE_EVENTS
 	.mcgrps = conenat_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(conenat_mcgrps),
-#ifdef CONENAT_MCAST_BIND_CHECK
-	.mcast_bind = conenat_mcast_bind,
 #endif
 };
 
