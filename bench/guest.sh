@@ -49,7 +49,10 @@ esac
 # EST_PKTS: an established run measures exactly this many packets (0: for
 # EST_DUR seconds). BG_N, BG_WINDOW: the background test's static mappings
 # and how many seconds of guest time its reading lasts (BG_N=0: no test).
-EST_PKTS=0 BG_N=0 BG_WINDOW=10
+# YIELD=1: udpgen gives the CPU up after every batch (--yield). QUIESCE:
+# seconds between emptying conntrack and a run, for the work the last run
+# left behind (RCU frees of its conntrack entries and mappings).
+EST_PKTS=0 BG_N=0 BG_WINDOW=10 YIELD=0 QUIESCE=0
 if [ "$MODE" = icount ]; then
 	# One vCPU under instruction counting (run.sh boots it so): a rate in
 	# guest time is the inverse of the instructions the whole path costs,
@@ -68,6 +71,17 @@ if [ "$MODE" = icount ]; then
 	fi
 	GEN_CPU=0 SINK_CPU=0 ROUTER_CPU=0
 	TESTS="est new fanout bg"
+	# The generator shares the CPU with the router: without a yield
+	# after each batch it may run ahead while ksoftirqd holds the
+	# router's packets, which are then processed in a burst, more
+	# cheaply per packet than one at a time; which of the two a run
+	# gets would change its figures by up to 40 %. And the frees of the
+	# last run's 60 000 conntrack entries and mappings, and conenat's GC
+	# reaping a deleted instance's peers (8 192 an eighth of a second),
+	# must not land in the next one (a short fan-out took up to 40 %
+	# longer when they did): an idle CPU costs no guest time, so three
+	# seconds of quiet are free.
+	YIELD=1 QUIESCE=3
 elif [ "$QUICK" = 1 ]; then
 	# a smoke test: every figure once, short, small
 	REPS=1 EST_DUR=0.3 WARMUP=0.2 FLOWS=256 NEW_MAX=2000 NEW_DUR=900
@@ -92,7 +106,7 @@ for arg in "$@"; do
 	REPS=* | EST_DUR=* | WARMUP=* | FLOWS=* | NEW_MAX=* | NEW_DUR=* | \
 	FANOUT=* | SCALE=* | CTL_N=* | CONFIGS=* | TESTS=* | GEN_CPU=* | \
 	SINK_CPU=* | ROUTER_CPU=* | SETTLE=* | CT_LIVE=* | QUICK=* | MODE=* | \
-	EST_PKTS=* | BG_N=* | BG_WINDOW=*)
+	EST_PKTS=* | BG_N=* | BG_WINDOW=* | YIELD=* | QUIESCE=*)
 		# lists may be given with commas: SCALE=1000,65000
 		arg=${arg%%=*}=$(echo "${arg#*=}" | tr ',' ' ')
 		declare "$arg"
@@ -162,7 +176,7 @@ echo 131072 >/sys/module/nf_conntrack/parameters/hashsize 2>/dev/null
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 emit "test=info kernel=$(uname -r) guest_cpus=$(nproc) guest_mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)" \
 	"guest_cpu=\"$cpu_model\" conenat=$(cat /sys/module/conenat/version 2>/dev/null || echo '?')" \
-	"mode=$MODE quick=$QUICK reps=$REPS est_dur=$EST_DUR est_pkts=$EST_PKTS bg_n=$BG_N bg_window=$BG_WINDOW flows=$FLOWS new_max=$NEW_MAX fanout=\"$FANOUT\"" \
+	"mode=$MODE yield=$YIELD quiesce=$QUIESCE quick=$QUICK reps=$REPS est_dur=$EST_DUR est_pkts=$EST_PKTS bg_n=$BG_N bg_window=$BG_WINDOW flows=$FLOWS new_max=$NEW_MAX fanout=\"$FANOUT\"" \
 	"scale=\"$SCALE\" ctl_n=$CTL_N gen_cpu=$GEN_CPU sink_cpu=$SINK_CPU router_cpu=$ROUTER_CPU" \
 	"hash_buckets=$(cat /sys/module/conenat/parameters/hash_buckets 2>/dev/null || echo '?')"
 
@@ -246,6 +260,10 @@ measure() {
 	new | fanout) idle=300000 ;;
 	esac
 	run_id=$((run_id + 1))
+	if [ "$QUIESCE" != 0 ]; then
+		ct_flush
+		sleep "$QUIESCE"
+	fi
 	d0=$(softnet_drops)
 	[ "$NAT_INSTANCE" = bench ] || before=$(nat_counters "$NAT_INSTANCE")
 	"$sink" --netns "$sns" --dev "$sdev" --run "$run_id" \
@@ -256,8 +274,10 @@ measure() {
 	read -r -t 60 line <&"$sfd"
 	if [ "$line" = ready ]; then
 		cpu0=$(cpu_times)
+		# shellcheck disable=SC2046 # one word or none
 		genout=$("$gen" --netns "$gns" --flush-conntrack "$rt" \
-			--run "$run_id" --cpu "$GEN_CPU" "$@" 2>&1)
+			--run "$run_id" --cpu "$GEN_CPU" \
+			$([ "$YIELD" = 1 ] && echo --yield) "$@" 2>&1)
 		cpu1=$(cpu_times)
 	else
 		genout="sink did not start: $line"
