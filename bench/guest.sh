@@ -79,8 +79,8 @@ if [ "$MODE" = icount ]; then
 	# last run's 60 000 conntrack entries and mappings, and conenat's GC
 	# reaping a deleted instance's peers (8 192 an eighth of a second),
 	# must not land in the next one (a short fan-out took up to 40 %
-	# longer when they did): an idle CPU costs no guest time, so three
-	# seconds of quiet are free.
+	# longer when they did): with sleep=off the guest clock jumps over
+	# idle time, so three seconds of quiet cost no wall-clock time.
 	YIELD=1 QUIESCE=3
 elif [ "$QUICK" = 1 ]; then
 	# a smoke test: every figure once, short, small
@@ -699,8 +699,9 @@ fi
 # The CPU conenat takes with no traffic at all: guest time spent in conenat's
 # work items (the workqueue tracepoints name the function each item runs)
 # over BG_WINDOW seconds, first with an instance and no mapping, then with
-# BG_N static mappings. Under instruction counting an idle CPU costs no
-# guest time, so the window is cheap and what it shows is work done.
+# BG_N static mappings. With sleep=off the guest clock jumps over idle
+# time, so the window costs little wall-clock time; the work items' own
+# durations are instructions executed, so what it shows is work done.
 tracefs=/sys/kernel/tracing
 
 # bg_measure PARAM: one reading; a "test=bg" line

@@ -46,7 +46,7 @@ END {
 	nb = split(PLIST["bg"], BG, " "); bgn = BG[nb]
 
 	printf "# conenat benchmark, deterministic cost mode, %s\n\n", M["date"]
-	printf "`make bench MODE=icount%s`: one run of every figure in a guest with **one vCPU under qemu's instruction counting** (`-icount shift=0,sleep=off`): the guest clock advances by exactly 1 ns per instruction executed, and idle time is skipped. The generator, the router and the sink share that CPU, so a rate in guest time is the inverse of what the whole path costs per packet, and it repeats from run to run (to about 0.1 %%).\n\n", quick ? " QUICK=1" : ""
+	printf "`make bench MODE=icount%s`: one run of every figure in a guest with **one vCPU under qemu's instruction counting** (`-icount shift=0,sleep=off`): the guest clock advances by exactly 1 ns per instruction executed, and jumps over idle time to the next timer. The generator, the router and the sink share that CPU, so a rate in guest time is the inverse of what the whole path costs per packet, and it repeats from run to run (to about 0.1 %%).\n\n", quick ? " QUICK=1" : ""
 	printf "**The NAT's own cost** of a configuration is the extra guest time per packet (or per new flow) over the ceiling, plain forwarding with conntrack: `1/rate - 1/rate_ceiling`; its ratio to masquerade's is what conenat's cost targets are judged on.\n\n"
 	printf "Instruction counting does not see cache misses, memory bandwidth (qemu's TCG has no cache model: a load costs one instruction whether it hits or misses) or contention between CPUs (there is one): a design that trades instructions for cache misses looks better here than on hardware. `make bench` (MODE=wallclock) measures scale, two CPUs and the control path, with their noise.\n"
 
@@ -121,7 +121,7 @@ END {
 
 	# ---- background
 	printf "\n## Background cost\n\n"
-	printf "No traffic: guest time spent in conenat's work items (the workqueue tracepoints, functions of the conenat module) over %s s of guest time, for a full-cone instance with no mapping, then with %s static mappings. An idle CPU costs no guest time here, so this is work done, not waiting.\n\n", info_get("bg_window"), grp(bgn)
+	printf "No traffic: guest time spent in conenat's work items (the workqueue tracepoints, functions of the conenat module) over %s s of guest time, for a full-cone instance with no mapping, then with %s static mappings. A work item's duration is the instructions it executed (the guest clock jumps over idle time), so this is work done, not waiting.\n\n", info_get("bg_window"), grp(bgn)
 	printf "| static mappings | guest seconds | conenat work items | work time | us per second |\n|---|---|---|---|---|\n"
 	print "# mappings\tus_per_s" >(plotdir "/bg.dat")
 	for (i = 1; i <= nb; i++) {

@@ -9,7 +9,8 @@ END {
 	reps = info_get("reps")
 	accel = M["accel"]
 	printf "# conenat benchmark, %s\n\n", M["date"]
-	printf "`make bench%s`: every figure is the median of %s interleaved repetition%s (configurations run A B C ... A B C in one guest), with the spread as min - max.\n\n", quick ? " QUICK=1" : "", reps, reps == 1 ? "" : "s"
+	printf "`make bench%s`, the wall-clock mode: every figure is the median of %s interleaved repetition%s (configurations run A B C ... A B C in one guest), with the spread as min - max.\n\n", quick ? " QUICK=1" : "", reps, reps == 1 ? "" : "s"
+	printf "**These figures are noisy**: rates read off the guest's clock on a shared, emulated machine move 10 to 30 %% between runs. The cost targets are judged on `make bench MODE=icount` (deterministic, one vCPU under instruction counting); this mode is for what only it shows: scale to many mappings, two CPUs, the control path.\n\n"
 	printf "## Machine\n\n"
 	printf "| | |\n|---|---|\n"
 	printf "| host | %s CPU%s, %s; Linux %s |\n", M["host_nproc"], M["host_nproc"] == 1 ? "" : "s", M["host_cpu"], M["host_kernel"]

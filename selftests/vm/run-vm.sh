@@ -270,7 +270,7 @@ cat "$base" "$tmpdir/run.cpio" >"$tmpdir/initrd"
 cpus=${VM_CPUS:-2}
 if [ "${VM_ICOUNT:-0}" = 1 ]; then
 	# Deterministic guest time: the guest clock advances by exactly 1 ns per
-	# guest instruction, and idle time is skipped (sleep=off). qemu 7.2
+	# guest instruction, and jumps over idle time to the next timer (sleep=off). qemu 7.2
 	# spins in the firmware with more than one vCPU under -icount.
 	[ "${CONENAT_KVM:-0}" = 1 ] && die "VM_ICOUNT=1 needs TCG: instruction counting does not exist under KVM"
 	[ "$cpus" = 1 ] || die "VM_ICOUNT=1 needs VM_CPUS=1 (qemu hangs in the firmware with more vCPUs under -icount)"

@@ -163,7 +163,9 @@
  * new flow dropped because no external port was free). Joining the group
  * requires CAP_NET_ADMIN in the user namespace that owns the socket's network
  * namespace, like the commands: the events name every internal endpoint.
- * Without it the join (bind or NETLINK_ADD_MEMBERSHIP) fails with -EPERM.
+ * Without it the join (bind or NETLINK_ADD_MEMBERSHIP) fails with -EPERM. A
+ * module built for a kernel that cannot restrict a multicast group (no
+ * GENL_MCAST_CAP_NET_ADMIN) registers no events group at all.
  */
 
 #ifndef _UAPI_LINUX_CONENAT_H
