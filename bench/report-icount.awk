@@ -145,14 +145,7 @@ END {
 	printf "\n## Kernel\n\n"
 	w = med("kernel", "dmesg", "", "warnings")
 	printf "dmesg lines matching BUG/WARNING/Oops/Call Trace/lockup/stall at the end: %s. The guest (selftests/vm/run-vm.sh) exited with status %s.\n", w == "" ? "n/a" : w, M["vm_exit"]
-	nsp = 0
-	while ((getline line <(plotdir "/splat.txt")) > 0) {
-		if (!nsp++)
-			printf "\nKernel messages (first lines):\n\n```\n"
-		print line
-	}
-	if (nsp)
-		printf "```\n"
+	splat_lines("Kernel messages (first lines)")
 }
 
 # table TEST PARAM UNIT: the established or new-flow table, and its chart data

@@ -80,3 +80,16 @@ function info_get(k,   s, r) {
 	}
 	return ""
 }
+
+# splat_lines TITLE: the kernel messages run.sh found on the console
+# (splat.txt), under TITLE, as a code block; nothing when there are none
+function splat_lines(title,   n, line) {
+	n = 0
+	while ((getline line <(plotdir "/splat.txt")) > 0) {
+		if (!n++)
+			printf "\n%s:\n\n```\n", title
+		print line
+	}
+	if (n)
+		printf "```\n"
+}

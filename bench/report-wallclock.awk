@@ -185,12 +185,5 @@ END {
 	w = med("kernel", "dmesg", "", "warnings")
 	printf "dmesg lines matching BUG/WARNING/Oops/Call Trace/lockup/stall at the end: %s. Backlog drops (packets the router CPU's input queue dropped because the generator offered more than it forwards) are expected while the router is saturated.\n", w == "" ? "n/a" : w
 	printf "\nThe guest (selftests/vm/run-vm.sh) exited with status %s%s.\n", M["vm_exit"], M["vm_exit"] == 0 ? "" : (M["vm_exit"] == 124 ? ": a kernel splat on the console" : (M["vm_exit"] == 125 ? ": the guest crashed or hung (no exit status)" : ""))
-	nsp = 0
-	while ((getline line <(plotdir "/splat.txt")) > 0) {
-		if (!nsp++)
-			printf "\nKernel messages after the last measurement or during the run (first lines):\n\n```\n"
-		print line
-	}
-	if (nsp)
-		printf "```\n"
+	splat_lines("Kernel messages after the last measurement or during the run (first lines)")
 }

@@ -209,24 +209,31 @@ plot_or_none() { # FILE PLOT-COMMAND
 		echo 'set label 1 "not measured" at graph 0.5,0.5 center; plot [1:10][0:1] 2 notitle; unset label 1'
 	fi
 }
-# the deterministic run: the NAT's own cost of each configuration
-if [ "$mode" = icount ]; then
-	fanout_ns=$(awk '/^# cfg/ { for (i = 3; i <= NF; i++) printf "%s ", substr($i, 2); exit }' "$dir/cost_fanout.dat")
-	nf=$(echo "$fanout_ns" | wc -w)
-	gnuplot <<EOF || { echo "report: gnuplot failed" >&2; exit 1; }
+# chart_head TITLE HISTOGRAM-STYLE: what both charts begin with, a 2 x 2
+# page of histograms
+chart_head() {
+	cat <<EOF
 set terminal pngcairo size 1600,1100 font "sans,10"
 set output "$dir/chart.png"
 set datafile separator "\t"
 set datafile commentschars "#"
-set multiplot layout 2,2 title "conenat benchmark $(sed -n 's/^date=//p' "$meta"): the NAT's own cost in guest ns (qemu -icount, one vCPU)"
+set multiplot layout 2,2 title "$1"
 set style data histograms
-set style histogram clustered gap 2
+set style histogram $2
 set style fill solid 0.6 border -1
 set boxwidth 0.9
 set grid ytics
 set yrange [0:*]
 set xtics rotate by -25 nomirror
 set key off
+EOF
+}
+# the deterministic run: the NAT's own cost of each configuration
+if [ "$mode" = icount ]; then
+	fanout_ns=$(awk '/^# cfg/ { for (i = 3; i <= NF; i++) printf "%s ", substr($i, 2); exit }' "$dir/cost_fanout.dat")
+	nf=$(echo "$fanout_ns" | wc -w)
+	gnuplot <<EOF || { echo "report: gnuplot failed" >&2; exit 1; }
+$(chart_head "conenat benchmark $(sed -n 's/^date=//p' "$meta"): the NAT's own cost in guest ns (qemu -icount, one vCPU)" "clustered gap 2")
 set title "Established: guest ns per packet over the ceiling"
 $(plot_or_none "$dir/cost_est.dat" "plot \"$dir/cost_est.dat\" using 2:xtic(1) lc rgb \"#3c78d8\"")
 set title "New flows: guest ns per flow over the ceiling"
@@ -248,19 +255,7 @@ nf=$(awk '/^# cfg/ { print (NF - 2) / 3; exit }' "$dir/fanout.dat")
 fanout_ns=$(awk '/^# cfg/ { for (i = 3; i <= NF; i += 3) printf "%s ", substr($i, 4); exit }' "$dir/fanout.dat")
 title="conenat benchmark $(sed -n 's/^date=//p' "$meta")$(grep -q '^accel=kvm' "$meta" || echo ' (guest emulated: TCG)')"
 gnuplot <<EOF || { echo "report: gnuplot failed" >&2; exit 1; }
-set terminal pngcairo size 1600,1100 font "sans,10"
-set output "$dir/chart.png"
-set datafile separator "\t"
-set datafile commentschars "#"
-set multiplot layout 2,2 title "$title"
-set style data histograms
-set style histogram errorbars gap 2 lw 1
-set style fill solid 0.6 border -1
-set boxwidth 0.9
-set grid ytics
-set yrange [0:*]
-set xtics rotate by -25 nomirror
-set key off
+$(chart_head "$title" "errorbars gap 2 lw 1")
 set title "Established flows: packets/s received (median, min-max)"
 $(plot_or_none "$dir/est.dat" "plot \"$dir/est.dat\" using 2:3:4:xtic(1) lc rgb \"#3c78d8\"")
 set title "New flows/s received (median, min-max)"
