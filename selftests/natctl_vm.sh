@@ -840,15 +840,21 @@ permit_at_expiry() {
 	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6500 '" ||
 		{ echo "no listener"; return 1; }
 	for i in 1 2 3 4 5; do
+		# 4 s: the datagram below must leave while the static mapping
+		# lives, even on a slow debug kernel (sent after its expiry and
+		# reaping, it would make a dynamic mapping that lives 300 s)
 		nc mapping add instance home proto udp internal 10.0.1.3:6500 \
-			lifetime 1 || return 1
+			lifetime 4 || return 1
 		old=$(nc -j mapping get instance home proto udp internal 10.0.1.3:6500 |
 			jq -r '.[0].external_port') || return 1
 		send "$n_in" 10.0.1.3 6500 198.51.100.10 4000
-		wait_for 5 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.3 --orig-port-src 6500 --reply-port-dst $old 2>/dev/null | grep -q ^udp" ||
+		wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.3 --orig-port-src 6500 --reply-port-dst $old 2>/dev/null | grep -q ^udp" ||
 			{ echo "try $i: no conntrack entry through the static mapping"; return 1; }
-		wait_for 10 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
-			{ echo "try $i: the mapping did not expire"; return 1; }
+		nc -j mapping get instance home proto udp internal 10.0.1.3:6500 |
+			jq -e '.[0].origin == "static"' >/dev/null ||
+			{ echo "try $i: the static mapping expired before its datagram left"; return 1; }
+		wait_for 20 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
+			{ echo "try $i: the mapping did not expire"; nc mapping show instance home; return 1; }
 		nc permit add instance home proto udp internal 10.0.1.3:6500 \
 			remote 198.51.100.10 || return 1
 		# past the GC's next pass, which reaps the expired mapping
