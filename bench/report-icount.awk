@@ -82,11 +82,8 @@ END {
 	ma = med("mem", "full-cone", bgn, "added"); mk = med("mem", "full-cone", bgn, "memfree_kb")
 	bpm = (ma + 0 > 0) ? mk * 1024 / ma : ""
 	ratio("bytes_per_mapping", bpm, "<=", 128, "kernel bytes per mapping, measured: MemFree drop (" grp(ma) " static mappings)")
-	obj = med("mem", "full-cone", bgn, "mapping_slab"); ops = med("mem", "full-cone", bgn, "objs_per_slab"); ord = med("mem", "full-cone", bgn, "slab_order")
-	size = 8192
-	while (bgn > size * 0.75)
-		size *= 2
-	acc = (obj == "" || bgn == "" || bgn + 0 == 0) ? "" : ((ops + 0 > 0) ? 4096 * 2 ^ ord / ops : obj) + 2 * 8 * size / bgn
+	obj = med("mem", "full-cone", bgn, "mapping_slab")
+	acc = accounted_bytes(bgn)
 	ratio("bytes_per_mapping_accounted", acc, "<=", 128, "kernel bytes per mapping, accounted: slab object + 2 bucket arrays at " grp(bgn))
 	printf "\nThe cost targets are issue 12's: established packets at most masquerade's cost, new flows at most 1.2 x, fan-out to many remotes as fast per flow as to few, no background work without traffic, 128 bytes a mapping.\n"
 

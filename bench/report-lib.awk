@@ -93,3 +93,25 @@ function splat_lines(title,   n, line) {
 	if (n)
 		printf "```\n"
 }
+
+# mapping_slab_bytes P: a mapping object's share of its slab, as SLUB packs
+# it, in the batch that ended at P mappings; "" when not measured
+function mapping_slab_bytes(p,   obj, ops, ord) {
+	obj = med("mem", "full-cone", p, "mapping_slab"); ops = med("mem", "full-cone", p, "objs_per_slab"); ord = med("mem", "full-cone", p, "slab_order")
+	if (obj == "")
+		return ""
+	return (ops + 0 > 0) ? 4096 * 2 ^ ord / ops : obj
+}
+
+# accounted_bytes P: kernel bytes per mapping at P mappings: the object, plus
+# a bucket pointer in each of the two mapping tables (grown x2 past 75 %
+# load from 8 192 buckets); "" when not measured
+function accounted_bytes(p,   eff, size) {
+	eff = mapping_slab_bytes(p)
+	if (eff == "" || p == "" || p + 0 == 0)
+		return ""
+	size = 8192
+	while (p > size * 0.75)
+		size *= 2
+	return eff + 2 * 8 * size / p
+}

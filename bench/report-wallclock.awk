@@ -61,12 +61,7 @@ END {
 	ratio("scale_cost_in_big_vs_small", rat(med("scale_in", "full-cone", s_lo, "cpu_us"), med("scale_in", "full-cone", s_hi, "cpu_us")), ">=", 0.9, "router CPU per packet inbound, " grp(s_lo) " / " grp(s_hi) " mappings (GC included)")
 	ratio("bytes_per_mapping", bpm, "<=", 128, "kernel bytes per mapping, measured: MemFree drop (" grp(madded) " static mappings)")
 	# accounted: the slab object as packed plus both bucket arrays, at the largest size
-	p = s_hi; obj = med("mem", "full-cone", p, "mapping_slab"); ops = med("mem", "full-cone", p, "objs_per_slab"); ord = med("mem", "full-cone", p, "slab_order")
-	size = 8192
-	while (p > size * 0.75)
-		size *= 2
-	acc = (obj == "" || p == "") ? "" : ((ops + 0 > 0) ? 4096 * 2 ^ ord / ops : obj) + 2 * 8 * size / p
-	ratio("bytes_per_mapping_accounted", acc, "<=", 128, "kernel bytes per mapping, accounted: slab object + 2 bucket arrays at " grp(p))
+	ratio("bytes_per_mapping_accounted", accounted_bytes(s_hi), "<=", 128, "kernel bytes per mapping, accounted: slab object + 2 bucket arrays at " grp(s_hi))
 	ratio("natctl_vs_ip_add_rate", rat(nat_add, ip_add), ">=", 1, "natctl -b mapping adds/s / ip -b route adds/s")
 	if (quick || s_hi + 0 < 1000000)
 		printf "\nThe scale ratio compares %s with %s mappings%s.\n", grp(s_hi), grp(s_lo), quick ? " (QUICK leaves 1 000 000 out)" : ""
@@ -151,16 +146,13 @@ END {
 	printf "| mappings after | added | MemFree drop | bytes / mapping | slab | vmalloc | (slab + vmalloc) / mapping | mapping object (slab) | accounted bytes / mapping |\n|---|---|---|---|---|---|---|---|---|\n"
 	for (i = 1; i <= nm; i++) {
 		p = MS[i]; a = med("mem", "full-cone", p, "added")
-		obj = med("mem", "full-cone", p, "mapping_slab"); ops = med("mem", "full-cone", p, "objs_per_slab"); ord = med("mem", "full-cone", p, "slab_order")
-		eff = (ops + 0 > 0) ? 4096 * 2 ^ ord / ops : obj
-		size = 8192
-		while (p > size * 0.75)
-			size *= 2
+		obj = med("mem", "full-cone", p, "mapping_slab")
+		eff = mapping_slab_bytes(p) + 0
 		printf "| %s | %s | %s KiB | %s | %s KiB | %s KiB | %s | %s B (%.1f B with slab packing) | %.0f |\n", grp(p), grp(a),
 			grp(med("mem", "full-cone", p, "memfree_kb")), a ? sprintf("%.0f", med("mem", "full-cone", p, "memfree_kb") * 1024 / a) : "n/a",
 			grp(med("mem", "full-cone", p, "slab_kb")), grp(med("mem", "full-cone", p, "vmalloc_kb")),
 			a ? sprintf("%.0f", (med("mem", "full-cone", p, "slab_kb") + med("mem", "full-cone", p, "vmalloc_kb")) * 1024 / a) : "n/a",
-			obj, eff, eff + 2 * 8 * size / p
+			obj, eff, accounted_bytes(p) + 0
 	}
 	printf "\nAll batches: %s KiB for %s mappings, **%s bytes per mapping**.\n", grp(memkb), grp(madded), bpm == "" ? "n/a" : sprintf("%.0f", bpm)
 
