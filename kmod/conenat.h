@@ -154,10 +154,17 @@ struct conenat_ext_key {
 	u8 pad;
 };
 
-/* Bits of struct conenat_mapping::state */
+/*
+ * Bits of struct conenat_mapping::state. A mapping is claimed (no LIVE bit:
+ * only its creator may touch it, even though it may already be found in
+ * the external table), then published (LIVE: anyone may remove it), then
+ * dead (DEAD: unlinked or being unlinked, freed after readers). Each step is
+ * one atomic transition; only the caller that sets DEAD unlinks and frees.
+ */
 #define CONENAT_M_DEAD		BIT(0)	/* unlinked, or being unlinked */
 #define CONENAT_M_PERMANENT	BIT(1)	/* never expires */
 #define CONENAT_M_STATIC	BIT(2)	/* CONENAT_ORIGIN_STATIC, else dynamic */
+#define CONENAT_M_LIVE		BIT(3)	/* published by its creator */
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -167,11 +174,12 @@ struct conenat_ext_key {
  * @ek: external endpoint
  * @inst: the instance the mapping belongs to
  * @expires: jiffies after which the mapping is gone (unless permanent)
- * @state: CONENAT_M_* bits; only DEAD changes once the mapping is published
- * @id: number unique in the namespace, keys the mapping's peers
+ * @state: CONENAT_M_* bits; only LIVE, then DEAD, change after creation
+ * @id: number unique in the namespace for its life (64 bits never wrap),
+ *	keys the mapping's peers
  * @rcu: frees the mapping after readers are done
  *
- * 80 bytes on 64-bit: a million mappings, with their hash buckets, take
+ * 88 bytes on 64-bit: a million mappings, with their hash buckets, take
  * under 128 MB.
  */
 struct conenat_mapping {
@@ -182,13 +190,15 @@ struct conenat_mapping {
 	struct conenat_instance *inst;
 	unsigned long expires;
 	atomic_t state;
-	u32 id;
+	u64 id;
 	struct rcu_head rcu;
 };
 
-static inline bool conenat_mapping_dead(const struct conenat_mapping *m)
+/* Published and not dead: a mapping others may use and remove. */
+static inline bool conenat_mapping_live(const struct conenat_mapping *m)
 {
-	return atomic_read(&m->state) & CONENAT_M_DEAD;
+	return (atomic_read(&m->state) & (CONENAT_M_LIVE | CONENAT_M_DEAD)) ==
+	       CONENAT_M_LIVE;
 }
 
 static inline bool conenat_mapping_static(const struct conenat_mapping *m)
@@ -263,7 +273,7 @@ struct conenat_net {
 	struct rhashtable host_table;
 	atomic_t nmappings;
 	u32 max_mappings;
-	atomic_t next_id;
+	atomic64_t next_id;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
 	spinlock_t retired_lock;	/* protects retired, nretired */

@@ -139,9 +139,10 @@ conenat_out_mapping(struct conenat_instance *inst,
 
 	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
 	m = conenat_find_out(inst->cn, &ik);
-	if (m && !conenat_mapping_dead(m)) {
+	if (m && conenat_mapping_alive(m)) {
 		conenat_mapping_refresh(m, timeout);
 	} else {
+		/* none, or one past its timer: create replaces it */
 		m = conenat_mapping_create(inst, cfg, &ik, NULL,
 					   CONENAT_ORIGIN_DYNAMIC, timeout);
 		if (IS_ERR(m))

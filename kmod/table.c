@@ -33,7 +33,7 @@
 #define CONENAT_GC_PAUSE	max(HZ / 8, 1)
 
 struct conenat_peer_key {
-	u32 mid;
+	u64 mid;
 	__be32 raddr;
 	__be16 rport;
 	u8 proto;
@@ -143,13 +143,14 @@ int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m)
  * conenat_mapping_alive() - whether a mapping still translates
  * @m: the mapping
  *
- * Return: false once it is unlinked or past its timer.
+ * Return: false before it is published, once it is unlinked, and past its
+ * timer.
  */
 bool conenat_mapping_alive(const struct conenat_mapping *m)
 {
 	u32 state = atomic_read(&m->state);
 
-	if (state & CONENAT_M_DEAD)
+	if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
 		return false;
 	return (state & CONENAT_M_PERMANENT) ||
 	       time_before(jiffies, READ_ONCE(m->expires));
@@ -258,7 +259,11 @@ static void conenat_host_free_rcu(struct rcu_head *head)
 			container_of(head, struct conenat_host, rcu));
 }
 
-/* Undo the accounting of a mapping that never became visible by its key. */
+/*
+ * Undo a mapping that was never published. Nobody else may remove it (see
+ * conenat_mapping_remove()), so its creator unlinks and frees it alone;
+ * readers that found it in the external table see it not alive.
+ */
 static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
 {
 	struct conenat_net *cn = m->inst->cn;
@@ -328,7 +333,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	}
 	m->ik = *ik;
 	m->inst = inst;
-	m->id = (u32)atomic_inc_return(&cn->next_id);
+	m->id = atomic64_inc_return(&cn->next_id);
 	if (origin == CONENAT_ORIGIN_STATIC)
 		atomic_set(&m->state, CONENAT_M_STATIC |
 				      (lifetime ? 0 : CONENAT_M_PERMANENT));
@@ -375,6 +380,8 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		return old;
 	}
 
+	/* From here on anyone may remove it; it is no longer ours alone. */
+	atomic_or(CONENAT_M_LIVE, &m->state);
 	/* Deletion waits for readers before flushing; see instance.c. */
 	if (READ_ONCE(inst->dead)) {
 		conenat_mapping_remove(m, 0);
@@ -391,16 +398,21 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  * @m: the mapping
  * @event: CONENAT_EVENT_EXPIRED or _DELETED to count and announce, 0 not to
  *
- * Safe against concurrent removal: only the first caller acts. The mapping's
+ * Safe against concurrent removal: only the first caller acts. A mapping its
+ * creator has not published yet is left alone: the creator either
+ * publishes it (and it can be removed then) or undoes it. The mapping's
  * conntrack entries are left to conenat_ct_cleanup().
  */
 void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 {
 	struct conenat_instance *inst = m->inst;
 	struct conenat_net *cn = inst->cn;
+	int state = atomic_read(&m->state);
 
-	if (atomic_fetch_or(CONENAT_M_DEAD, &m->state) & CONENAT_M_DEAD)
-		return;
+	do {
+		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
+			return;
+	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
 	rhashtable_remove_fast(&cn->int_table, &m->int_node,
 			       conenat_int_params);
 	rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
@@ -596,7 +608,7 @@ static void conenat_gc_peer(struct conenat_net *cn, void *obj)
 	struct conenat_mapping *m;
 
 	m = conenat_lookup_ext(cn, &p->ek);
-	if (m && m->id == p->key.mid && !conenat_mapping_dead(m) &&
+	if (m && m->id == p->key.mid && conenat_mapping_live(m) &&
 	    (!READ_ONCE(p->timed) || time_before(jiffies, READ_ONCE(p->expires))))
 		return;
 	if (rhashtable_remove_fast(&cn->peer_table, &p->node,
@@ -921,7 +933,7 @@ int conenat_table_init(struct conenat_net *cn)
 	int err;
 
 	atomic_set(&cn->nmappings, 0);
-	atomic_set(&cn->next_id, 0);
+	atomic64_set(&cn->next_id, 0);
 	atomic_set(&cn->ct_stale, 0);
 	cn->max_mappings = CONENAT_DEFAULT_MAX_MAPPINGS;
 
