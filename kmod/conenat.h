@@ -17,6 +17,7 @@
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <linux/conenat.h>
 
 #include "compat.h"
@@ -114,7 +115,8 @@ struct conenat_stats {
  * @dev_addr: the device's primary IPv4 address, 0 when it has none
  * @id: small number unique in the namespace, part of mapping keys
  * @dead: set once deletion starts; no mapping is created after it
- * @nmappings: mappings of this instance
+ * @nmappings: live mappings of this instance
+ * @nheld: mappings of this instance not freed yet, dead ones included
  * @stats: counters
  * @rcu: frees the instance after readers are done
  */
@@ -130,6 +132,7 @@ struct conenat_instance {
 	u8 id;
 	bool dead;
 	atomic_t nmappings;
+	atomic_t nheld;
 	struct conenat_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -168,15 +171,21 @@ struct conenat_ext_key {
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
- * @int_node: entry in the table keyed by @ik
- * @ext_node: entry in the table keyed by @ek
+ * @int_node: entry in the table keyed by @ik, while the mapping is live
+ * @ext_node: entry in the table keyed by @ek, until the last reference
+ *	goes: a dead mapping keeps its external endpoint from the pool while
+ *	conntrack entries still use it
  * @ik: internal endpoint (and remote, for dependent mapping)
  * @ek: external endpoint
  * @inst: the instance the mapping belongs to
- * @expires: jiffies after which the mapping is gone (unless permanent)
+ * @expires: conenat_now() second at which the mapping is gone (unless
+ *	permanent)
  * @state: CONENAT_M_* bits; only LIVE, then DEAD, change after creation
+ * @ref: one for the tables while the mapping is live, one per conntrack
+ *	entry linked to it (ctlink.c)
+ * @nestab: linked TCP entries in the ESTABLISHED state
  * @id: number unique in the namespace for its life (64 bits never wrap),
- *	keys the mapping's peers
+ *	keys the mapping's peers and its conntrack links
  * @rcu: frees the mapping after readers are done
  *
  * 88 bytes on 64-bit: a million mappings, with their hash buckets, take
@@ -188,11 +197,19 @@ struct conenat_mapping {
 	struct conenat_int_key ik;
 	struct conenat_ext_key ek;
 	struct conenat_instance *inst;
-	unsigned long expires;
+	u32 expires;
 	atomic_t state;
+	atomic_t ref;
+	atomic_t nestab;
 	u64 id;
 	struct rcu_head rcu;
 };
+
+/* Seconds on the jiffies clock: mapping timers are whole seconds. */
+static inline u32 conenat_now(void)
+{
+	return (u32)(jiffies / HZ);
+}
 
 /* Published and not dead: a mapping others may use and remove. */
 static inline bool conenat_mapping_live(const struct conenat_mapping *m)
@@ -211,20 +228,6 @@ static inline u8 conenat_mapping_origin(const struct conenat_mapping *m)
 	return conenat_mapping_static(m) ? CONENAT_ORIGIN_STATIC :
 					   CONENAT_ORIGIN_DYNAMIC;
 }
-
-/*
- * External addresses and ports that stopped being an instance's (an
- * address change, a deleted instance, a new pool or range): conntrack
- * entries translated to them are conenat's and stale.
- */
-struct conenat_span {
-	__be32 addr_min;
-	__be32 addr_max;
-	u16 port_min;
-	u16 port_max;
-};
-
-#define CONENAT_RETIRED_MAX	8
 
 /* A cursor over one table for the GC work, which resumes where it stopped. */
 struct conenat_walk {
@@ -255,9 +258,7 @@ struct conenat_gc_state {
  * @next_id: source of mapping ids
  * @gc_work: expires mappings and peers, reaps stale state
  * @gc: where the walks of @gc_work stand
- * @retired_lock: protects @retired and @nretired
- * @retired: spans the next GC run cleans conntrack entries of
- * @nretired: entries in @retired
+ * @ct_stale: the GC's next run removes stale conntrack entries
  * @tables_ready: the tables are initialised
  */
 struct conenat_net {
@@ -276,10 +277,7 @@ struct conenat_net {
 	atomic64_t next_id;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
-	spinlock_t retired_lock;	/* protects retired, nretired */
-	struct conenat_span retired[CONENAT_RETIRED_MAX];
-	unsigned int nretired;
-	atomic_t ct_stale;	/* a mapping went outside the GC's walk */
+	atomic_t ct_stale;
 	bool tables_ready;
 };
 
@@ -357,12 +355,19 @@ unsigned int conenat_flush(struct conenat_net *cn,
 			   const struct conenat_instance *inst,
 			   bool dynamic_only);
 void conenat_gc_kick(struct conenat_net *cn);
-void conenat_ct_cleanup(struct conenat_net *cn,
-			const struct conenat_span *retired, unsigned int n);
-void conenat_retire(struct conenat_net *cn, const struct conenat_span *span);
-void conenat_instance_span(const struct conenat_instance *inst,
-			   const struct conenat_config *cfg,
-			   struct conenat_span *span);
+void conenat_ct_stale_later(struct conenat_net *cn);
+bool conenat_mapping_hold(struct conenat_mapping *m);
+void conenat_mapping_put(struct conenat_mapping *m);
+void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
+
+/* ctlink.c */
+int conenat_ctlink_init(void);
+void conenat_ctlink_exit(void);
+void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
+		     bool out_reply);
+void conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
+			  __be32 addr);
+void conenat_ct_cleanup(struct conenat_net *cn);
 
 /* ports.c */
 int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,

@@ -13,8 +13,10 @@
  *    the mapping exists and its filter admits the remote, and dropped (and
  *    counted) otherwise; a flow from the inside to an external endpoint is
  *    hairpinned.
- * Two plain hooks refresh mapping timers on the packets of established flows.
- * Every step is a hash lookup; nothing walks mappings or conntrack entries.
+ * Each flow translated is linked to its mapping (ctlink.c), whose conntrack
+ * helper keeps the mapping's timer running on the flow's packets: nothing
+ * here runs for a flow's later packets. Every step is a hash lookup;
+ * nothing walks mappings or conntrack entries.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -50,18 +52,39 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 	return nf_nat_setup_info(ct, &range, manip);
 }
 
-/* Protocols conenat does not map leave as with masquerade. */
-static unsigned int conenat_masquerade(struct nf_conn *ct, __be32 addr)
+/* Translate @ct and link it to @m, whose packets it then keeps alive. */
+static unsigned int conenat_nat_link(struct nf_conn *ct,
+				     const struct conenat_mapping *m,
+				     __be32 addr, __be16 port,
+				     enum nf_nat_manip_type manip, bool out_reply)
+{
+	unsigned int verdict = conenat_nat_to(ct, addr, port, manip);
+
+	if (verdict == NF_ACCEPT)
+		conenat_ct_link(ct, m, out_reply);
+	return verdict;
+}
+
+/*
+ * Protocols conenat does not map leave as with masquerade; the link lets
+ * the flow go when the address does.
+ */
+static unsigned int conenat_masquerade(const struct conenat_instance *inst,
+				       struct nf_conn *ct, __be32 addr)
 {
 	struct nf_nat_range2 range = {
 		.flags = NF_NAT_RANGE_MAP_IPS,
 		.min_addr.ip = addr,
 		.max_addr.ip = addr,
 	};
+	unsigned int verdict;
 
 	if (!addr)
 		return NF_DROP;
-	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
+	if (verdict == NF_ACCEPT)
+		conenat_ct_link_masq(ct, inst, addr);
+	return verdict;
 }
 
 /*
@@ -174,7 +197,7 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	    !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
 	if (!conenat_flow(t, &port, &rport))
-		return conenat_masquerade(ct, cfg->ext_min ?:
+		return conenat_masquerade(inst, ct, cfg->ext_min ?:
 					  READ_ONCE(inst->dev_addr));
 
 	m = conenat_out_mapping(inst, cfg, ct, t->src.u3.ip, port,
@@ -182,7 +205,8 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	if (IS_ERR(m))
 		return NF_DROP;
 	conenat_count(inst, CONENAT_C_OUT_NEW_FLOWS);
-	return conenat_nat_to(ct, m->ek.addr, m->ek.port, NF_NAT_MANIP_SRC);
+	return conenat_nat_link(ct, m, m->ek.addr, m->ek.port,
+				NF_NAT_MANIP_SRC, false);
 }
 
 /* Where a flow is addressed: the external endpoint, for flows to one. */
@@ -290,7 +314,9 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	if (cfg->inbound_refresh)
 		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	conenat_count(inst, CONENAT_C_IN_NEW_FLOWS);
-	return conenat_nat_to(ct, m->ik.addr, m->ik.port, NF_NAT_MANIP_DST);
+	/* the flow's replies are the mapping's outbound packets */
+	return conenat_nat_link(ct, m, m->ik.addr, m->ik.port,
+				NF_NAT_MANIP_DST, true);
 }
 
 /*
@@ -326,7 +352,12 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 		return NF_DROP;
 	}
 	conenat_count(inst, CONENAT_C_HAIRPIN_FLOWS);
-	return conenat_nat_to(ct, dst->ik.addr, dst->ik.port, NF_NAT_MANIP_DST);
+	/*
+	 * Linked to the sender's mapping, which the flow keeps alive; the
+	 * receiver's is checked by its endpoints when conntrack is cleaned.
+	 */
+	return conenat_nat_link(ct, src, dst->ik.addr, dst->ik.port,
+				NF_NAT_MANIP_DST, false);
 }
 
 static unsigned int conenat_nat_in(void *priv, struct sk_buff *skb,
@@ -348,106 +379,6 @@ static unsigned int conenat_nat_in(void *priv, struct sk_buff *skb,
 	return conenat_hairpin_dst(cn, ct);
 }
 
-/*
- * The packets that may refresh a mapping: every packet of a mapped flow, NEW
- * ones included (a UDP flow stays NEW until its first reply), except ICMP
- * errors about it (RELATED), which never refresh a mapping (RFC 4787
- * REQ-12, RFC 5508).
- */
-static struct nf_conn *conenat_refresh_ct(struct sk_buff *skb,
-					  enum ip_conntrack_info *ctinfo)
-{
-	struct nf_conn *ct = nf_ct_get(skb, ctinfo);
-
-	if (!ct || *ctinfo == IP_CT_RELATED || *ctinfo == IP_CT_RELATED_REPLY ||
-	    nf_ct_l3num(ct) != NFPROTO_IPV4 ||
-	    !conenat_proto_mapped(nf_ct_protonum(ct)))
-		return NULL;
-	return ct;
-}
-
-/* Refresh the mapping of an internal endpoint on an outbound packet. */
-static unsigned int conenat_refresh_out(void *priv, struct sk_buff *skb,
-					const struct nf_hook_state *state)
-{
-	const struct nf_conntrack_tuple *t;
-	struct conenat_instance *inst;
-	enum ip_conntrack_info ctinfo;
-	const struct conenat_config *cfg;
-	struct conenat_mapping *m;
-	struct conenat_int_key ik;
-	struct nf_conn *ct;
-	__be16 port, rport;
-
-	ct = conenat_refresh_ct(skb, &ctinfo);
-	if (!ct)
-		return NF_ACCEPT;
-	inst = conenat_instance_by_dev(conenat_pernet(state->net),
-				       state->out->ifindex);
-	if (!inst)
-		return NF_ACCEPT;
-
-	/* the endpoints of this packet's direction, before translation */
-	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
-	if (CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL) {
-		if (!(ct->status & IPS_SRC_NAT) || !conenat_flow(t, &port, &rport))
-			return NF_ACCEPT;
-	} else {
-		/* the inside answering a flow let in: UDP and TCP only */
-		if (!(ct->status & IPS_DST_NAT) || !conenat_inbound_proto(ct))
-			return NF_ACCEPT;
-		port = t->src.u.all;
-		rport = t->dst.u.all;
-	}
-
-	cfg = conenat_cfg(inst);
-	conenat_make_int_key(&ik, inst, cfg, nf_ct_protonum(ct), t->src.u3.ip,
-			     port, t->dst.u3.ip, rport);
-	m = conenat_find_out(inst->cn, &ik);
-	if (m)
-		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
-	return NF_ACCEPT;
-}
-
-/* Refresh a mapping on an inbound packet, when the instance asks for it. */
-static unsigned int conenat_refresh_in(void *priv, struct sk_buff *skb,
-				       const struct nf_hook_state *state)
-{
-	const struct nf_conntrack_tuple *t;
-	const struct conenat_config *cfg;
-	struct conenat_instance *inst;
-	enum ip_conntrack_info ctinfo;
-	struct conenat_mapping *m;
-	struct conenat_ext_key ek;
-	struct nf_conn *ct;
-
-	ct = conenat_refresh_ct(skb, &ctinfo);
-	if (!ct)
-		return NF_ACCEPT;
-	inst = conenat_instance_by_dev(conenat_pernet(state->net),
-				       state->in->ifindex);
-	if (!inst)
-		return NF_ACCEPT;
-	cfg = conenat_cfg(inst);
-	if (!cfg->inbound_refresh)
-		return NF_ACCEPT;
-
-	/*
-	 * Where this packet is addressed, before translation; an ICMP
-	 * identifier stays in the source half of a tuple.
-	 */
-	t = &ct->tuplehash[CTINFO2DIR(ctinfo)].tuple;
-	ek.addr = t->dst.u3.ip;
-	ek.port = nf_ct_protonum(ct) == IPPROTO_ICMP ? t->src.u.all :
-		  t->dst.u.all;
-	ek.proto = nf_ct_protonum(ct);
-	ek.pad = 0;
-	m = conenat_lookup_ext(inst->cn, &ek);
-	if (m && m->inst == inst)
-		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
-	return NF_ACCEPT;
-}
-
 static const struct nf_hook_ops conenat_nat_ops[] = {
 	{
 		.hook = conenat_nat_in,
@@ -463,27 +394,12 @@ static const struct nf_hook_ops conenat_nat_ops[] = {
 	},
 };
 
-static const struct nf_hook_ops conenat_refresh_ops[] = {
-	{
-		.hook = conenat_refresh_in,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_NAT_DST - 1,
-	},
-	{
-		.hook = conenat_refresh_out,
-		.pf = NFPROTO_IPV4,
-		.hooknum = NF_INET_POST_ROUTING,
-		.priority = NF_IP_PRI_NAT_SRC + 1,
-	},
-};
-
 /**
  * conenat_hooks_register() - start translating in a namespace
  * @net: the namespace
  *
  * Takes a conntrack reference for the namespace and registers the NAT
- * lookups and the refresh hooks. Called for the first instance.
+ * lookups. Called for the first instance.
  *
  * Return: 0 or a negative errno.
  */
@@ -499,10 +415,6 @@ int conenat_hooks_register(struct net *net)
 		if (err)
 			goto err_unreg_nat;
 	}
-	err = nf_register_net_hooks(net, conenat_refresh_ops,
-				    ARRAY_SIZE(conenat_refresh_ops));
-	if (err)
-		goto err_unreg_nat;
 	return 0;
 
 err_unreg_nat:
@@ -522,8 +434,6 @@ void conenat_hooks_unregister(struct net *net)
 {
 	int i;
 
-	nf_unregister_net_hooks(net, conenat_refresh_ops,
-				ARRAY_SIZE(conenat_refresh_ops));
 	for (i = ARRAY_SIZE(conenat_nat_ops) - 1; i >= 0; i--)
 		nf_nat_ipv4_unregister_fn(net, &conenat_nat_ops[i]);
 	nf_ct_netns_put(net, NFPROTO_IPV4);

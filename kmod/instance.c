@@ -155,24 +155,6 @@ void conenat_make_int_key(struct conenat_int_key *ik,
 		ik->rport = rport;
 }
 
-/**
- * conenat_instance_span() - the external addresses and ports of an instance
- * @inst: the instance
- * @cfg: its configuration
- * @span: filled in; an instance without an address yet spans nothing
- */
-void conenat_instance_span(const struct conenat_instance *inst,
-			   const struct conenat_config *cfg,
-			   struct conenat_span *span)
-{
-	span->addr_min = cfg->ext_min ?: READ_ONCE(inst->dev_addr);
-	span->addr_max = cfg->ext_min ? cfg->ext_max : span->addr_min;
-	span->port_min = cfg->port_min;
-	span->port_max = cfg->port_max;
-	if (!span->addr_min)
-		span->port_min = 1, span->port_max = 0;
-}
-
 /* The device's primary IPv4 address, or 0. Caller holds RTNL. */
 static __be32 conenat_dev_primary(struct net_device *dev)
 {
@@ -265,6 +247,7 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 	strscpy(inst->name, name, sizeof(inst->name));
 	strscpy(inst->ifname, ifname, sizeof(inst->ifname));
 	atomic_set(&inst->nmappings, 0);
+	atomic_set(&inst->nheld, 0);
 	INIT_HLIST_NODE(&inst->dev_node);
 	RCU_INIT_POINTER(inst->cfg, cfg);
 
@@ -338,13 +321,8 @@ void conenat_instance_set_cfg(struct conenat_instance *inst,
 void conenat_instance_del(struct conenat_instance *inst)
 {
 	struct conenat_net *cn = inst->cn;
-	const struct conenat_config *cfg;
-	struct conenat_span span;
 	int i;
 
-	cfg = rcu_dereference_protected(inst->cfg,
-					lockdep_is_held(&cn->config_lock));
-	conenat_instance_span(inst, cfg, &span);
 	/* No mapping is created once readers that saw it alive are done. */
 	WRITE_ONCE(inst->dead, true);
 	rtnl_lock();
@@ -361,7 +339,19 @@ void conenat_instance_del(struct conenat_instance *inst)
 	for (i = 0; atomic_read(&inst->nmappings) && i < 64; i++)
 		conenat_flush(cn, inst, false);
 	WARN_ON_ONCE(atomic_read(&inst->nmappings));
-	conenat_ct_cleanup(cn, &span, 1);
+	/*
+	 * The conntrack entries linked to the mappings go, and with them the
+	 * last references: a mapping points to its instance until it is
+	 * freed. An entry being confirmed during the walk is caught by the
+	 * next one, after the packets in flight are done.
+	 */
+	for (i = 0; i < 8; i++) {
+		conenat_ct_cleanup(cn);
+		if (!atomic_read(&inst->nheld))
+			break;
+		synchronize_net();
+	}
+	WARN_ON_ONCE(atomic_read(&inst->nheld));
 	__clear_bit(inst->id, cn->inst_ids);
 
 	if (list_empty(&cn->instances) && cn->hooks_on) {
@@ -389,16 +379,11 @@ static int conenat_inetaddr_event(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	addr = conenat_dev_primary(dev);
 	if (addr != READ_ONCE(inst->dev_addr)) {
-		struct conenat_span old;
-
-		rcu_read_lock();
-		conenat_instance_span(inst, conenat_cfg(inst), &old);
-		rcu_read_unlock();
 		WRITE_ONCE(inst->dev_addr, addr);
 		/* the GC removes mappings on the old address and the
 		 * conntrack entries translated to it
 		 */
-		conenat_retire(cn, &old);
+		conenat_ct_stale_later(cn);
 	}
 	return NOTIFY_DONE;
 }
@@ -418,13 +403,8 @@ static int conenat_netdev_event(struct notifier_block *nb,
 	case NETDEV_CHANGENAME:
 		inst = conenat_instance_by_dev(cn, dev->ifindex);
 		if (inst) {
-			struct conenat_span old;
-
-			rcu_read_lock();
-			conenat_instance_span(inst, conenat_cfg(inst), &old);
-			rcu_read_unlock();
 			conenat_unbind_dev(inst);
-			conenat_retire(cn, &old);
+			conenat_ct_stale_later(cn);
 		}
 		if (event == NETDEV_UNREGISTER)
 			break;

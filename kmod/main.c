@@ -2,8 +2,8 @@
 /*
  * conenat: a netfilter NAT whose mapping and filtering behaviour (RFC 4787)
  * is chosen per instance. This file holds the module's entry points; the
- * per-netns state, the netfilter hooks, the mapping table and the netlink
- * family each live in a file of their own.
+ * per-netns state, the netfilter hooks, the mapping table, its link with
+ * conntrack and the netlink family each live in a file of their own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -45,9 +45,13 @@ static int __init conenat_init(void)
 	if (err)
 		return err;
 
-	err = conenat_netns_init();
+	err = conenat_ctlink_init();
 	if (err)
 		goto err_destroy_caches;
+
+	err = conenat_netns_init();
+	if (err)
+		goto err_unreg_helpers;
 
 	err = conenat_notifiers_init();
 	if (err)
@@ -64,6 +68,8 @@ err_unreg_notifiers:
 	conenat_notifiers_exit();
 err_unreg_pernet:
 	conenat_netns_exit();
+err_unreg_helpers:
+	conenat_ctlink_exit();
 err_destroy_caches:
 	rcu_barrier();
 	conenat_table_cache_exit();
@@ -75,6 +81,7 @@ static void __exit conenat_exit(void)
 	conenat_genl_exit();
 	conenat_notifiers_exit();
 	conenat_netns_exit();
+	conenat_ctlink_exit();
 	/* mappings, peers and hosts are freed through call_rcu() */
 	rcu_barrier();
 	conenat_table_cache_exit();

@@ -384,14 +384,10 @@ static int conenat_nl_set_instance(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		goto err_unlock;
 	if (conenat_cfg_remaps(old, cfg)) {
-		struct conenat_span span;
-
-		/* entries on the old pool or range are stale too */
-		conenat_instance_span(inst, old, &span);
 		conenat_instance_set_cfg(inst, cfg);
 		synchronize_net();
 		conenat_flush(cn, inst, true);
-		conenat_ct_cleanup(cn, &span, 1);
+		conenat_ct_cleanup(cn);
 	} else {
 		conenat_instance_set_cfg(inst, cfg);
 	}
@@ -582,7 +578,7 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 				const struct conenat_mapping *m, u8 cmd,
 				u8 event, u32 portid, u32 seq, int flags)
 {
-	unsigned long now = jiffies, expires = READ_ONCE(m->expires);
+	s32 left = READ_ONCE(m->expires) - conenat_now();
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags, cmd);
@@ -604,8 +600,7 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 		goto err_cancel;
 	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT) &&
 	    nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES,
-			time_after(expires, now) ?
-			DIV_ROUND_UP(expires - now, HZ) : 0))
+			left > 0 ? left : 0))
 		goto err_cancel;
 	if (event && nla_put_u8(msg, CONENAT_MAPPING_A_EVENT, event))
 		goto err_cancel;
@@ -912,7 +907,7 @@ out_unlock:
 	mutex_unlock(&cn->config_lock);
 	/* a walk over conntrack only when a mapping went away */
 	if (replaced)
-		conenat_ct_cleanup(cn, NULL, 0);
+		conenat_ct_cleanup(cn);
 	return err;
 }
 
@@ -944,7 +939,7 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
-		conenat_ct_cleanup(cn, NULL, 0);
+		conenat_ct_cleanup(cn);
 	return err;
 }
 
@@ -1100,7 +1095,7 @@ static int conenat_nl_flush_mappings(struct sk_buff *skb,
 			err = -ENOENT;
 	}
 	if (!err && conenat_flush(cn, inst, false))
-		conenat_ct_cleanup(cn, NULL, 0);
+		conenat_ct_cleanup(cn);
 	mutex_unlock(&cn->config_lock);
 	return err;
 }

@@ -9,15 +9,20 @@
  *    a filtering decision is one lookup however many remotes a mapping has,
  *  - hosts: mapping counts per internal address, for max-per-host.
  *
- * The table, not conntrack, decides how long a mapping lives. A delayed work
- * item expires mappings in bounded batches, reaps peers and hosts that no
- * longer count, and then removes the conntrack entries whose translation no
- * longer matches a live mapping.
+ * The table, not conntrack, decides how long a mapping lives: the conntrack
+ * entries it translates are linked to it (ctlink.c) and keep its timer
+ * running, but it outlives them by its own timer (RFC 4787 REQ-5). A
+ * delayed work item expires mappings in bounded batches, reaps peers and
+ * hosts that no longer count, and then has the conntrack entries of the
+ * mappings that went removed.
+ *
+ * A mapping is freed when its last reference goes: the tables' (dropped
+ * when it is removed) and one per linked conntrack entry. Until then it
+ * keeps its external endpoint, so the port is not handed to anyone else
+ * while packets of the old flows may still arrive.
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
-#include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_core.h>
 
 #include "conenat.h"
 
@@ -153,7 +158,7 @@ bool conenat_mapping_alive(const struct conenat_mapping *m)
 	if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
 		return false;
 	return (state & CONENAT_M_PERMANENT) ||
-	       time_before(jiffies, READ_ONCE(m->expires));
+	       (s32)(READ_ONCE(m->expires) - conenat_now()) > 0;
 }
 
 /**
@@ -161,19 +166,32 @@ bool conenat_mapping_alive(const struct conenat_mapping *m)
  * @m: the mapping
  * @timeout: seconds the mapping now lives at least
  *
- * Static mappings keep the lifetime they were given. The write is skipped
- * while the timer moved by less than a quarter second, so that a busy flow
- * does not dirty the mapping's cache line on every packet.
+ * Static mappings keep the lifetime they were given. The timer only moves
+ * forward, and at most once a second, so that a busy flow does not dirty
+ * the mapping's cache line on every packet.
  */
 void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout)
 {
-	unsigned long expires;
+	u32 expires = conenat_now() + timeout;
 
 	if (conenat_mapping_static(m))
 		return;
-	expires = jiffies + (unsigned long)timeout * HZ;
-	if (time_after(expires, READ_ONCE(m->expires) + HZ / 4))
+	if ((s32)(expires - READ_ONCE(m->expires)) > 0)
 		WRITE_ONCE(m->expires, expires);
+}
+
+/**
+ * conenat_mapping_set_timer() - set a dynamic mapping's timer, even earlier
+ * @m: the mapping
+ * @timeout: seconds the mapping lives from now
+ *
+ * For the end of a mapping's last TCP connection, after which it lives
+ * tcp-transitory-timeout rather than what the connection gave it.
+ */
+void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
+{
+	if (!conenat_mapping_static(m))
+		WRITE_ONCE(m->expires, conenat_now() + timeout);
 }
 
 static void conenat_host_put(struct conenat_host *h)
@@ -259,6 +277,42 @@ static void conenat_host_free_rcu(struct rcu_head *head)
 			container_of(head, struct conenat_host, rcu));
 }
 
+/**
+ * conenat_mapping_hold() - take a reference for a conntrack link
+ * @m: a live mapping, found under rcu_read_lock()
+ *
+ * Return: false when the mapping is already on its way out.
+ */
+bool conenat_mapping_hold(struct conenat_mapping *m)
+{
+	if (!atomic_inc_not_zero(&m->ref))
+		return false;
+	if (!conenat_mapping_live(m)) {
+		conenat_mapping_put(m);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * conenat_mapping_put() - drop a reference; the last frees the mapping
+ * @m: the mapping
+ *
+ * The last reference gives the external endpoint back to the pool and
+ * frees the mapping after readers. Safe in softirq context.
+ */
+void conenat_mapping_put(struct conenat_mapping *m)
+{
+	struct conenat_instance *inst = m->inst;
+
+	if (!atomic_dec_and_test(&m->ref))
+		return;
+	rhashtable_remove_fast(&inst->cn->ext_table, &m->ext_node,
+			       conenat_ext_params);
+	atomic_dec(&inst->nheld);
+	call_rcu(&m->rcu, conenat_mapping_free_rcu);
+}
+
 /*
  * Undo a mapping that was never published. Nobody else may remove it (see
  * conenat_mapping_remove()), so its creator unlinks and frees it alone;
@@ -272,6 +326,7 @@ static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
 		rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
 				       conenat_ext_params);
 	atomic_dec(&m->inst->nmappings);
+	atomic_dec(&m->inst->nheld);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
 	call_rcu(&m->rcu, conenat_mapping_free_rcu);
@@ -337,9 +392,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	if (origin == CONENAT_ORIGIN_STATIC)
 		atomic_set(&m->state, CONENAT_M_STATIC |
 				      (lifetime ? 0 : CONENAT_M_PERMANENT));
-	m->expires = jiffies +
-		     (unsigned long)(lifetime ?: cfg->udp_timeout) * HZ;
+	atomic_set(&m->ref, 1);
+	m->expires = conenat_now() + (lifetime ?: cfg->udp_timeout);
 	atomic_inc(&inst->nmappings);
+	atomic_inc(&inst->nheld);
 
 	err = conenat_pick_ext(m, inst, cfg, want);
 	if (err) {
@@ -364,7 +420,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		 */
 		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
 		/* its conntrack entries go at the GC's next run */
-		atomic_set(&cn->ct_stale, 1);
+		conenat_ct_stale_later(cn);
 		old = rhashtable_lookup_get_insert_fast(&cn->int_table,
 							&m->int_node,
 							conenat_int_params);
@@ -401,7 +457,8 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  * Safe against concurrent removal: only the first caller acts. A mapping its
  * creator has not published yet is left alone: the creator either
  * publishes it (and it can be removed then) or undoes it. The mapping's
- * conntrack entries are left to conenat_ct_cleanup().
+ * conntrack entries are left to conenat_ct_cleanup(); it keeps its external
+ * endpoint until the last of them is gone.
  */
 void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 {
@@ -415,8 +472,6 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
 	rhashtable_remove_fast(&cn->int_table, &m->int_node,
 			       conenat_int_params);
-	rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
-			       conenat_ext_params);
 	if (event == CONENAT_EVENT_EXPIRED)
 		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);
 	else if (event == CONENAT_EVENT_DELETED)
@@ -426,7 +481,7 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	atomic_dec(&inst->nmappings);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
-	call_rcu(&m->rcu, conenat_mapping_free_rcu);
+	conenat_mapping_put(m);
 }
 
 static void conenat_peer_key(struct conenat_peer_key *key,
@@ -590,7 +645,7 @@ static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
 	const struct conenat_config *cfg = conenat_cfg(inst);
 
 	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT) &&
-	    time_after_eq(jiffies, READ_ONCE(m->expires))) {
+	    (s32)(READ_ONCE(m->expires) - conenat_now()) <= 0) {
 		conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED);
 		gc->removed++;
 		return;
@@ -631,16 +686,8 @@ static void conenat_gc_worker(struct work_struct *work)
 {
 	struct conenat_net *cn = container_of(to_delayed_work(work),
 					      struct conenat_net, gc_work);
-	struct conenat_span retired[CONENAT_RETIRED_MAX];
 	struct conenat_gc_state *gc = &cn->gc;
-	unsigned int nretired;
 	bool done, stale;
-
-	spin_lock_bh(&cn->retired_lock);
-	nretired = cn->nretired;
-	memcpy(retired, cn->retired, nretired * sizeof(retired[0]));
-	cn->nretired = 0;
-	spin_unlock_bh(&cn->retired_lock);
 
 	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
 				 CONENAT_GC_BUDGET, conenat_gc_mapping, cn);
@@ -651,12 +698,11 @@ static void conenat_gc_worker(struct work_struct *work)
 	/*
 	 * One conntrack pass covers everything removed so far: run it when a
 	 * pass of the table ends, not after every batch, or at once when
-	 * conenat_mapping_create() replaced an expired mapping, which the
-	 * walk no longer sees.
+	 * asked (conenat_ct_stale_later()).
 	 */
 	stale = atomic_xchg(&cn->ct_stale, 0);
-	if (nretired || stale || (done && gc->removed)) {
-		conenat_ct_cleanup(cn, retired, nretired);
+	if (stale || (done && gc->removed)) {
+		conenat_ct_cleanup(cn);
 		gc->removed = 0;
 	}
 
@@ -681,6 +727,19 @@ void conenat_gc_kick(struct conenat_net *cn)
 {
 	if (cn->tables_ready)
 		mod_delayed_work(system_power_efficient_wq, &cn->gc_work, 0);
+}
+
+/**
+ * conenat_ct_stale_later() - have the GC's next run clean conntrack
+ * @cn: the namespace's state
+ *
+ * For callers that cannot walk conntrack themselves: the packet path, and
+ * notifiers under RTNL.
+ */
+void conenat_ct_stale_later(struct conenat_net *cn)
+{
+	atomic_set(&cn->ct_stale, 1);
+	conenat_gc_kick(cn);
 }
 
 /**
@@ -782,145 +841,6 @@ unsigned int conenat_flush(struct conenat_net *cn,
 	return f.removed;
 }
 
-/* What a conntrack cleanup pass looks for. */
-struct conenat_ct_iter {
-	struct conenat_net *cn;
-	const struct conenat_span *retired;
-	unsigned int nretired;
-};
-
-static bool conenat_span_has(const struct conenat_span *span,
-			     const struct conenat_ext_key *ek)
-{
-	u32 a = ntohl(ek->addr);
-	u16 port = ntohs(ek->port);
-
-	return a >= ntohl(span->addr_min) && a <= ntohl(span->addr_max) &&
-	       port >= span->port_min && port <= span->port_max;
-}
-
-/*
- * Does the translation (internal @iaddr:@iport <-> external @ek) of a
- * conntrack entry still match a live mapping? An entry translated to an
- * endpoint no mapping holds is stale when the endpoint is, or was, an
- * instance's; entries NATed by others are kept.
- */
-static bool conenat_ct_side_stale(const struct conenat_ct_iter *it,
-				  const struct conenat_ext_key *ek,
-				  __be32 iaddr, __be16 iport)
-{
-	struct conenat_instance *inst;
-	struct conenat_mapping *m;
-	struct conenat_span span;
-	unsigned int i;
-
-	m = conenat_lookup_ext(it->cn, ek);
-	if (m)
-		return !conenat_mapping_alive(m) || m->ik.addr != iaddr ||
-		       m->ik.port != iport;
-
-	for (i = 0; i < it->nretired; i++)
-		if (conenat_span_has(&it->retired[i], ek))
-			return true;
-	list_for_each_entry_rcu(inst, &it->cn->instances, list) {
-		conenat_instance_span(inst, conenat_cfg(inst), &span);
-		if (conenat_span_has(&span, ek))
-			return true;
-	}
-	return false;
-}
-
-static int conenat_ct_stale(struct nf_conn *ct, void *data)
-{
-	const struct nf_conntrack_tuple *orig, *reply;
-	const struct conenat_ct_iter *it = data;
-	struct conenat_ext_key ek = {};
-	bool stale = false;
-
-	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	if (nf_ct_l3num(ct) != NFPROTO_IPV4 ||
-	    !conenat_proto_mapped(orig->dst.protonum))
-		return 0;
-	ek.proto = orig->dst.protonum;
-
-	rcu_read_lock();
-	if (ct->status & IPS_SRC_NAT) {
-		/*
-		 * outbound: the reply comes back to the external endpoint
-		 * (an ICMP identifier stays in the source half of a tuple)
-		 */
-		ek.addr = reply->dst.u3.ip;
-		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
-			  reply->dst.u.all;
-		stale = conenat_ct_side_stale(it, &ek, orig->src.u3.ip,
-					      orig->src.u.all);
-	}
-	if (!stale && (ct->status & IPS_DST_NAT) && ek.proto != IPPROTO_ICMP) {
-		/* inbound: addressed to the external endpoint */
-		ek.addr = orig->dst.u3.ip;
-		ek.port = orig->dst.u.all;
-		stale = conenat_ct_side_stale(it, &ek, reply->src.u3.ip,
-					      reply->src.u.all);
-	}
-	rcu_read_unlock();
-	return stale;
-}
-
-/**
- * conenat_ct_cleanup() - remove conntrack entries left by dead mappings
- * @cn: the namespace's state
- * @retired: spans that are no longer an instance's, or NULL
- * @n: entries in @retired
- *
- * Process context; one walk over the namespace's conntrack table, however
- * many mappings went away.
- */
-void conenat_ct_cleanup(struct conenat_net *cn,
-			const struct conenat_span *retired, unsigned int n)
-{
-	struct conenat_ct_iter it = {
-		.cn = cn,
-		.retired = retired,
-		.nretired = n,
-	};
-	struct nf_ct_iter_data iter_data = {
-		.net = cn->net,
-		.data = &it,
-	};
-
-	if (!READ_ONCE(cn->hooks_on))
-		return;
-	nf_ct_iterate_cleanup_net(conenat_ct_stale, &iter_data);
-}
-
-/**
- * conenat_retire() - have the next GC run clean a span's conntrack entries
- * @cn: the namespace's state
- * @span: addresses and ports that are no longer an instance's
- *
- * For callers that cannot walk conntrack themselves (notifiers). When more
- * spans are pending than are kept, the oldest is merged into the newest.
- */
-void conenat_retire(struct conenat_net *cn, const struct conenat_span *span)
-{
-	spin_lock_bh(&cn->retired_lock);
-	if (cn->nretired == CONENAT_RETIRED_MAX) {
-		struct conenat_span *last = &cn->retired[CONENAT_RETIRED_MAX - 1];
-
-		if (ntohl(span->addr_min) < ntohl(last->addr_min))
-			last->addr_min = span->addr_min;
-		if (ntohl(span->addr_max) > ntohl(last->addr_max))
-			last->addr_max = span->addr_max;
-		last->port_min = min(last->port_min, span->port_min);
-		last->port_max = max(last->port_max, span->port_max);
-	} else {
-		cn->retired[cn->nretired++] = *span;
-	}
-	spin_unlock_bh(&cn->retired_lock);
-	conenat_gc_kick(cn);
-}
-
 /**
  * conenat_table_init() - set up a namespace's tables and start the GC
  * @cn: the namespace's state
@@ -962,8 +882,6 @@ int conenat_table_init(struct conenat_net *cn)
 		goto err_destroy_peer;
 
 	memset(&cn->gc, 0, sizeof(cn->gc));
-	spin_lock_init(&cn->retired_lock);
-	cn->nretired = 0;
 	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
 	cn->tables_ready = true;
 	return 0;

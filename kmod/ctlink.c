@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: the link between a mapping and the conntrack entries it
+ * translates.
+ *
+ * Each entry conenat translates carries a conntrack helper extension of
+ * conenat's own, attached right after nf_nat_setup_info(). Its data say
+ * which mapping the entry belongs to. conntrack calls the helper for every
+ * packet of the entry in its confirm hook, where conenat keeps the mapping's
+ * timer running (no hash lookup: the entry knows its mapping), and when the
+ * entry is deleted, where conenat drops the entry's reference.
+ *
+ * A link starts weak: the mapping's external endpoint and id, checked by a
+ * lookup. conntrack says nothing when an entry that never got confirmed is
+ * freed (a firewall dropped the first packet, two CPUs raced to create it),
+ * so an entry takes a reference on its mapping only once it is confirmed,
+ * on its next packet; from then on the link is strong and the mapping,
+ * even once removed, stays until the entry is gone. A packet of an entry
+ * whose mapping has gone is dropped and the entry killed: a flow never
+ * goes on with a translation nobody owns any more.
+ *
+ * Removing mappings is followed by one walk over the namespace's conntrack
+ * table that ends the entries linked to them: exactly theirs, whatever their
+ * ports, and nobody else's. Entries that already had a helper of their own
+ * (an ALG the administrator attached) cannot be linked; they are judged by
+ * their endpoints.
+ */
+#include <linux/netfilter.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+
+#include "conenat.h"
+
+/* Bits of struct conenat_link::flags */
+#define CONENAT_L_STRONG	BIT(0)	/* @m is set and holds a reference */
+#define CONENAT_L_ESTAB		BIT(1)	/* counted in the mapping's nestab */
+#define CONENAT_L_OUT_REPLY	BIT(2)	/* outbound is the reply direction */
+#define CONENAT_L_MASQ		BIT(3)	/* masqueraded, no mapping: @ek.addr */
+#define CONENAT_L_GONE		BIT(4)	/* conntrack deleted the entry */
+
+/**
+ * struct conenat_link - what a conntrack entry knows of its mapping
+ * @m: the mapping, once the link is strong
+ * @id: the mapping's id; 0 for no link
+ * @ek: the mapping's external endpoint, where a weak link finds it
+ * @flags: CONENAT_L_* bits
+ */
+struct conenat_link {
+	struct conenat_mapping *m;
+	u64 id;
+	struct conenat_ext_key ek;
+	atomic_t flags;
+};
+
+static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *ct, enum ip_conntrack_info ctinfo);
+static void conenat_ct_destroy(struct nf_conn *ct);
+
+/* The link never expects related connections. */
+static const struct nf_conntrack_expect_policy conenat_expect_policy = {
+	.max_expected = 0,
+	.timeout = 1,
+};
+
+#define CONENAT_HELPER(_proto) {					\
+	.name = "conenat",						\
+	.me = THIS_MODULE,						\
+	.tuple.src.l3num = NFPROTO_IPV4,				\
+	.tuple.dst.protonum = _proto,					\
+	.expect_policy = &conenat_expect_policy,			\
+	.help = conenat_ct_help,					\
+	.destroy = conenat_ct_destroy,					\
+	.data_len = sizeof(struct conenat_link),			\
+}
+
+/* One helper per protocol, as conntrack keys helpers. */
+static struct nf_conntrack_helper conenat_helpers[] __read_mostly = {
+	CONENAT_HELPER(IPPROTO_UDP),
+	CONENAT_HELPER(IPPROTO_TCP),
+	CONENAT_HELPER(IPPROTO_ICMP),
+};
+
+static struct nf_conntrack_helper *conenat_helper_for(u8 proto)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(conenat_helpers); i++)
+		if (conenat_helpers[i].tuple.dst.protonum == proto)
+			return &conenat_helpers[i];
+	return NULL;
+}
+
+/* @ct's link, or NULL when conenat's helper is not the entry's. */
+static struct conenat_link *conenat_link_of(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+	struct nf_conntrack_helper *helper;
+
+	if (!help)
+		return NULL;
+	helper = rcu_dereference(help->helper);
+	if (!helper || helper->help != conenat_ct_help)
+		return NULL;
+	return (struct conenat_link *)help->data;
+}
+
+/*
+ * Give a new, unconfirmed entry a link. An entry that has a helper already
+ * (an ALG) keeps it and stays unlinked.
+ */
+static struct conenat_link *conenat_link_new(struct nf_conn *ct, u8 proto)
+{
+	struct nf_conntrack_helper *helper = conenat_helper_for(proto);
+	struct nf_conn_help *help = nfct_help(ct);
+	struct conenat_link *l;
+
+	if (!helper)
+		return NULL;
+	if (help) {
+		if (rcu_access_pointer(help->helper))
+			return NULL;
+	} else {
+		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+		if (!help)
+			return NULL;
+	}
+	l = (struct conenat_link *)help->data;
+	memset(l, 0, sizeof(*l));
+	rcu_assign_pointer(help->helper, helper);
+	return l;
+}
+
+/**
+ * conenat_ct_link() - link a newly translated conntrack entry to its mapping
+ * @ct: the entry, not confirmed yet
+ * @m: the mapping that translated it
+ * @out_reply: the mapping's outbound packets are the entry's replies (a
+ *	flow let in from the outside)
+ *
+ * Packet path. An entry that cannot be linked (an ALG's, or no memory for
+ * the extension) is still translated; it only does not keep the mapping's
+ * timer running.
+ */
+void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
+		     bool out_reply)
+{
+	struct conenat_link *l = conenat_link_new(ct, m->ik.proto);
+
+	if (!l)
+		return;
+	l->id = m->id;
+	l->ek = m->ek;
+	atomic_set(&l->flags, out_reply ? CONENAT_L_OUT_REPLY : 0);
+}
+
+/**
+ * conenat_ct_link_masq() - mark an entry masqueraded by an instance
+ * @ct: the entry, not confirmed yet
+ * @inst: the instance
+ * @addr: the external address it was given
+ *
+ * Such an entry (a protocol conenat does not map) has no mapping; it is
+ * stale once @addr is no longer one of the instance's.
+ */
+void conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
+			  __be32 addr)
+{
+	struct conenat_link *l = conenat_link_new(ct, IPPROTO_UDP);
+
+	if (!l)
+		return;
+	l->ek.addr = addr;
+	l->ek.pad = inst->id;
+	atomic_set(&l->flags, CONENAT_L_MASQ);
+}
+
+/*
+ * The mapping of @l, if it is still alive, as of @flags. Caller holds
+ * rcu_read_lock().
+ */
+static struct conenat_mapping *conenat_link_find(const struct nf_conn *ct,
+						 const struct conenat_link *l,
+						 int flags)
+{
+	struct conenat_mapping *m;
+
+	if (flags & CONENAT_L_STRONG) {
+		m = READ_ONCE(l->m);
+		return conenat_mapping_alive(m) ? m : NULL;
+	}
+	if (flags & CONENAT_L_GONE)
+		return NULL;
+	m = conenat_lookup_ext(conenat_pernet(nf_ct_net(ct)), &l->ek);
+	if (!m || m->id != l->id || !conenat_mapping_alive(m))
+		return NULL;
+	return m;
+}
+
+/*
+ * The mapping of @l, if it is still alive; takes the entry's reference once
+ * the entry is confirmed. Caller holds rcu_read_lock().
+ */
+static struct conenat_mapping *conenat_link_mapping(struct nf_conn *ct,
+						    struct conenat_link *l)
+{
+	int flags = atomic_read_acquire(&l->flags);
+	struct conenat_mapping *m = conenat_link_find(ct, l, flags);
+
+	if (!m || (flags & CONENAT_L_STRONG))
+		return m;
+	/* deletion of a confirmed entry reaches conenat_ct_destroy() */
+	if (nf_ct_is_confirmed(ct) && conenat_mapping_hold(m)) {
+		WRITE_ONCE(l->m, m);
+		if (atomic_cmpxchg(&l->flags, flags, flags | CONENAT_L_STRONG) !=
+		    flags)
+			conenat_mapping_put(m);	/* destroyed, or another CPU */
+	}
+	return m;
+}
+
+/*
+ * TCP: count the entry in its mapping's established connections while it
+ * is established. When the last one closes, the mapping lives
+ * tcp-transitory-timeout from then (RFC 7857 section 2.1).
+ */
+static void conenat_link_tcp(struct nf_conn *ct, struct conenat_link *l,
+			     struct conenat_mapping *m,
+			     const struct conenat_config *cfg)
+{
+	u8 state = READ_ONCE(ct->proto.tcp.state);
+	int flags = atomic_read(&l->flags);
+
+	if (!(flags & CONENAT_L_STRONG))
+		return;
+	if (state == TCP_CONNTRACK_ESTABLISHED) {
+		if (!(flags & CONENAT_L_ESTAB) &&
+		    atomic_cmpxchg(&l->flags, flags,
+				   flags | CONENAT_L_ESTAB) == flags)
+			atomic_inc(&m->nestab);
+	} else if (state >= TCP_CONNTRACK_FIN_WAIT &&
+		   state <= TCP_CONNTRACK_CLOSE && (flags & CONENAT_L_ESTAB)) {
+		if (atomic_cmpxchg(&l->flags, flags,
+				   flags & ~CONENAT_L_ESTAB) == flags &&
+		    atomic_dec_and_test(&m->nestab))
+			conenat_mapping_set_timer(m, cfg->tcp_transitory_timeout);
+	}
+}
+
+/* The timer a packet of a mapped flow gives the mapping. */
+static u32 conenat_link_timeout(const struct conenat_config *cfg,
+				const struct conenat_mapping *m)
+{
+	switch (m->ik.proto) {
+	case IPPROTO_TCP:
+		return atomic_read(&m->nestab) ? cfg->tcp_timeout :
+						 cfg->tcp_transitory_timeout;
+	case IPPROTO_ICMP:
+		return cfg->icmp_timeout;
+	default:
+		return cfg->udp_timeout;
+	}
+}
+
+/*
+ * Every packet of a linked entry, from conntrack's confirm hook: keep the
+ * mapping's timer running, or end the flow when the mapping has gone.
+ */
+static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
+			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	struct conenat_link *l = conenat_link_of(ct);
+	const struct conenat_config *cfg;
+	struct conenat_mapping *m;
+	bool outbound;
+	int flags;
+
+	/* ICMP errors about a flow never refresh its mapping (REQ-12) */
+	if (!l || !l->id || ctinfo == IP_CT_RELATED ||
+	    ctinfo == IP_CT_RELATED_REPLY)
+		return NF_ACCEPT;
+
+	m = conenat_link_mapping(ct, l);
+	if (!m) {
+		if (nf_ct_is_confirmed(ct))
+			nf_ct_kill(ct);
+		return NF_DROP;
+	}
+	cfg = conenat_cfg(m->inst);
+	if (m->ik.proto == IPPROTO_TCP)
+		conenat_link_tcp(ct, l, m, cfg);
+
+	flags = atomic_read(&l->flags);
+	outbound = (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) ==
+		   !!(flags & CONENAT_L_OUT_REPLY);
+	if (outbound || cfg->inbound_refresh)
+		conenat_mapping_refresh(m, conenat_link_timeout(cfg, m));
+	return NF_ACCEPT;
+}
+
+/* conntrack deleted a confirmed entry: drop its reference. */
+static void conenat_ct_destroy(struct nf_conn *ct)
+{
+	struct conenat_link *l = conenat_link_of(ct);
+	struct conenat_mapping *m;
+	int flags;
+
+	if (!l)
+		return;
+	flags = atomic_xchg(&l->flags, CONENAT_L_GONE);
+	if (!(flags & CONENAT_L_STRONG))
+		return;
+	m = l->m;
+	if ((flags & CONENAT_L_ESTAB) && atomic_dec_and_test(&m->nestab) &&
+	    conenat_mapping_live(m))
+		conenat_mapping_set_timer(m, conenat_cfg(m->inst)->tcp_transitory_timeout);
+	conenat_mapping_put(m);
+}
+
+/*
+ * An unlinked entry's side translated to @ek for internal endpoint
+ * @iaddr:@iport is stale when a mapping holds @ek for another endpoint,
+ * or is no longer alive. An endpoint no mapping holds says nothing: the
+ * entry may be another NAT's.
+ */
+static bool conenat_ct_side_stale(struct conenat_net *cn,
+				  const struct conenat_ext_key *ek,
+				  __be32 iaddr, __be16 iport)
+{
+	struct conenat_mapping *m = conenat_lookup_ext(cn, ek);
+
+	return m && (!conenat_mapping_alive(m) || m->ik.addr != iaddr ||
+		     m->ik.port != iport);
+}
+
+/* A masqueraded entry is stale once its address is not its instance's. */
+static bool conenat_ct_masq_stale(struct conenat_net *cn,
+				  const struct conenat_link *l)
+{
+	struct conenat_instance *inst;
+
+	list_for_each_entry_rcu(inst, &cn->instances, list)
+		if (inst->id == l->ek.pad)
+			return !conenat_is_ext_addr(inst, conenat_cfg(inst),
+						    l->ek.addr);
+	return true;
+}
+
+static int conenat_ct_stale(struct nf_conn *ct, void *data)
+{
+	const struct nf_conntrack_tuple *orig, *reply;
+	struct conenat_net *cn = data;
+	struct conenat_ext_key ek = {};
+	struct conenat_link *l;
+	bool stale = false;
+	int flags;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4)
+		return 0;
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+
+	rcu_read_lock();
+	l = conenat_link_of(ct);
+	if (l) {
+		flags = atomic_read_acquire(&l->flags);
+		if (flags & CONENAT_L_MASQ)
+			stale = conenat_ct_masq_stale(cn, l);
+		else if (l->id)
+			stale = !conenat_link_find(ct, l, flags);
+		/* a hairpinned flow: the receiver's mapping below */
+		if (stale || !l->id ||
+		    !(ct->status & IPS_SRC_NAT) || !(ct->status & IPS_DST_NAT))
+			goto out;
+	}
+	if (!conenat_proto_mapped(orig->dst.protonum))
+		goto out;
+	ek.proto = orig->dst.protonum;
+	if (!l && (ct->status & IPS_SRC_NAT)) {
+		/*
+		 * outbound: the reply comes back to the external endpoint
+		 * (an ICMP identifier stays in the source half of a tuple)
+		 */
+		ek.addr = reply->dst.u3.ip;
+		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
+			  reply->dst.u.all;
+		stale = conenat_ct_side_stale(cn, &ek, orig->src.u3.ip,
+					      orig->src.u.all);
+	}
+	if (!stale && (ct->status & IPS_DST_NAT) && ek.proto != IPPROTO_ICMP) {
+		/* inbound: addressed to the external endpoint */
+		ek.addr = orig->dst.u3.ip;
+		ek.port = orig->dst.u.all;
+		stale = conenat_ct_side_stale(cn, &ek, reply->src.u3.ip,
+					      reply->src.u.all);
+	}
+out:
+	rcu_read_unlock();
+	return stale;
+}
+
+/**
+ * conenat_ct_cleanup() - end the conntrack entries of removed mappings
+ * @cn: the namespace's state
+ *
+ * Process context; one walk over the namespace's conntrack table, however
+ * many mappings went away. Deleting a linked entry drops its reference, so
+ * the removed mappings' external endpoints are free when this returns
+ * (unless a packet in flight still holds an entry).
+ */
+void conenat_ct_cleanup(struct conenat_net *cn)
+{
+	struct nf_ct_iter_data iter_data = {
+		.net = cn->net,
+		.data = cn,
+	};
+
+	if (!READ_ONCE(cn->hooks_on))
+		return;
+	nf_ct_iterate_cleanup_net(conenat_ct_stale, &iter_data);
+}
+
+/**
+ * conenat_ctlink_init() - register conenat's conntrack helpers
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init conenat_ctlink_init(void)
+{
+	BUILD_BUG_ON(sizeof(struct conenat_link) >
+		     sizeof_field(struct nf_conn_help, data));
+	return nf_conntrack_helpers_register(conenat_helpers,
+					     ARRAY_SIZE(conenat_helpers));
+}
+
+/**
+ * conenat_ctlink_exit() - unregister the helpers
+ *
+ * Every namespace's instances are gone, and with them every linked entry;
+ * conntrack forgets the helper in any entry left.
+ */
+void conenat_ctlink_exit(void)
+{
+	nf_conntrack_helpers_unregister(conenat_helpers,
+					ARRAY_SIZE(conenat_helpers));
+}
