@@ -168,6 +168,9 @@ struct conenat_ext_key {
 #define CONENAT_M_PERMANENT	BIT(1)	/* never expires */
 #define CONENAT_M_STATIC	BIT(2)	/* CONENAT_ORIGIN_STATIC, else dynamic */
 #define CONENAT_M_LIVE		BIT(3)	/* published by its creator */
+#define CONENAT_M_FOLLOW	BIT(4)	/* static, on whatever address the
+					 * device has
+					 */
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -340,7 +343,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_int_key *ik,
 					       const struct conenat_ext_key *want,
 					       u8 origin, u32 lifetime);
-void conenat_mapping_remove(struct conenat_mapping *m, u8 event);
+bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
 void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
 bool conenat_mapping_alive(const struct conenat_mapping *m);
 int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,

@@ -269,15 +269,15 @@ static u32 conenat_link_timeout(const struct conenat_config *cfg,
 static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
-	struct conenat_link *l = conenat_link_of(ct);
+	/* conntrack calls a helper only for the entries that carry it */
+	struct conenat_link *l = (struct conenat_link *)nfct_help(ct)->data;
 	const struct conenat_config *cfg;
 	struct conenat_mapping *m;
 	bool outbound;
 	int flags;
 
 	/* ICMP errors about a flow never refresh its mapping (REQ-12) */
-	if (!l || !l->id || ctinfo == IP_CT_RELATED ||
-	    ctinfo == IP_CT_RELATED_REPLY)
+	if (!l->id || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
 		return NF_ACCEPT;
 
 	m = conenat_link_mapping(ct, l);

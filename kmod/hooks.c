@@ -163,6 +163,10 @@ conenat_out_mapping(struct conenat_instance *inst,
 	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
 	m = conenat_find_out(inst->cn, &ik);
 	if (m && conenat_mapping_alive(m)) {
+		/* a static mapping waiting for its address (renumbering) */
+		if (conenat_mapping_static(m) &&
+		    !conenat_is_ext_addr(inst, cfg, m->ek.addr))
+			return ERR_PTR(-EADDRNOTAVAIL);
 		conenat_mapping_refresh(m, timeout);
 	} else {
 		/* none, or one past its timer: create replaces it */

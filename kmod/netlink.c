@@ -714,77 +714,174 @@ static int conenat_nl_endpoint(struct genl_info *info, int addr_attr,
 struct conenat_endpoint_arg {
 	const struct conenat_instance *inst;
 	const struct conenat_int_key *ik;
+	bool dynamic_only;
+	struct conenat_mapping *found;
+	unsigned int removed;
 };
 
-static bool conenat_is_endpoint(struct conenat_mapping *m, void *arg)
+static bool conenat_is_endpoint(const struct conenat_mapping *m,
+				const struct conenat_endpoint_arg *e)
 {
-	const struct conenat_endpoint_arg *e = arg;
-
 	return m->inst == e->inst && m->ik.addr == e->ik->addr &&
 	       m->ik.port == e->ik->port && m->ik.proto == e->ik->proto &&
 	       conenat_mapping_alive(m);
 }
 
-/* The first live mapping of @inst's internal endpoint @ik, by a walk. */
+static bool conenat_hold_endpoint(struct conenat_mapping *m, void *arg)
+{
+	struct conenat_endpoint_arg *e = arg;
+
+	if (!conenat_is_endpoint(m, e) || !conenat_mapping_hold(m))
+		return false;
+	e->found = m;
+	return true;
+}
+
+static bool conenat_remove_endpoint(struct conenat_mapping *m, void *arg)
+{
+	struct conenat_endpoint_arg *e = arg;
+
+	if (conenat_is_endpoint(m, e) &&
+	    (!e->dynamic_only || !conenat_mapping_static(m)) &&
+	    conenat_mapping_remove(m, CONENAT_EVENT_DELETED))
+		e->removed++;
+	return false;
+}
+
+/*
+ * Whether @inst keeps more than one mapping per internal endpoint (one per
+ * remote), which only a walk can find. Caller holds config_lock.
+ */
+static bool conenat_nl_per_remote(const struct conenat_instance *inst)
+{
+	const struct conenat_config *cfg;
+
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&inst->cn->config_lock));
+	return cfg->mapping != CONENAT_ENDPOINT_INDEPENDENT;
+}
+
+/*
+ * The first live mapping of @inst's internal endpoint @ik, by a walk that
+ * yields the CPU and holds no RCU read lock between mappings; only under
+ * dependent mapping. Caller holds config_lock and no RCU read lock.
+ *
+ * Return: the mapping, with a reference for the caller to put, or NULL.
+ */
 static struct conenat_mapping *
 conenat_walk_internal(struct conenat_instance *inst,
 		      const struct conenat_int_key *ik)
 {
 	struct conenat_endpoint_arg e = { .inst = inst, .ik = ik };
 
-	/* the caller holds rcu_read_lock() to use what it finds */
-	return conenat_table_walk(inst->cn, conenat_is_endpoint, &e, false);
+	if (!conenat_nl_per_remote(inst))
+		return NULL;
+	conenat_table_walk(inst->cn, conenat_hold_endpoint, &e, true);
+	return e.found;
 }
 
 /*
- * The mapping a request names: by external endpoint, or by internal
- * endpoint. Under address(-and-port)-dependent mapping an internal endpoint
- * has one mapping per remote: this finds one of them (a walk, on the
- * control path only); callers that act on all repeat until none is left.
- * Caller holds rcu_read_lock().
+ * Remove the mappings of @inst's internal endpoint @ik kept per remote (a
+ * walk, as above; none under endpoint-independent mapping), the static one
+ * too unless @dynamic_only. Returns how many went.
  */
-static struct conenat_mapping *
-conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
+static unsigned int conenat_remove_internal(struct conenat_instance *inst,
+					    const struct conenat_int_key *ik,
+					    bool dynamic_only)
+{
+	struct conenat_endpoint_arg e = {
+		.inst = inst,
+		.ik = ik,
+		.dynamic_only = dynamic_only,
+	};
+
+	if (!conenat_nl_per_remote(inst))
+		return 0;
+	conenat_table_walk(inst->cn, conenat_remove_endpoint, &e, true);
+	return e.removed;
+}
+
+/* A live mapping found under rcu_read_lock(), held for the caller. */
+static struct conenat_mapping *conenat_nl_hold(struct conenat_instance *inst,
+					       struct conenat_mapping *m)
+{
+	if (m && m->inst == inst && conenat_mapping_alive(m) &&
+	    conenat_mapping_hold(m))
+		return m;
+	return NULL;
+}
+
+/*
+ * The key a request names a mapping by, from its attributes: the external
+ * endpoint (@ek, returns 1) or the internal one (@ik, remote-less, returns
+ * 0), or a negative errno with the reason in the extack.
+ */
+static int conenat_nl_mapping_key(struct conenat_instance *inst,
+				  struct genl_info *info,
+				  struct conenat_ext_key *ek,
+				  struct conenat_int_key *ik)
 {
 	struct nlattr **tb = info->attrs;
-	struct conenat_mapping *m;
+	u8 proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
 	int err;
 
 	if (tb[CONENAT_MAPPING_A_EXT_ADDR] || tb[CONENAT_MAPPING_A_EXT_PORT]) {
-		struct conenat_ext_key ek = {
-			.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
-		};
-
 		err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_EXT_ADDR,
 					  CONENAT_MAPPING_A_EXT_PORT);
 		if (err > 0)
 			NL_SET_ERR_MSG_MOD(info->extack,
 					   "an external endpoint needs an address and a port");
 		if (err)
-			return ERR_PTR(err > 0 ? -EINVAL : err);
-		ek.addr = nla_get_be32(tb[CONENAT_MAPPING_A_EXT_ADDR]);
-		ek.port = nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT]);
-		m = conenat_lookup_ext(inst->cn, &ek);
-	} else {
-		struct conenat_int_key ik = {
-			.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
-			.inst = inst->id,
-		};
-
-		err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
-					  CONENAT_MAPPING_A_INT_PORT);
-		if (err > 0)
-			NL_SET_ERR_MSG_MOD(info->extack,
-					   "name the mapping by its internal or external endpoint");
-		if (err)
-			return ERR_PTR(err > 0 ? -EINVAL : err);
-		ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
-		ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-		m = conenat_lookup_int(inst->cn, &ik);
-		if (!m || !conenat_mapping_alive(m))
-			m = conenat_walk_internal(inst, &ik);
+			return err > 0 ? -EINVAL : err;
+		memset(ek, 0, sizeof(*ek));
+		ek->addr = nla_get_be32(tb[CONENAT_MAPPING_A_EXT_ADDR]);
+		ek->port = nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT]);
+		ek->proto = proto;
+		return 1;
 	}
-	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
+	err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
+				  CONENAT_MAPPING_A_INT_PORT);
+	if (err > 0)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "name the mapping by its internal or external endpoint");
+	if (err)
+		return err > 0 ? -EINVAL : err;
+	memset(ik, 0, sizeof(*ik));
+	ik->addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+	ik->port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+	ik->proto = proto;
+	ik->inst = inst->id;
+	return 0;
+}
+
+/*
+ * The mapping a request names: by external endpoint, or by internal
+ * endpoint. By internal endpoint it is one lookup; only under
+ * address(-and-port)-dependent mapping, where an internal endpoint has one
+ * mapping per remote, does a miss walk the table for one of them. Caller
+ * holds config_lock and no RCU read lock.
+ *
+ * Return: the mapping, with a reference for the caller to put, or ERR_PTR.
+ */
+static struct conenat_mapping *
+conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
+{
+	struct conenat_mapping *m;
+	struct conenat_ext_key ek;
+	struct conenat_int_key ik;
+	int by_ext;
+
+	by_ext = conenat_nl_mapping_key(inst, info, &ek, &ik);
+	if (by_ext < 0)
+		return ERR_PTR(by_ext);
+	rcu_read_lock();
+	m = by_ext ? conenat_lookup_ext(inst->cn, &ek) :
+		     conenat_lookup_int(inst->cn, &ik);
+	m = conenat_nl_hold(inst, m);
+	rcu_read_unlock();
+	if (!m && !by_ext)
+		m = conenat_walk_internal(inst, &ik);
+	if (!m) {
 		NL_SET_ERR_MSG_MOD(info->extack, "no such mapping");
 		return ERR_PTR(-ENOENT);
 	}
@@ -864,12 +961,13 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 * per remote (a walk, only then: endpoint-independent mapping keeps
 	 * a static add O(1)).
 	 */
-	while (m || (cfg->mapping != CONENAT_ENDPOINT_INDEPENDENT &&
-		     (m = conenat_walk_internal(inst, &ik)))) {
-		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	if (m && conenat_mapping_remove(m, CONENAT_EVENT_DELETED))
 		replaced = true;
-		m = NULL;
-	}
+	rcu_read_unlock();
+	if (conenat_remove_internal(inst, &ik, true))
+		replaced = true;
+
+	rcu_read_lock();
 	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
 				   lifetime);
 	rcu_read_unlock();
@@ -924,18 +1022,16 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(inst);
 		goto out_unlock;
 	}
-	rcu_read_lock();
 	m = conenat_nl_find_mapping(inst, info);
-	if (IS_ERR(m))
+	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
-	/* an internal endpoint may have one mapping per remote: all go */
-	while (!IS_ERR(m)) {
-		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
-		if (info->attrs[CONENAT_MAPPING_A_EXT_PORT])
-			break;
-		m = conenat_nl_find_mapping(inst, info);
+		goto out_unlock;
 	}
-	rcu_read_unlock();
+	conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	/* an internal endpoint may have one mapping per remote: all go */
+	if (!info->attrs[CONENAT_MAPPING_A_EXT_PORT])
+		conenat_remove_internal(inst, &m->ik, false);
+	conenat_mapping_put(m);
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
@@ -960,12 +1056,14 @@ static int conenat_nl_get_mapping(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(inst);
 		goto out_unlock;
 	}
-	rcu_read_lock();
 	m = conenat_nl_find_mapping(inst, info);
-	err = IS_ERR(m) ? PTR_ERR(m) :
-	      conenat_fill_mapping(msg, m, CONENAT_CMD_GET_MAPPING, 0,
-				   info->snd_portid, info->snd_seq, 0);
-	rcu_read_unlock();
+	if (IS_ERR(m)) {
+		err = PTR_ERR(m);
+	} else {
+		err = conenat_fill_mapping(msg, m, CONENAT_CMD_GET_MAPPING, 0,
+					   info->snd_portid, info->snd_seq, 0);
+		conenat_mapping_put(m);
+	}
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (err) {

@@ -391,7 +391,9 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	m->id = atomic64_inc_return(&cn->next_id);
 	if (origin == CONENAT_ORIGIN_STATIC)
 		atomic_set(&m->state, CONENAT_M_STATIC |
-				      (lifetime ? 0 : CONENAT_M_PERMANENT));
+				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
+				      (!cfg->ext_min && !(want && want->addr) ?
+				       CONENAT_M_FOLLOW : 0));
 	atomic_set(&m->ref, 1);
 	m->expires = conenat_now() + (lifetime ?: cfg->udp_timeout);
 	atomic_inc(&inst->nmappings);
@@ -459,8 +461,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  * publishes it (and it can be removed then) or undoes it. The mapping's
  * conntrack entries are left to conenat_ct_cleanup(); it keeps its external
  * endpoint until the last of them is gone.
+ *
+ * Return: true for the caller that removed it.
  */
-void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
+bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 {
 	struct conenat_instance *inst = m->inst;
 	struct conenat_net *cn = inst->cn;
@@ -468,7 +472,7 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 
 	do {
 		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
-			return;
+			return false;
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
 	rhashtable_remove_fast(&cn->int_table, &m->int_node,
 			       conenat_int_params);
@@ -482,6 +486,7 @@ void conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
 	conenat_mapping_put(m);
+	return true;
 }
 
 static void conenat_peer_key(struct conenat_peer_key *key,
@@ -637,6 +642,63 @@ static void conenat_walk_abandon(struct conenat_walk *w)
 	w->entered = false;
 }
 
+/*
+ * Move static mapping @m, which follows the device, to the device's new
+ * address with the same port: the administrator's port forward survives a
+ * DHCP renewal, a PPPoE reconnect, a re-created device. Without an address
+ * it waits, as does a static mapping given an explicit address.
+ * GC context. Returns true when @m went.
+ */
+static bool conenat_mapping_follow(struct conenat_mapping *m,
+				   const struct conenat_config *cfg)
+{
+	struct conenat_instance *inst = m->inst;
+	struct conenat_ext_key want = {
+		.addr = READ_ONCE(inst->dev_addr),
+		.port = m->ek.port,
+	};
+	u32 state = atomic_read(&m->state), lifetime = 0;
+	struct conenat_mapping *n, *holder;
+	int tries;
+
+	if (!(state & CONENAT_M_FOLLOW) || !want.addr)
+		return false;
+	if (!(state & CONENAT_M_PERMANENT))
+		lifetime = max_t(s32, READ_ONCE(m->expires) - conenat_now(), 1);
+	/* a "mapping del" that got there first wins */
+	if (!conenat_mapping_remove(m, 0))
+		return false;
+
+	/*
+	 * What traffic made meanwhile gives way, as for "mapping add": a
+	 * dynamic mapping of the endpoint, or one on the port at the new
+	 * address.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		n = conenat_mapping_create(inst, cfg, &m->ik, &want,
+					   CONENAT_ORIGIN_STATIC, lifetime);
+		if (!IS_ERR(n)) {
+			if (conenat_mapping_static(n)) {
+				atomic_or(CONENAT_M_FOLLOW, &n->state);
+				break;
+			}
+			conenat_mapping_remove(n, CONENAT_EVENT_DELETED);
+			continue;
+		}
+		if (PTR_ERR(n) != -EADDRINUSE)
+			break;
+		want.proto = m->ek.proto;
+		holder = conenat_lookup_ext(inst->cn, &want);
+		want.proto = 0;
+		if (!holder || conenat_mapping_static(holder))
+			break;
+		conenat_mapping_remove(holder, CONENAT_EVENT_DELETED);
+	}
+	if (IS_ERR(n) || !conenat_mapping_static(n))
+		conenat_event_mapping(m, CONENAT_EVENT_DELETED);
+	return true;
+}
+
 static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
 {
 	struct conenat_gc_state *gc = &cn->gc;
@@ -652,8 +714,12 @@ static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
 	}
 	/* the device's address changed under a mapping that followed it */
 	if (!cfg->ext_min && m->ek.addr != READ_ONCE(inst->dev_addr)) {
-		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
-		gc->removed++;
+		if (!conenat_mapping_static(m)) {
+			conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+			gc->removed++;
+		} else if (conenat_mapping_follow(m, cfg)) {
+			gc->removed++;
+		}
 	}
 }
 
