@@ -22,6 +22,7 @@ packages=(
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# tools the tests run in the guest
 	iproute2 jq util-linux coturn iputils-ping conntrack socat strace
+	python3-minimal
 	# WireGuard between two NATs (selftests/wireguard.sh, make demo)
 	wireguard-tools
 	# make bench: the router's nftables configurations, the chart

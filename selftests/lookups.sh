@@ -5,8 +5,8 @@
 # 20 000 mappings in the namespace, naming an endpoint that has none walks
 # nothing under endpoint-independent mapping. Only dependent mapping, where
 # an endpoint has one mapping per remote, walks the table, and that walk
-# yields the CPU (conenat_table_walk() with may_sleep). The kernel's
-# function tracer counts the walks.
+# yields the CPU (conenat_table_walk() with may_sleep). A kprobe event on
+# conenat_table_walk() counts the walks.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,8 +20,8 @@ n=20000
 cleanup() {
 	if [ -w "$tr/tracing_on" ]; then
 		echo 0 >"$tr/tracing_on"
-		echo nop >"$tr/current_tracer"
-		: >"$tr/set_ftrace_filter"
+		echo 0 >"$tr/events/kprobes/cnwalk/enable" 2>/dev/null
+		echo '-:cnwalk' >>"$tr/kprobe_events" 2>/dev/null
 	fi
 	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
@@ -49,25 +49,25 @@ setup() {
 	[ "$(nc -j instance show eim | jq '.[0].mappings')" -eq "$n" ]
 }
 
-# walks CMD...: run a natctl command with the tracer counting calls of
+# walks CMD...: run a natctl command with the kprobe counting calls of
 # conenat_table_walk(); prints the count.
 walks() {
 	: >"$tr/trace"
 	echo 1 >"$tr/tracing_on"
 	"$@" >/dev/null 2>&1
 	echo 0 >"$tr/tracing_on"
-	grep -c 'conenat_table_walk' "$tr/trace"
+	grep -c 'cnwalk:' "$tr/trace"
 }
 
 tracer_on() {
-	echo conenat_table_walk >"$tr/set_ftrace_filter" &&
-	echo function >"$tr/current_tracer"
+	echo 'p:cnwalk conenat_table_walk' >>"$tr/kprobe_events" &&
+	echo 1 >"$tr/events/kprobes/cnwalk/enable"
 }
 
 dependent_walks() {
 	local w
 	w=$(walks nc mapping get instance sym proto udp internal 10.255.0.1:1)
-	[ "$w" -ge 1 ] || { echo "no walk counted under symmetric NAT: the tracer counts nothing"; return 1; }
+	[ "$w" -ge 1 ] || { echo "no walk counted under symmetric NAT: the kprobe counts nothing"; return 1; }
 }
 
 independent_looks_up() {
@@ -88,9 +88,9 @@ independent_looks_up() {
 }
 
 tap_begin
-[ -e "$tr/current_tracer" ] || mount -t tracefs tracefs "$tr" 2>/dev/null
-if [ ! -w "$tr/current_tracer" ] || ! grep -qw function "$tr/available_tracers"; then
-	tap_fail "lookups: no function tracer in $tr (the test needs it to count walks)"
+[ -e "$tr/kprobe_events" ] || mount -t tracefs tracefs "$tr" 2>/dev/null
+if [ ! -w "$tr/kprobe_events" ]; then
+	tap_fail "lookups: no kprobe events in $tr (the test needs them to count walks)"
 	tap_done
 	exit 1
 fi
