@@ -189,8 +189,7 @@ static struct conenat_mapping *conenat_link_find(const struct nf_conn *ct,
 		m = READ_ONCE(l->m);
 		return conenat_mapping_alive(m) ? m : NULL;
 	}
-	if (flags & CONENAT_L_GONE)
-		return NULL;
+	/* weak, or conntrack deleted the entry under a packet in flight */
 	m = conenat_lookup_ext(conenat_pernet(nf_ct_net(ct)), &l->ek);
 	if (!m || m->id != l->id || !conenat_mapping_alive(m))
 		return NULL;
@@ -207,7 +206,7 @@ static struct conenat_mapping *conenat_link_mapping(struct nf_conn *ct,
 	int flags = atomic_read_acquire(&l->flags);
 	struct conenat_mapping *m = conenat_link_find(ct, l, flags);
 
-	if (!m || (flags & CONENAT_L_STRONG))
+	if (!m || (flags & (CONENAT_L_STRONG | CONENAT_L_GONE)))
 		return m;
 	/* deletion of a confirmed entry reaches conenat_ct_destroy() */
 	if (nf_ct_is_confirmed(ct) && conenat_mapping_hold(m)) {
@@ -234,10 +233,13 @@ static void conenat_link_tcp(struct nf_conn *ct, struct conenat_link *l,
 	if (!(flags & CONENAT_L_STRONG))
 		return;
 	if (state == TCP_CONNTRACK_ESTABLISHED) {
-		if (!(flags & CONENAT_L_ESTAB) &&
-		    atomic_cmpxchg(&l->flags, flags,
-				   flags | CONENAT_L_ESTAB) == flags)
-			atomic_inc(&m->nestab);
+		if (flags & CONENAT_L_ESTAB)
+			return;
+		/* counted before the bit shows, so a clear never goes first */
+		atomic_inc(&m->nestab);
+		if (atomic_cmpxchg(&l->flags, flags,
+				   flags | CONENAT_L_ESTAB) != flags)
+			atomic_dec(&m->nestab);
 	} else if (state >= TCP_CONNTRACK_FIN_WAIT &&
 		   state <= TCP_CONNTRACK_CLOSE && (flags & CONENAT_L_ESTAB)) {
 		if (atomic_cmpxchg(&l->flags, flags,

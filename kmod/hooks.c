@@ -247,7 +247,8 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	struct conenat_int_key ik;
 
 	dst = conenat_lookup_ext(cn, &ek);
-	if (!dst)
+	/* a dead mapping may outlive its instance while entries hold it */
+	if (!dst || !conenat_mapping_alive(dst))
 		return NF_ACCEPT;
 	/* let in from the outside: not a hairpin */
 	if (skb->skb_iif == READ_ONCE(dst->inst->ifindex))

@@ -970,6 +970,9 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	rcu_read_lock();
 	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
 				   lifetime);
+	/* what traffic made may go as soon as the read lock does */
+	if (!IS_ERR(m) && !conenat_mapping_static(m))
+		m = ERR_PTR(-EBUSY);
 	rcu_read_unlock();
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
@@ -991,16 +994,14 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		else if (err == -EAGAIN)
 			NL_SET_ERR_MSG_MOD(info->extack,
 					   "a mapping of the internal endpoint is being removed; try again");
+		else if (err == -EBUSY)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "traffic created a mapping at the same time; try again");
 		else
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot create the mapping");
 		goto out_unlock;
 	}
 	err = 0;
-	if (!conenat_mapping_static(m)) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "traffic created a mapping at the same time; try again");
-		err = -EAGAIN;
-	}
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	/* a walk over conntrack only when a mapping went away */

@@ -647,7 +647,11 @@ static void conenat_walk_abandon(struct conenat_walk *w)
  * address with the same port: the administrator's port forward survives a
  * DHCP renewal, a PPPoE reconnect, a re-created device. Without an address
  * it waits, as does a static mapping given an explicit address.
- * GC context. Returns true when @m went.
+ *
+ * A dynamic mapping that traffic made on the port at the new address gives
+ * way, as for "mapping add"; @m stays where it is until the port is free
+ * (the holder's conntrack entries gone), and the next pass moves it. GC
+ * context. Returns true when @m went.
  */
 static bool conenat_mapping_follow(struct conenat_mapping *m,
 				   const struct conenat_config *cfg)
@@ -656,6 +660,7 @@ static bool conenat_mapping_follow(struct conenat_mapping *m,
 	struct conenat_ext_key want = {
 		.addr = READ_ONCE(inst->dev_addr),
 		.port = m->ek.port,
+		.proto = m->ek.proto,
 	};
 	u32 state = atomic_read(&m->state), lifetime = 0;
 	struct conenat_mapping *n, *holder;
@@ -663,39 +668,35 @@ static bool conenat_mapping_follow(struct conenat_mapping *m,
 
 	if (!(state & CONENAT_M_FOLLOW) || !want.addr)
 		return false;
+	holder = conenat_lookup_ext(inst->cn, &want);
+	if (holder) {
+		if (!conenat_mapping_static(holder) &&
+		    conenat_mapping_remove(holder, CONENAT_EVENT_DELETED))
+			conenat_ct_stale_later(inst->cn);
+		return false;
+	}
 	if (!(state & CONENAT_M_PERMANENT))
 		lifetime = max_t(s32, READ_ONCE(m->expires) - conenat_now(), 1);
 	/* a "mapping del" that got there first wins */
 	if (!conenat_mapping_remove(m, 0))
 		return false;
 
-	/*
-	 * What traffic made meanwhile gives way, as for "mapping add": a
-	 * dynamic mapping of the endpoint, or one on the port at the new
-	 * address.
-	 */
+	/* a dynamic mapping traffic made for the endpoint meanwhile gives way */
+	want.proto = 0;
 	for (tries = 0; tries < 3; tries++) {
 		n = conenat_mapping_create(inst, cfg, &m->ik, &want,
 					   CONENAT_ORIGIN_STATIC, lifetime);
-		if (!IS_ERR(n)) {
-			if (conenat_mapping_static(n)) {
-				atomic_or(CONENAT_M_FOLLOW, &n->state);
-				break;
-			}
-			conenat_mapping_remove(n, CONENAT_EVENT_DELETED);
-			continue;
+		if (IS_ERR(n))
+			break;
+		if (conenat_mapping_static(n)) {
+			atomic_or(CONENAT_M_FOLLOW, &n->state);
+			return true;
 		}
-		if (PTR_ERR(n) != -EADDRINUSE)
-			break;
-		want.proto = m->ek.proto;
-		holder = conenat_lookup_ext(inst->cn, &want);
-		want.proto = 0;
-		if (!holder || conenat_mapping_static(holder))
-			break;
-		conenat_mapping_remove(holder, CONENAT_EVENT_DELETED);
+		conenat_mapping_remove(n, CONENAT_EVENT_DELETED);
 	}
-	if (IS_ERR(n) || !conenat_mapping_static(n))
-		conenat_event_mapping(m, CONENAT_EVENT_DELETED);
+	/* no memory, or the namespace full: the forward is lost, and said so */
+	conenat_event_mapping(m, CONENAT_EVENT_DELETED);
+	conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
 	return true;
 }
 
