@@ -9,7 +9,8 @@
 # the kernel log holds no report of any kind and kmemleak found nothing once
 # conenat was unloaded.
 #
-# Environment: DEBUG_SOAK_SECONDS (default 600: the ten-minute soak of
+# Environment: CONENAT_SUITE (all, the default, or kernel: see
+# selftests/run_guest.sh); DEBUG_SOAK_SECONDS (default 600: the ten-minute soak of
 # make soak), the soak after the suite;
 # VM_TIMEOUT (default 7200).
 set -u
@@ -54,6 +55,7 @@ VM_KERNEL_DIR=$dir VM_MODULES=$ko VM_LOG=$log VM_MEM=${VM_MEM:-3072} \
 	VM_TIMEOUT=${VM_TIMEOUT:-7200} \
 	selftests/vm/run-vm.sh /usr/bin/env CONENAT_KO="$ko" \
 	CONENAT_SOAK_EXTRA="${DEBUG_SOAK_SECONDS:-600}" \
+	CONENAT_SUITE="${CONENAT_SUITE:-all}" \
 	"$top/selftests/run_guest.sh"
 rc=$?
 echo "check-debug: guest exit $rc after $(($(date +%s) - start)) s; console log $log"

@@ -140,17 +140,23 @@ others_kept() {
 
 tcp_timers() {
 	local pid e
-	(echo hi; sleep 4) | ip netns exec "$n_in" socat - \
+	# the connection stays open until the test closes its input
+	mkfifo "$tmp/tcp.in" || return 1
+	ip netns exec "$n_in" socat - \
 		TCP4:198.51.100.10:4000,bind=10.0.1.2:6100,reuseaddr \
-		>"$tmp/tcp.out" 2>&1 &
+		<"$tmp/tcp.in" >"$tmp/tcp.out" 2>&1 &
 	pid=$!
-	wait_for 10 grep -q hi "$tmp/tcp.out" || { echo "no echo"; return 1; }
-	e=$(expires 10.0.1.2:6100) || return 1
+	exec 5>"$tmp/tcp.in"
+	echo hi >&5
+	wait_for 20 grep -q hi "$tmp/tcp.out" ||
+		{ echo "no echo"; exec 5>&-; return 1; }
+	e=$(expires 10.0.1.2:6100) || { exec 5>&-; return 1; }
 	[ "$e" -gt 7000 ] ||
-		{ echo "established: mapping expires in $e s, want tcp-timeout 7440"; return 1; }
-	# the sender ends; socat closes both ways
+		{ echo "established: mapping expires in $e s, want tcp-timeout 7440"; exec 5>&-; return 1; }
+	# end of input: socat closes the connection, both ways
+	exec 5>&-
 	wait "$pid"
-	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p tcp --orig-port-src 6100 2>/dev/null | grep -q TIME_WAIT" ||
+	wait_for 20 sh -c "ip netns exec $n_rt conntrack -L -p tcp --orig-port-src 6100 2>/dev/null | grep -q TIME_WAIT" ||
 		{ echo "the connection did not close"; ct -p tcp; return 1; }
 	e=$(expires 10.0.1.2:6100) || return 1
 	[ "$e" -le 240 ] ||

@@ -840,11 +840,11 @@ permit_at_expiry() {
 	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6500 '" ||
 		{ echo "no listener"; return 1; }
 	for i in 1 2 3 4 5; do
-		# 4 s: the datagram below must leave while the static mapping
-		# lives, even on a slow debug kernel (sent after its expiry and
-		# reaping, it would make a dynamic mapping that lives 300 s)
+		# 10 s: the datagram below must leave while the static mapping
+		# lives, even on a slow debug kernel (sent after its expiry, it
+		# would make a dynamic mapping on another port that lives 300 s)
 		nc mapping add instance home proto udp internal 10.0.1.3:6500 \
-			lifetime 4 || return 1
+			lifetime 10 || return 1
 		old=$(nc -j mapping get instance home proto udp internal 10.0.1.3:6500 |
 			jq -r '.[0].external_port') || return 1
 		send "$n_in" 10.0.1.3 6500 198.51.100.10 4000
@@ -853,7 +853,7 @@ permit_at_expiry() {
 		nc -j mapping get instance home proto udp internal 10.0.1.3:6500 |
 			jq -e '.[0].origin == "static"' >/dev/null ||
 			{ echo "try $i: the static mapping expired before its datagram left"; return 1; }
-		wait_for 20 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
+		wait_for 30 sh -c "! '$natctl' -n '$n_rt' mapping get instance home proto udp internal 10.0.1.3:6500" ||
 			{ echo "try $i: the mapping did not expire"; nc mapping show instance home; return 1; }
 		nc permit add instance home proto udp internal 10.0.1.3:6500 \
 			remote 198.51.100.10 || return 1
