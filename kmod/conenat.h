@@ -47,6 +47,8 @@ struct conenat_prefix {
  * @tcp_transitory_timeout: TCP mapping timer while connections open or close
  * @icmp_timeout: ICMP echo identifier mapping timer
  * @max_per_host: most mappings per internal address, 0 for no limit
+ * @max_peers: most peers of one mapping
+ * @hold_down: seconds an external endpoint rests before it is reused
  * @nprefixes: number of entries in @prefixes, 0 meaning "every source"
  * @prefixes: the internal prefixes
  * @rcu: frees a replaced configuration after readers are done
@@ -70,6 +72,8 @@ struct conenat_config {
 	u32 tcp_transitory_timeout;
 	u32 icmp_timeout;
 	u32 max_per_host;
+	u32 max_peers;
+	u32 hold_down;
 	u8 nprefixes;
 	struct conenat_prefix prefixes[CONENAT_MAX_PREFIXES];
 	struct rcu_head rcu;
@@ -92,6 +96,7 @@ enum conenat_counter {
 	CONENAT_C_HOST_LIMIT,
 	CONENAT_C_TABLE_FULL,
 	CONENAT_C_NOMEM,
+	CONENAT_C_PEERS_REFUSED,
 
 	CONENAT_C_NUM
 };
@@ -117,6 +122,9 @@ struct conenat_stats {
  * @dead: set once deletion starts; no mapping is created after it
  * @nmappings: live mappings of this instance
  * @nheld: mappings of this instance not freed yet, dead ones included
+ * @held: mappings whose external endpoint is in hold-down, oldest first
+ * @held_lock: protects @held and @held_closed
+ * @held_closed: the instance is going: no more hold-down
  * @stats: counters
  * @rcu: frees the instance after readers are done
  */
@@ -133,6 +141,9 @@ struct conenat_instance {
 	bool dead;
 	atomic_t nmappings;
 	atomic_t nheld;
+	struct list_head held;
+	spinlock_t held_lock;	/* protects @held, @held_closed */
+	bool held_closed;
 	struct conenat_stats __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -171,6 +182,12 @@ struct conenat_ext_key {
 #define CONENAT_M_FOLLOW	BIT(4)	/* static, on whatever address the
 					 * device has
 					 */
+#define CONENAT_M_PEERS_FULL	BIT(5)	/* a peer cap refused a remote: the
+					 * event was sent
+					 */
+#define CONENAT_M_HELD		BIT(6)	/* dead, unreferenced, its endpoint in
+					 * hold-down (holddown.c)
+					 */
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -183,15 +200,19 @@ struct conenat_ext_key {
  * @inst: the instance the mapping belongs to
  * @expires: conenat_now() second at which the mapping is gone (unless
  *	permanent)
- * @state: CONENAT_M_* bits; only LIVE, then DEAD, change after creation
+ * @state: CONENAT_M_* bits; of the lifecycle's, only LIVE, then DEAD,
+ *	change after creation
  * @ref: one for the tables while the mapping is live, one per conntrack
  *	entry linked to it (ctlink.c)
  * @nestab: linked TCP entries in the ESTABLISHED state
+ * @npeers: peers recorded for the mapping's filter (peers.c)
  * @id: number unique in the namespace for its life (64 bits never wrap),
  *	keys the mapping's peers and its conntrack links
  * @rcu: frees the mapping after readers are done
+ * @held: entry in the instance's hold-down list, between the last reference
+ *	and the free
  *
- * 88 bytes on 64-bit: a million mappings, with their hash buckets, take
+ * 96 bytes on 64-bit: a million mappings, with their hash buckets, take
  * under 128 MB.
  */
 struct conenat_mapping {
@@ -204,8 +225,12 @@ struct conenat_mapping {
 	atomic_t state;
 	atomic_t ref;
 	atomic_t nestab;
+	atomic_t npeers;
 	u64 id;
-	struct rcu_head rcu;
+	union {
+		struct rcu_head rcu;
+		struct list_head held;
+	};
 };
 
 /* Seconds on the jiffies clock: mapping timers are whole seconds. */
@@ -258,6 +283,8 @@ struct conenat_gc_state {
  * @host_table: mapping counts per internal address
  * @nmappings: mappings in the namespace
  * @max_mappings: the namespace's cap
+ * @npeers: peers in the namespace
+ * @max_peers: the namespace's cap on them
  * @next_id: source of mapping ids
  * @gc_work: expires mappings and peers, reaps stale state
  * @gc: where the walks of @gc_work stand
@@ -277,6 +304,8 @@ struct conenat_net {
 	struct rhashtable host_table;
 	atomic_t nmappings;
 	u32 max_mappings;
+	atomic_t npeers;
+	u32 max_peers;
 	atomic64_t next_id;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
@@ -306,6 +335,8 @@ void conenat_genl_exit(void);
 void conenat_event_mapping(const struct conenat_mapping *m, u8 event);
 void conenat_event_exhausted(const struct conenat_instance *inst,
 			     const struct conenat_int_key *ik);
+void conenat_event_peer_limit(const struct conenat_mapping *m, __be32 raddr,
+			      __be16 rport);
 
 /* Protocols whose flows go through the mapping table. */
 static inline bool conenat_proto_mapped(u8 proto)
@@ -338,6 +369,8 @@ struct conenat_mapping *conenat_lookup_int(struct conenat_net *cn,
 struct conenat_mapping *conenat_lookup_ext(struct conenat_net *cn,
 					   const struct conenat_ext_key *ek);
 int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m);
+void conenat_ext_remove(struct conenat_net *cn, struct conenat_mapping *m);
+void conenat_mapping_free(struct conenat_mapping *m);
 struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_config *cfg,
 					       const struct conenat_int_key *ik,
@@ -346,10 +379,6 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
 void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
 bool conenat_mapping_alive(const struct conenat_mapping *m);
-int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
-		     u32 lifetime);
-bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
-			  __be32 raddr, __be16 rport);
 struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 					   bool (*visit)(struct conenat_mapping *m,
 							 void *arg),
@@ -362,6 +391,35 @@ void conenat_ct_stale_later(struct conenat_net *cn);
 bool conenat_mapping_hold(struct conenat_mapping *m);
 void conenat_mapping_put(struct conenat_mapping *m);
 void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
+
+/* holddown.c */
+void conenat_holddown_start(struct conenat_mapping *m);
+unsigned int conenat_holddown_expire(struct conenat_instance *inst,
+				     unsigned int budget);
+void conenat_holddown_close(struct conenat_instance *inst);
+void conenat_holddown_shorten(struct conenat_instance *inst, u32 hold);
+bool conenat_holddown_take(struct conenat_net *cn,
+			   const struct conenat_ext_key *ek,
+			   const struct conenat_mapping *m);
+
+/* peers.c */
+int conenat_peer_record(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 timeout);
+int conenat_peer_permit(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 lifetime);
+bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,
+			     __be16 rport);
+void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,
+			   __be16 rport, u32 timeout);
+bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
+			  __be32 raddr, __be16 rport);
+void conenat_peer_reap(struct conenat_net *cn, void *obj);
+int conenat_peers_init(struct conenat_net *cn);
+void conenat_peers_destroy(struct conenat_net *cn);
+int conenat_peer_cache_init(void);
+void conenat_peer_cache_exit(void);
 
 /* ctlink.c */
 int conenat_ctlink_init(void);

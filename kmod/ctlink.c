@@ -38,6 +38,9 @@
 #define CONENAT_L_OUT_REPLY	BIT(2)	/* outbound is the reply direction */
 #define CONENAT_L_MASQ		BIT(3)	/* masqueraded, no mapping: @ek.addr */
 #define CONENAT_L_GONE		BIT(4)	/* conntrack deleted the entry */
+#define CONENAT_L_PEER_SEEN	BIT(5)	/* the peer was looked for */
+#define CONENAT_L_PEER		BIT(6)	/* counted in its peer's flows */
+#define CONENAT_L_PEER_ADDR	BIT(7)	/* ... in the peer by address */
 
 /**
  * struct conenat_link - what a conntrack entry knows of its mapping
@@ -249,6 +252,44 @@ static void conenat_link_tcp(struct nf_conn *ct, struct conenat_link *l,
 	}
 }
 
+/* The remote of an outbound entry, as its mapping's peer has it. */
+static __be32 conenat_link_remote(const struct nf_conn *ct, int flags,
+				  __be16 *rport)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	*rport = (flags & CONENAT_L_PEER_ADDR) ? 0 : t->dst.u.all;
+	return t->dst.u3.ip;
+}
+
+/*
+ * Count a confirmed outbound entry in the flows of the peer it made, once:
+ * a peer with flows does not time out (peers.c). Entries let in from the
+ * outside made no peer.
+ */
+static void conenat_link_peer(struct nf_conn *ct, struct conenat_link *l,
+			      const struct conenat_mapping *m,
+			      const struct conenat_config *cfg, int flags)
+{
+	int set = CONENAT_L_PEER_SEEN;
+	__be16 rport;
+	__be32 raddr;
+
+	if (cfg->filtering != CONENAT_ADDRESS_PORT_DEPENDENT)
+		set |= CONENAT_L_PEER_ADDR;
+	raddr = conenat_link_remote(ct, set, &rport);
+	if (cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
+	    m->ik.proto != IPPROTO_ICMP &&
+	    conenat_peer_flow_start(m, raddr, rport))
+		set |= CONENAT_L_PEER;
+	/* destroyed meanwhile, or another CPU: the next packet tries again */
+	if (atomic_cmpxchg(&l->flags, flags, flags | set) != flags &&
+	    (set & CONENAT_L_PEER))
+		conenat_peer_flow_end(m, raddr, rport,
+				      conenat_proto_timeout(cfg, m->ik.proto));
+}
+
 /* The timer a packet of a mapped flow gives the mapping. */
 static u32 conenat_link_timeout(const struct conenat_config *cfg,
 				const struct conenat_mapping *m)
@@ -293,6 +334,9 @@ static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 		conenat_link_tcp(ct, l, m, cfg);
 
 	flags = atomic_read(&l->flags);
+	if ((flags & (CONENAT_L_STRONG | CONENAT_L_OUT_REPLY | CONENAT_L_GONE |
+		      CONENAT_L_PEER_SEEN)) == CONENAT_L_STRONG)
+		conenat_link_peer(ct, l, m, cfg, flags);
 	outbound = (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) ==
 		   !!(flags & CONENAT_L_OUT_REPLY);
 	if (outbound || cfg->inbound_refresh)
@@ -304,7 +348,10 @@ static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 static void conenat_ct_destroy(struct nf_conn *ct)
 {
 	struct conenat_link *l = conenat_link_of(ct);
+	const struct conenat_config *cfg;
 	struct conenat_mapping *m;
+	__be16 rport;
+	__be32 raddr;
 	int flags;
 
 	if (!l)
@@ -313,9 +360,15 @@ static void conenat_ct_destroy(struct nf_conn *ct)
 	if (!(flags & CONENAT_L_STRONG))
 		return;
 	m = l->m;
+	cfg = conenat_cfg(m->inst);
 	if ((flags & CONENAT_L_ESTAB) && atomic_dec_and_test(&m->nestab) &&
 	    conenat_mapping_live(m))
-		conenat_mapping_set_timer(m, conenat_cfg(m->inst)->tcp_transitory_timeout);
+		conenat_mapping_set_timer(m, cfg->tcp_transitory_timeout);
+	if (flags & CONENAT_L_PEER) {
+		raddr = conenat_link_remote(ct, flags, &rport);
+		conenat_peer_flow_end(m, raddr, rport,
+				      conenat_proto_timeout(cfg, m->ik.proto));
+	}
 	conenat_mapping_put(m);
 }
 

@@ -179,9 +179,9 @@ conenat_out_mapping(struct conenat_instance *inst,
 	/* replies to ICMP echoes come back through conntrack alone */
 	if (proto != IPPROTO_ICMP &&
 	    cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
-	    conenat_peer_add(m, raddr,
-			     cfg->filtering == CONENAT_ADDRESS_PORT_DEPENDENT ?
-			     rport : 0, 0)) {
+	    conenat_peer_record(m, cfg, raddr,
+				cfg->filtering == CONENAT_ADDRESS_PORT_DEPENDENT ?
+				rport : 0, conenat_proto_timeout(cfg, proto))) {
 		conenat_count(inst, CONENAT_C_NOMEM);
 		return ERR_PTR(-ENOMEM);
 	}

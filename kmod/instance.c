@@ -41,6 +41,8 @@ void conenat_instance_defaults(struct conenat_config *cfg)
 	cfg->tcp_timeout = 7440;
 	cfg->tcp_transitory_timeout = 240;
 	cfg->icmp_timeout = 60;
+	cfg->max_peers = CONENAT_DEFAULT_MAX_PEERS;
+	cfg->hold_down = CONENAT_DEFAULT_HOLD_DOWN;
 }
 
 /**
@@ -248,6 +250,8 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 	strscpy(inst->ifname, ifname, sizeof(inst->ifname));
 	atomic_set(&inst->nmappings, 0);
 	atomic_set(&inst->nheld, 0);
+	INIT_LIST_HEAD(&inst->held);
+	spin_lock_init(&inst->held_lock);
 	INIT_HLIST_NODE(&inst->dev_node);
 	RCU_INIT_POINTER(inst->cfg, cfg);
 
@@ -309,6 +313,8 @@ void conenat_instance_set_cfg(struct conenat_instance *inst,
 
 	old = rcu_replace_pointer(inst->cfg, cfg,
 				  lockdep_is_held(&inst->cn->config_lock));
+	if (cfg->hold_down < old->hold_down)
+		conenat_holddown_shorten(inst, cfg->hold_down);
 	kfree_rcu(old, rcu);
 }
 
@@ -330,6 +336,8 @@ void conenat_instance_del(struct conenat_instance *inst)
 	rtnl_unlock();
 	list_del_rcu(&inst->list);
 	synchronize_net();
+	/* the endpoints of the instance's last mappings are released at once */
+	conenat_holddown_close(inst);
 
 	/*
 	 * No mapping of the instance is created any more, and a walk misses

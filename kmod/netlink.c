@@ -32,6 +32,15 @@ static struct netlink_range_validation conenat_per_host_range = {
 	.max = CONENAT_DEFAULT_MAX_MAPPINGS,
 };
 
+static struct netlink_range_validation conenat_max_peers_range = {
+	.min = 1,
+	.max = CONENAT_MAX_PEERS_LIMIT,
+};
+
+static struct netlink_range_validation conenat_hold_down_range = {
+	.max = CONENAT_MAX_HOLD_DOWN,
+};
+
 static const struct nla_policy conenat_instance_policy[CONENAT_INSTANCE_A_MAX + 1] = {
 	[CONENAT_INSTANCE_A_NAME] = { .type = NLA_NUL_STRING,
 				      .len = CONENAT_NAME_MAX - 1 },
@@ -58,6 +67,10 @@ static const struct nla_policy conenat_instance_policy[CONENAT_INSTANCE_A_MAX + 
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
 	[CONENAT_INSTANCE_A_ICMP_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+	[CONENAT_INSTANCE_A_MAX_PEERS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_max_peers_range),
+	[CONENAT_INSTANCE_A_HOLD_DOWN] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_hold_down_range),
 };
 
 static const struct nla_policy conenat_mapping_policy[CONENAT_MAPPING_A_MAX + 1] = {
@@ -82,6 +95,8 @@ static struct netlink_range_validation conenat_max_mappings_range = {
 static const struct nla_policy conenat_limits_policy[CONENAT_LIMITS_A_MAX + 1] = {
 	[CONENAT_LIMITS_A_MAX_MAPPINGS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_max_mappings_range),
+	[CONENAT_LIMITS_A_MAX_PEERS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_max_peers_range),
 };
 
 /*
@@ -267,6 +282,10 @@ static int conenat_parse_cfg(struct conenat_config *cfg, struct nlattr **tb,
 		cfg->udp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_UDP_TIMEOUT]);
 	if (tb[CONENAT_INSTANCE_A_MAX_PER_HOST])
 		cfg->max_per_host = nla_get_u32(tb[CONENAT_INSTANCE_A_MAX_PER_HOST]);
+	if (tb[CONENAT_INSTANCE_A_MAX_PEERS])
+		cfg->max_peers = nla_get_u32(tb[CONENAT_INSTANCE_A_MAX_PEERS]);
+	if (tb[CONENAT_INSTANCE_A_HOLD_DOWN])
+		cfg->hold_down = nla_get_u32(tb[CONENAT_INSTANCE_A_HOLD_DOWN]);
 	if (tb[CONENAT_INSTANCE_A_TCP_TIMEOUT])
 		cfg->tcp_timeout = nla_get_u32(tb[CONENAT_INSTANCE_A_TCP_TIMEOUT]);
 	if (tb[CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT])
@@ -510,6 +529,8 @@ static int conenat_fill_instance(struct sk_buff *msg,
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
 			cfg->tcp_transitory_timeout) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_ICMP_TIMEOUT, cfg->icmp_timeout) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PEERS, cfg->max_peers) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_HOLD_DOWN, cfg->hold_down) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAPPINGS,
 			atomic_read(&inst->nmappings)) ||
 	    conenat_put_stats(msg, inst)) {
@@ -662,6 +683,45 @@ void conenat_event_exhausted(const struct conenat_instance *inst,
 	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, ik->proto) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, ik->addr) ||
 	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, ik->port)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&conenat_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+}
+
+/**
+ * conenat_event_peer_limit() - announce a remote a peer cap kept out
+ * @m: the mapping whose filter could not record the remote
+ * @raddr: the remote's address
+ * @rport: the remote's port, 0 when the filter judges by address
+ *
+ * Sent once per mapping, by the caller. Safe in softirq context.
+ */
+void conenat_event_peer_limit(const struct conenat_mapping *m, __be32 raddr,
+			      __be16 rport)
+{
+	struct net *net = m->inst->cn->net;
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!conenat_events_wanted(net))
+		return;
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &conenat_genl_family, 0,
+			  CONENAT_CMD_PEER_LIMIT_EVENT);
+	if (!hdr ||
+	    nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, raddr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_REMOTE_PORT, rport)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -1137,6 +1197,7 @@ static int conenat_nl_dump_mappings(struct sk_buff *skb,
 {
 	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
 	struct conenat_mapping *m;
+	unsigned int off;
 	int err;
 
 	if (!cb->args[1]) {
@@ -1144,6 +1205,8 @@ static int conenat_nl_dump_mappings(struct sk_buff *skb,
 		if (err)
 			return err;
 		cb->args[1] = 1;
+		/* the dump's generation; a resize of the table starts a new one */
+		cb->seq = 1;
 	}
 	rhashtable_walk_start(&d->iter);
 	/* the entry that did not fit last time, or the first */
@@ -1152,15 +1215,24 @@ static int conenat_nl_dump_mappings(struct sk_buff *skb,
 		if (IS_ERR(m)) {
 			if (PTR_ERR(m) != -EAGAIN)
 				break;
+			/*
+			 * The walk starts over: mappings already sent may come
+			 * again. The next message (or NLMSG_DONE) carries
+			 * NLM_F_DUMP_INTR, so that the caller knows.
+			 */
+			cb->seq++;
 		} else if ((!d->instance[0] ||
 			    !strcmp(d->instance, m->inst->name)) &&
 			   (!d->proto || d->proto == m->ik.proto) &&
 			   conenat_mapping_alive(m)) {
+			off = skb->len;
 			if (conenat_fill_mapping(skb, m, CONENAT_CMD_GET_MAPPING,
 						 0, NETLINK_CB(cb->skb).portid,
 						 cb->nlh->nlmsg_seq,
 						 NLM_F_MULTI))
 				break;
+			nl_dump_check_consistent(cb, (struct nlmsghdr *)
+						 (skb->data + off));
 		}
 		m = rhashtable_walk_next(&d->iter);
 	}
@@ -1262,10 +1334,14 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		/* the mapping lives at least as long as its permit */
 		conenat_mapping_refresh(m, max(lifetime,
 					       conenat_proto_timeout(cfg, ik.proto)));
-		err = conenat_peer_add(m, nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
-				       cfg->filtering == CONENAT_ADDRESS_DEPENDENT ?
-				       0 : rport, lifetime);
-		if (err)
+		err = conenat_peer_permit(m, cfg,
+					  nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
+					  cfg->filtering == CONENAT_ADDRESS_DEPENDENT ?
+					  0 : rport, lifetime);
+		if (err == -ENOSPC)
+			NL_SET_ERR_MSG_MOD(info->extack,
+					   "peer limit reached (max-peers of the instance or the namespace)");
+		else if (err)
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot record the permit");
 	}
 	rcu_read_unlock();
@@ -1284,7 +1360,7 @@ static int conenat_nl_get_limits(struct sk_buff *skb, struct genl_info *info)
 	u32 instances = 0;
 	void *hdr;
 
-	msg = genlmsg_new(3 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	msg = genlmsg_new(5 * nla_total_size(sizeof(u32)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &conenat_genl_family, 0,
@@ -1299,7 +1375,10 @@ static int conenat_nl_get_limits(struct sk_buff *skb, struct genl_info *info)
 			READ_ONCE(cn->max_mappings)) ||
 	    nla_put_u32(msg, CONENAT_LIMITS_A_MAPPINGS,
 			atomic_read(&cn->nmappings)) ||
-	    nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES, instances))
+	    nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES, instances) ||
+	    nla_put_u32(msg, CONENAT_LIMITS_A_MAX_PEERS,
+			READ_ONCE(cn->max_peers)) ||
+	    nla_put_u32(msg, CONENAT_LIMITS_A_PEERS, atomic_read(&cn->npeers)))
 		goto err_free_msg;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -1313,13 +1392,20 @@ static int conenat_nl_set_limits(struct sk_buff *skb, struct genl_info *info)
 {
 	struct conenat_net *cn = conenat_info_cn(info);
 
-	if (GENL_REQ_ATTR_CHECK(info, CONENAT_LIMITS_A_MAX_MAPPINGS)) {
-		NL_SET_ERR_MSG_MOD(info->extack, "which limit? (MAX_MAPPINGS)");
+	struct nlattr **tb = info->attrs;
+
+	if (!tb[CONENAT_LIMITS_A_MAX_MAPPINGS] && !tb[CONENAT_LIMITS_A_MAX_PEERS]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "which limit? (MAX_MAPPINGS, MAX_PEERS)");
 		return -EINVAL;
 	}
-	/* existing mappings stay, also above a lowered cap */
-	WRITE_ONCE(cn->max_mappings,
-		   nla_get_u32(info->attrs[CONENAT_LIMITS_A_MAX_MAPPINGS]));
+	/* existing mappings and peers stay, also above a lowered cap */
+	if (tb[CONENAT_LIMITS_A_MAX_MAPPINGS])
+		WRITE_ONCE(cn->max_mappings,
+			   nla_get_u32(tb[CONENAT_LIMITS_A_MAX_MAPPINGS]));
+	if (tb[CONENAT_LIMITS_A_MAX_PEERS])
+		WRITE_ONCE(cn->max_peers,
+			   nla_get_u32(tb[CONENAT_LIMITS_A_MAX_PEERS]));
 	return 0;
 }
 

@@ -8,7 +8,9 @@
  * port preservation is on and it is free; otherwise a random start in the
  * range and a bounded linear search. A port is taken by inserting into the
  * external table, which fails for a port already in use: a live mapping is
- * never stolen, and two CPUs can never take the same port.
+ * never stolen, and two CPUs can never take the same port. A port in
+ * hold-down is in use, except for its last owner and for the administrator
+ * (holddown.c).
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -45,6 +47,21 @@ static int conenat_take_port(struct conenat_mapping *m, u16 port)
 	return conenat_ext_insert(m->inst->cn, m);
 }
 
+/*
+ * Take @port, also when its hold-down has not ended yet, for the internal
+ * endpoint that had it or, when @any, for anyone (the administrator asks).
+ */
+static int conenat_take_held_port(struct conenat_mapping *m, u16 port,
+				  bool any)
+{
+	int err = conenat_take_port(m, port);
+
+	if (err == -EEXIST &&
+	    conenat_holddown_take(m->inst->cn, &m->ek, any ? NULL : m))
+		err = conenat_take_port(m, port);
+	return err;
+}
+
 /**
  * conenat_pick_ext() - choose a free external endpoint and claim it
  * @m: the new mapping, its internal key set
@@ -75,7 +92,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		return -EADDRNOTAVAIL;
 
 	if (want && want->port) {
-		err = conenat_take_port(m, ntohs(want->port));
+		err = conenat_take_held_port(m, ntohs(want->port), true);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 
@@ -88,7 +105,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		lo = max_t(u16, lo, 1024);
 
 	if (cfg->port_preservation && iport >= lo && iport <= hi) {
-		err = conenat_take_port(m, iport);
+		err = conenat_take_held_port(m, iport, false);
 		if (err != -EEXIST)
 			return err;
 	}

@@ -5,8 +5,7 @@
  * Four resizable hash tables, all RCU for readers:
  *  - mappings by internal key (outbound lookups),
  *  - mappings by external key (inbound lookups, port allocation),
- *  - peers: the remotes a mapping's filter lets in, keyed by mapping id, so
- *    a filtering decision is one lookup however many remotes a mapping has,
+ *  - peers: the remotes a mapping's filter lets in (peers.c),
  *  - hosts: mapping counts per internal address, for max-per-host.
  *
  * The table, not conntrack, decides how long a mapping lives: the conntrack
@@ -37,23 +36,6 @@
 #define CONENAT_GC_BUDGET	8192
 #define CONENAT_GC_PAUSE	max(HZ / 8, 1)
 
-struct conenat_peer_key {
-	u64 mid;
-	__be32 raddr;
-	__be16 rport;
-	u8 proto;
-	u8 pad;
-};
-
-struct conenat_peer {
-	struct rhash_head node;
-	struct conenat_peer_key key;
-	struct conenat_ext_key ek;
-	unsigned long expires;
-	bool timed;
-	struct rcu_head rcu;
-};
-
 struct conenat_host_key {
 	__be32 addr;
 	u8 inst;
@@ -68,7 +50,6 @@ struct conenat_host {
 };
 
 static struct kmem_cache *conenat_mapping_cache __read_mostly;
-static struct kmem_cache *conenat_peer_cache __read_mostly;
 static struct kmem_cache *conenat_host_cache __read_mostly;
 
 static const struct rhashtable_params conenat_int_params = {
@@ -82,13 +63,6 @@ static const struct rhashtable_params conenat_ext_params = {
 	.head_offset = offsetof(struct conenat_mapping, ext_node),
 	.key_offset = offsetof(struct conenat_mapping, ek),
 	.key_len = sizeof(struct conenat_ext_key),
-	.automatic_shrinking = true,
-};
-
-static const struct rhashtable_params conenat_peer_params = {
-	.head_offset = offsetof(struct conenat_peer, node),
-	.key_offset = offsetof(struct conenat_peer, key),
-	.key_len = sizeof(struct conenat_peer_key),
 	.automatic_shrinking = true,
 };
 
@@ -142,6 +116,16 @@ int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m)
 {
 	return rhashtable_lookup_insert_fast(&cn->ext_table, &m->ext_node,
 					     conenat_ext_params);
+}
+
+/**
+ * conenat_ext_remove() - give a mapping's external endpoint back
+ * @cn: the namespace's state
+ * @m: the mapping, in the external table
+ */
+void conenat_ext_remove(struct conenat_net *cn, struct conenat_mapping *m)
+{
+	rhashtable_remove_fast(&cn->ext_table, &m->ext_node, conenat_ext_params);
 }
 
 /**
@@ -265,16 +249,19 @@ static void conenat_mapping_free_rcu(struct rcu_head *head)
 			container_of(head, struct conenat_mapping, rcu));
 }
 
-static void conenat_peer_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(conenat_peer_cache,
-			container_of(head, struct conenat_peer, rcu));
-}
-
 static void conenat_host_free_rcu(struct rcu_head *head)
 {
 	kmem_cache_free(conenat_host_cache,
 			container_of(head, struct conenat_host, rcu));
+}
+
+/**
+ * conenat_mapping_free() - free an unlinked mapping after readers
+ * @m: the mapping, in no table and no list
+ */
+void conenat_mapping_free(struct conenat_mapping *m)
+{
+	call_rcu(&m->rcu, conenat_mapping_free_rcu);
 }
 
 /**
@@ -298,19 +285,14 @@ bool conenat_mapping_hold(struct conenat_mapping *m)
  * conenat_mapping_put() - drop a reference; the last frees the mapping
  * @m: the mapping
  *
- * The last reference gives the external endpoint back to the pool and
- * frees the mapping after readers. Safe in softirq context.
+ * The last reference starts the external endpoint's hold-down, after which
+ * it goes back to the pool and the mapping is freed (holddown.c). Safe in
+ * softirq context.
  */
 void conenat_mapping_put(struct conenat_mapping *m)
 {
-	struct conenat_instance *inst = m->inst;
-
-	if (!atomic_dec_and_test(&m->ref))
-		return;
-	rhashtable_remove_fast(&inst->cn->ext_table, &m->ext_node,
-			       conenat_ext_params);
-	atomic_dec(&inst->nheld);
-	call_rcu(&m->rcu, conenat_mapping_free_rcu);
+	if (atomic_dec_and_test(&m->ref))
+		conenat_holddown_start(m);
 }
 
 /*
@@ -489,106 +471,6 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	return true;
 }
 
-static void conenat_peer_key(struct conenat_peer_key *key,
-			     const struct conenat_mapping *m, __be32 raddr,
-			     __be16 rport)
-{
-	memset(key, 0, sizeof(*key));
-	key->mid = m->id;
-	key->raddr = raddr;
-	key->rport = rport;
-	key->proto = m->ik.proto;
-}
-
-/**
- * conenat_peer_add() - let a remote in through a mapping's filter
- * @m: the mapping
- * @raddr: the remote address
- * @rport: the remote port, 0 for any port
- * @lifetime: seconds the permission lasts, 0 for as long as the mapping
- *
- * Safe in softirq context. Adding an existing peer extends a timed one.
- *
- * Return: 0 or -ENOMEM / -EBUSY.
- */
-int conenat_peer_add(struct conenat_mapping *m, __be32 raddr, __be16 rport,
-		     u32 lifetime)
-{
-	struct conenat_net *cn = m->inst->cn;
-	struct conenat_peer_key key;
-	struct conenat_peer *p, *old;
-	unsigned long expires = jiffies + (unsigned long)lifetime * HZ;
-
-	conenat_peer_key(&key, m, raddr, rport);
-	p = rhashtable_lookup(&cn->peer_table, &key, conenat_peer_params);
-	if (p) {
-		if (!lifetime)
-			WRITE_ONCE(p->timed, false);
-		else if (READ_ONCE(p->timed) &&
-			 time_after(expires, READ_ONCE(p->expires)))
-			WRITE_ONCE(p->expires, expires);
-		return 0;
-	}
-
-	p = kmem_cache_zalloc(conenat_peer_cache, GFP_ATOMIC);
-	if (!p)
-		return -ENOMEM;
-	p->key = key;
-	p->ek = m->ek;
-	p->timed = lifetime != 0;
-	p->expires = expires;
-	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
-						conenat_peer_params);
-	if (old) {
-		kmem_cache_free(conenat_peer_cache, p);
-		return IS_ERR(old) ? PTR_ERR(old) : 0;
-	}
-	return 0;
-}
-
-static bool conenat_peer_match(struct conenat_net *cn,
-			       const struct conenat_peer_key *key)
-{
-	struct conenat_peer *p;
-
-	p = rhashtable_lookup(&cn->peer_table, key, conenat_peer_params);
-	if (!p)
-		return false;
-	return !READ_ONCE(p->timed) ||
-	       time_before(jiffies, READ_ONCE(p->expires));
-}
-
-/**
- * conenat_peer_allowed() - the filtering decision for an inbound flow
- * @m: the mapping the flow is addressed to
- * @filtering: the instance's enum conenat_behaviour for filtering
- * @raddr: the remote address
- * @rport: the remote port
- *
- * Caller holds rcu_read_lock(). At most two hash lookups.
- *
- * Return: whether the remote may send in.
- */
-bool conenat_peer_allowed(struct conenat_mapping *m, u8 filtering,
-			  __be32 raddr, __be16 rport)
-{
-	struct conenat_net *cn = m->inst->cn;
-	struct conenat_peer_key key;
-
-	if (filtering == CONENAT_ENDPOINT_INDEPENDENT)
-		return true;
-	if (filtering == CONENAT_ADDRESS_PORT_DEPENDENT) {
-		conenat_peer_key(&key, m, raddr, rport);
-		if (conenat_peer_match(cn, &key))
-			return true;
-	}
-	/* by address: recorded under address-dependent filtering, or a
-	 * permit for any port
-	 */
-	conenat_peer_key(&key, m, raddr, 0);
-	return conenat_peer_match(cn, &key);
-}
-
 /*
  * Visit up to @budget entries of @ht, resuming where the last call stopped.
  * Returns true when the walk reached the end of the table.
@@ -668,6 +550,8 @@ static bool conenat_mapping_follow(struct conenat_mapping *m,
 
 	if (!(state & CONENAT_M_FOLLOW) || !want.addr)
 		return false;
+	/* the administrator's forward ends a hold-down on its endpoint */
+	conenat_holddown_take(inst->cn, &want, NULL);
 	holder = conenat_lookup_ext(inst->cn, &want);
 	if (holder) {
 		if (!conenat_mapping_static(holder) &&
@@ -724,20 +608,6 @@ static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
 	}
 }
 
-static void conenat_gc_peer(struct conenat_net *cn, void *obj)
-{
-	struct conenat_peer *p = obj;
-	struct conenat_mapping *m;
-
-	m = conenat_lookup_ext(cn, &p->ek);
-	if (m && m->id == p->key.mid && conenat_mapping_live(m) &&
-	    (!READ_ONCE(p->timed) || time_before(jiffies, READ_ONCE(p->expires))))
-		return;
-	if (rhashtable_remove_fast(&cn->peer_table, &p->node,
-				   conenat_peer_params) == 0)
-		call_rcu(&p->rcu, conenat_peer_free_rcu);
-}
-
 static void conenat_gc_host(struct conenat_net *cn, void *obj)
 {
 	struct conenat_host *h = obj;
@@ -754,12 +624,18 @@ static void conenat_gc_worker(struct work_struct *work)
 	struct conenat_net *cn = container_of(to_delayed_work(work),
 					      struct conenat_net, gc_work);
 	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_instance *inst;
 	bool done, stale;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(inst, &cn->instances, list)
+		conenat_holddown_expire(inst, CONENAT_GC_BUDGET);
+	rcu_read_unlock();
 
 	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
 				 CONENAT_GC_BUDGET, conenat_gc_mapping, cn);
 	done &= conenat_walk_some(&cn->peer_table, &gc->walks[1],
-				  CONENAT_GC_BUDGET, conenat_gc_peer, cn);
+				  CONENAT_GC_BUDGET, conenat_peer_reap, cn);
 	done &= conenat_walk_some(&cn->host_table, &gc->walks[2],
 				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
 	/*
@@ -941,7 +817,7 @@ int conenat_table_init(struct conenat_net *cn)
 	err = rhashtable_init(&cn->ext_table, &p);
 	if (err)
 		goto err_destroy_int;
-	err = rhashtable_init(&cn->peer_table, &conenat_peer_params);
+	err = conenat_peers_init(cn);
 	if (err)
 		goto err_destroy_ext;
 	err = rhashtable_init(&cn->host_table, &conenat_host_params);
@@ -954,17 +830,12 @@ int conenat_table_init(struct conenat_net *cn)
 	return 0;
 
 err_destroy_peer:
-	rhashtable_destroy(&cn->peer_table);
+	conenat_peers_destroy(cn);
 err_destroy_ext:
 	rhashtable_destroy(&cn->ext_table);
 err_destroy_int:
 	rhashtable_destroy(&cn->int_table);
 	return err;
-}
-
-static void conenat_free_peer(void *ptr, void *arg)
-{
-	kmem_cache_free(conenat_peer_cache, ptr);
 }
 
 static void conenat_free_host(void *ptr, void *arg)
@@ -994,7 +865,7 @@ void conenat_table_destroy(struct conenat_net *cn)
 	WARN_ON_ONCE(atomic_read(&cn->nmappings));
 	rhashtable_destroy(&cn->int_table);
 	rhashtable_destroy(&cn->ext_table);
-	rhashtable_free_and_destroy(&cn->peer_table, conenat_free_peer, NULL);
+	conenat_peers_destroy(cn);
 	rhashtable_free_and_destroy(&cn->host_table, conenat_free_host, NULL);
 }
 
@@ -1013,8 +884,7 @@ int __init conenat_table_cache_init(void)
 	conenat_mapping_cache = KMEM_CACHE(conenat_mapping, SLAB_ACCOUNT);
 	if (!conenat_mapping_cache)
 		return -ENOMEM;
-	conenat_peer_cache = KMEM_CACHE(conenat_peer, SLAB_ACCOUNT);
-	if (!conenat_peer_cache)
+	if (conenat_peer_cache_init())
 		goto err_destroy_mapping;
 	conenat_host_cache = KMEM_CACHE(conenat_host, SLAB_ACCOUNT);
 	if (!conenat_host_cache)
@@ -1022,7 +892,7 @@ int __init conenat_table_cache_init(void)
 	return 0;
 
 err_destroy_peer:
-	kmem_cache_destroy(conenat_peer_cache);
+	conenat_peer_cache_exit();
 err_destroy_mapping:
 	kmem_cache_destroy(conenat_mapping_cache);
 	return -ENOMEM;
@@ -1036,6 +906,6 @@ err_destroy_mapping:
 void conenat_table_cache_exit(void)
 {
 	kmem_cache_destroy(conenat_host_cache);
-	kmem_cache_destroy(conenat_peer_cache);
+	conenat_peer_cache_exit();
 	kmem_cache_destroy(conenat_mapping_cache);
 }

@@ -399,6 +399,13 @@ t_monitor_help()
 	object_help monitor all mapping exhaustion
 }
 
+t_limits_help()
+{
+	object_help limits show set &&
+		grep -q '^  set \[max-mappings N\] \[max-peers N\]' "$OUT" &&
+		grep -q 'peers_refused' "$OUT"
+}
+
 t_conntrack_help()
 {
 	object_help conntrack show &&
@@ -453,6 +460,20 @@ REJECTS=(
 	'invalid inbound-refresh "ON"|'"$IA"' inbound-refresh ON'
 	'invalid max-per-host "-1"|'"$IA"' max-per-host -1'
 	'invalid max-per-host "4194305"|'"$IA"' max-per-host 4194305'
+	'invalid max-peers "0": expected an integer 1..67108864|'"$IA"' max-peers 0'
+	'invalid max-peers "67108865"|'"$IA"' max-peers 67108865'
+	'invalid max-peers "-1"|'"$IA"' max-peers -1'
+	'invalid max-peers "abc"|instance set x max-peers abc'
+	'"max-peers" needs a value|instance set x max-peers'
+	'"max-peers" given twice|instance set x max-peers 1 max-peers 2'
+	'invalid hold-down "3601": expected 0..3600 seconds|'"$IA"' hold-down 3601'
+	'invalid hold-down "61m"|'"$IA"' hold-down 61m'
+	'invalid hold-down "2h"|instance set x hold-down 2h'
+	'invalid hold-down "-1"|'"$IA"' hold-down -1'
+	'invalid hold-down "abc"|instance set x hold-down abc'
+	'invalid hold-down "5x"|instance set x hold-down 5x'
+	'"hold-down" needs a value|instance set x hold-down'
+	'"hold-down" given twice|instance set x hold-down 0 hold-down 1'
 	'"hairpin" given twice|'"$IA"' hairpin on hairpin off'
 	'"ports" given twice|'"$IA"' ports 1-2 udp-timeout 300 ports 1-2'
 	'"dev" given twice|'"$IA"' dev eth1'
@@ -529,6 +550,16 @@ REJECTS=(
 	'unknown command "exhausted" for "monitor"|monitor exhausted'
 	'unexpected argument "extra"|monitor mapping extra'
 	'unexpected argument "extra"|monitor all extra'
+	'unknown command "peer-limit" for "monitor"|monitor peer-limit'
+	'"limits set" needs "max-mappings" or "max-peers"|limits set'
+	'invalid max-peers "0": expected an integer 1..67108864|limits set max-peers 0'
+	'invalid max-peers "67108865"|limits set max-peers 67108865'
+	'invalid max-peers "1x"|limits set max-mappings 5 max-peers 1x'
+	'invalid max-mappings "0"|limits set max-peers 5 max-mappings 0'
+	'"max-peers" needs a value|limits set max-peers'
+	'"max-peers" given twice|limits set max-peers 1 max-peers 2'
+	'unknown argument "peers" for "limits set"|limits set peers 5'
+	'unexpected argument "x"|limits show x'
 	'unknown command "list" for "conntrack"|conntrack list'
 	'unknown argument "proto" for "conntrack show"|conntrack show proto udp'
 	'"instance" needs a value|conntrack show instance'
@@ -566,6 +597,12 @@ ACCEPTS=(
 	'instance add lab dev eth1 type symmetric external 192.0.2.1-192.0.2.8 internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000 port-preservation off port-parity on hairpin off inbound-refresh on udp-timeout 5m max-per-host 10'
 	'instance add x dev eth0 mapping address-dependent filtering address-port-dependent external 192.0.2.1 internal 10.1.2.3'
 	'instance add x dev eth0 type full-cone max-per-host 0 udp-timeout 7d ports 1-65535'
+	'instance add x dev eth0 max-peers 1'
+	'instance set home max-peers 67108864 max-per-host 2'
+	'instance add x dev eth0 hold-down 0'
+	'instance set home hold-down 3600'
+	'instance set home hold-down 1h max-peers 5'
+	'instance set home hold-down 2m'
 	'instance set home external dev internal any'
 	'instance set home udp-timeout 2h'
 	'instance set home type port-restricted-cone'
@@ -598,6 +635,10 @@ ACCEPTS=(
 	'monitor mapping'
 	'monitor exhaustion'
 	'-j monitor'
+	'limits'
+	'-j limits show'
+	'limits set max-peers 100'
+	'limits set max-mappings 1000 max-peers 67108864'
 	'conntrack'
 	'conntrack show'
 	'-j conntrack show instance home internal 10.0.1.2:5000'
@@ -659,6 +700,14 @@ ENCODES=(
 	'SET_INSTANCE flags=ack name="home" udp_timeout=86400|instance set home udp-timeout 1d'
 	'SET_INSTANCE flags=ack name="home" hairpin=1|instance set home hairpin on'
 	'SET_INSTANCE flags=ack name="home" port_min=4000 port_max=4001|instance set home ports 4000-4001'
+	'NEW_INSTANCE flags=ack name="x" ifname="eth0" max_peers=1|instance add x dev eth0 max-peers 1'
+	'SET_INSTANCE flags=ack name="home" max_peers=67108864|instance set home max-peers 67108864'
+	'SET_INSTANCE flags=ack name="home" udp_timeout=600 max_per_host=2 max_peers=1000|instance set home max-peers 1000 max-per-host 2 udp-timeout 10m'
+	'NEW_INSTANCE flags=ack name="x" ifname="eth0" hold_down=0|instance add x dev eth0 hold-down 0'
+	'SET_INSTANCE flags=ack name="home" hold_down=3600|instance set home hold-down 3600'
+	'SET_INSTANCE flags=ack name="home" hold_down=3600|instance set home hold-down 1h'
+	'SET_INSTANCE flags=ack name="home" hold_down=90|instance set home hold-down 90s'
+	'SET_INSTANCE flags=ack name="home" udp_timeout=600 max_peers=1000 hold_down=120|instance set home hold-down 2m max-peers 1000 udp-timeout 10m'
 	'DEL_INSTANCE flags=ack name="home"|instance del home'
 	'GET_INSTANCE flags=dump|instance show'
 	'GET_INSTANCE flags=dump|instance'
@@ -680,7 +729,12 @@ ENCODES=(
 	'NEW_PERMIT flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000 remote_addr=198.51.100.10 remote_port=3478 lifetime=60|permit add remote 198.51.100.10:3478 lifetime 60 internal 10.0.1.2:5000 proto udp instance home'
 	'GET_INSTANCE flags=dump|stats'
 	'GET_INSTANCE flags=ack name="lab"|stats show instance lab'
-	'GET_INFO flags=ack client_api=1|info'
+	'GET_LIMITS flags=ack|limits show'
+	'GET_LIMITS flags=ack|limits'
+	'SET_LIMITS flags=ack max_mappings=1000|limits set max-mappings 1000'
+	'SET_LIMITS flags=ack max_peers=1|limits set max-peers 1'
+	'SET_LIMITS flags=ack max_mappings=67108864 max_peers=67108864|limits set max-peers 67108864 max-mappings 67108864'
+	'GET_INFO flags=ack client_api=2|info'
 )
 
 fake_ok()
@@ -719,12 +773,12 @@ t_fmt_instance_text()
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
 	  port-preservation on port-parity off hairpin on inbound-refresh off
-	  udp-timeout 300 max-per-host 0 mappings 3
+	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	instance lab dev wan1 (ifindex 4)
 	  type custom mapping address-dependent filtering endpoint-independent
 	  external 203.0.113.1-203.0.113.4 (203.0.113.1) internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000
 	  port-preservation off port-parity on hairpin off inbound-refresh on
-	  udp-timeout 60 max-per-host 8 mappings 1
+	  udp-timeout 60 max-peers 16 hold-down 0 max-per-host 8 mappings 1
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
 }
@@ -738,11 +792,12 @@ t_fmt_instance_stats_text()
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
 	  port-preservation on port-parity off hairpin on inbound-refresh off
-	  udp-timeout 300 max-per-host 0 mappings 3
+	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	  stats:
 	    mappings_created 102 mappings_expired 103 mappings_deleted 104
 	    out_new_flows 105 in_new_flows 106 in_filtered 107 in_no_mapping 108
 	    hairpin_flows 109 port_exhausted 110 host_limit 111 table_full 112 nomem 113
+	    peers_refused 114
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
 }
@@ -766,15 +821,19 @@ t_fmt_instance_json()
 		(.[0] | keys_unsorted) == ["name","dev","ifindex","type","mapping",
 			"filtering","external","external_addr","internal","port_min",
 			"port_max","port_preservation","port_parity","hairpin",
-			"inbound_refresh","udp_timeout","max_per_host","mappings"] and
+			"inbound_refresh","udp_timeout","max_peers","hold_down",
+			"max_per_host","mappings"] and
 		.[0] == {"name":"home","dev":"wan0","ifindex":3,
 			"type":"restricted-cone","mapping":"endpoint-independent",
 			"filtering":"address-dependent","external":"dev",
 			"external_addr":"198.51.100.1","internal":[],"port_min":1024,
 			"port_max":65535,"port_preservation":true,"port_parity":false,
 			"hairpin":true,"inbound_refresh":false,"udp_timeout":300,
-			"max_per_host":0,"mappings":3} and
+			"max_peers":65536,"hold_down":120,"max_per_host":0,
+			"mappings":3} and
 		.[1].type == "custom" and .[1].external == "203.0.113.1-203.0.113.4" and
+		.[1].max_peers == 16 and .[1].hold_down == 0 and
+		.[1].max_per_host == 8 and
 		.[1].internal == ["10.0.0.0/8","192.168.1.0/24"] and
 		.[1].port_parity == true and (.[0] | has("stats") | not)' "$OUT" >/dev/null
 }
@@ -789,7 +848,7 @@ t_fmt_instance_json_stats()
 			"mappings_deleted":204,"out_new_flows":205,"in_new_flows":206,
 			"in_filtered":207,"in_no_mapping":208,"hairpin_flows":209,
 			"port_exhausted":210,"host_limit":211,"table_full":212,
-			"nomem":213}' "$OUT" >/dev/null
+			"nomem":213,"peers_refused":214}' "$OUT" >/dev/null
 }
 
 t_fmt_instance_missing()
@@ -817,10 +876,12 @@ t_fmt_stats_text()
 	  mappings_created 102 mappings_expired 103 mappings_deleted 104
 	  out_new_flows 105 in_new_flows 106 in_filtered 107 in_no_mapping 108
 	  hairpin_flows 109 port_exhausted 110 host_limit 111 table_full 112 nomem 113
+	  peers_refused 114
 	instance lab
 	  mappings_created 202 mappings_expired 203 mappings_deleted 204
 	  out_new_flows 205 in_new_flows 206 in_filtered 207 in_no_mapping 208
 	  hairpin_flows 209 port_exhausted 210 host_limit 211 table_full 212 nomem 213
+	  peers_refused 214
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
 }
@@ -832,7 +893,9 @@ t_fmt_stats_json()
 	[ "$RC" -eq 0 ] &&
 	jq -e 'length == 2 and (.[0] | keys_unsorted) == ["instance","stats"] and
 		.[0].instance == "home" and .[0].stats.nomem == 113 and
-		(.[1].stats | length) == 12' "$OUT" >/dev/null
+		.[0].stats.peers_refused == 114 and
+		((.[0].stats | keys_unsorted) | last) == "peers_refused" and
+		(.[1].stats | length) == 13' "$OUT" >/dev/null
 }
 
 t_fmt_mapping_text()
@@ -900,6 +963,7 @@ t_fmt_monitor_text()
 	expired home udp 10.0.1.3:5000 -> 198.51.100.1:6000 static permanent
 	deleted home udp 10.0.1.4:4000 -> 198.51.100.1:7000 dynamic expires 12s remote 198.51.100.10:3478
 	exhausted home udp 10.0.1.2:5000
+	peer-limit home udp 10.0.1.2:5000 -> 198.51.100.1:5000 remote 203.0.113.9:4000
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
 }
@@ -911,7 +975,12 @@ t_fmt_monitor_filters()
 	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "exhausted home udp 10.0.1.2:5000" ] ||
 		return 1
 	run_fake monitor mapping
-	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 3 ] && ! grep -q exhausted "$OUT"
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 3 ] &&
+		! grep -qE 'exhausted|peer-limit' "$OUT" || return 1
+	# peer-limit events come with "all" (the default) only
+	run_fake monitor all
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 5 ] &&
+		[ "$(grep -c '^peer-limit ' "$OUT")" -eq 1 ]
 }
 
 t_fmt_monitor_json()
@@ -919,11 +988,19 @@ t_fmt_monitor_json()
 	fake_ok || return 1
 	run_fake -j monitor
 	# One document per line, each an object with "event" first.
-	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 4 ] &&
-	jq -e -s 'length == 4 and map(.event) == ["created","expired","deleted","exhausted"] and
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 5 ] &&
+	jq -e -s 'length == 5 and
+		map(.event) == ["created","expired","deleted","exhausted","peer-limit"] and
 		(.[0] | keys_unsorted)[0] == "event" and .[0].external_port == 5000 and
 		.[3] == {"event":"exhausted","instance":"home","proto":"udp",
-			"internal_addr":"10.0.1.2","internal_port":5000}' "$OUT" >/dev/null &&
+			"internal_addr":"10.0.1.2","internal_port":5000} and
+		.[4] == {"event":"peer-limit","instance":"home","proto":"udp",
+			"internal_addr":"10.0.1.2","internal_port":5000,
+			"external_addr":"198.51.100.1","external_port":5000,
+			"remote_addr":"203.0.113.9","remote_port":4000} and
+		(.[4] | keys_unsorted) == ["event","instance","proto",
+			"internal_addr","internal_port","external_addr",
+			"external_port","remote_addr","remote_port"]' "$OUT" >/dev/null &&
 	while IFS= read -r line; do
 		jq -e 'type == "object"' <<<"$line" >/dev/null || return 1
 	done <"$OUT"
@@ -936,6 +1013,8 @@ t_fmt_actions_silent()
 	run_fake instance add home dev wan0
 	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ] || return 1
 	run_fake -j mapping flush
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ] || return 1
+	run_fake -j limits set max-peers 5
 	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ]
 }
 
@@ -953,8 +1032,33 @@ t_fmt_info()
 {
 	fake_ok || return 1
 	run_fake info
-	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 1" ] &&
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 2" ] &&
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
+}
+
+t_fmt_limits_text()
+{
+	fake_ok || return 1
+	run_fake limits show
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] &&
+		[ "$(cat "$OUT")" = "max-mappings 4194304 mappings 4 max-peers 1048576 peers 3 instances 2" ] &&
+		[ "$(cat "$FAKE_LOG")" = "GET_LIMITS flags=ack" ] || return 1
+	# "limits" alone is "limits show"
+	cp "$OUT" "$TMP/show"
+	run_fake limits
+	[ "$RC" -eq 0 ] && same_as "$TMP/show"
+}
+
+t_fmt_limits_json()
+{
+	fake_ok || return 1
+	run_fake -j limits show
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
+	jq -e 'length == 1 and
+		(.[0] | keys_unsorted) == ["max_mappings","mappings","max_peers",
+			"peers","instances"] and
+		.[0] == {"max_mappings":4194304,"mappings":4,"max_peers":1048576,
+			"peers":3,"instances":2}' "$OUT" >/dev/null
 }
 
 # ---- natctl-fake: conntrack show ------------------------------------------
@@ -1197,6 +1301,13 @@ t_completion_values()
 	completes 'natctl permit add instance home proto udp ' internal remote \
 		lifetime &&
 	completes 'natctl conntrack show ' instance internal &&
+	completes 'natctl limits set ' max-mappings max-peers &&
+	completes 'natctl limits set max-peers 5 ' max-mappings &&
+	completes 'natctl limits set max-mappings 5 max-p' max-peers &&
+	completes 'natctl instance set home max-peers 10 max-pe' max-per-host &&
+	completes 'natctl instance set home hold-down 0 max-peers 10 ho' &&
+	completes 'natctl instance set home h' hairpin hold-down &&
+	completes 'natctl instance add home hold-down ' &&
 	completes 'natctl instance add home udp-timeout ' &&
 	completes 'natctl mapping show instance home proto udp '
 }
@@ -1366,7 +1477,7 @@ t_man_json_keys()
 	# Every key natctl-fake's JSON output holds is named in JSON OUTPUT.
 	: >"$TMP/keys"
 	for args in "info" "-s instance show" "stats show" "mapping show" \
-		    "monitor" "conntrack show"; do
+		    "monitor" "limits show" "conntrack show"; do
 		read -r -a ARGS <<<"$args"
 		run_fake -j "${ARGS[@]}"
 		[ "$RC" -eq 0 ] || return 1
@@ -1464,7 +1575,8 @@ FUZZ_WORDS=(
 	instance mapping permit stats monitor info help add set del show get
 	flush all exhaustion dev type mapping filtering external internal ports
 	port-preservation port-parity hairpin inbound-refresh udp-timeout
-	max-per-host proto lifetime remote permanent any on off udp tcp x home
+	max-per-host max-peers hold-down max-mappings limits proto lifetime remote
+	permanent any on off udp tcp x home
 	',' : / - 0 -1 abc 4294967296 99999999999999999999 0x10 '%s%n%s' '%' é
 	'\\' '"' "" -j -s
 )
@@ -1484,6 +1596,9 @@ declare -A FUZZ_VALUES=(
 	[inbound-refresh]='on off 0'
 	[udp-timeout]='300 60 1 0 604800 604801 5m 2h 7d 8d 10x abc -1 4294967296 s'
 	[max-per-host]='0 10 4194304 4194305 -1 abc'
+	[max-peers]='1 65536 67108864 67108865 0 -1 abc'
+	[hold-down]='0 120 3600 3601 1h 61m 2h 0s 5x abc -1'
+	[max-mappings]='1 4194304 67108864 67108865 0 abc'
 	[instance]='home lab x sixteen-chars-xx a%sb'
 	[proto]='udp tcp udpp icmp 17'
 	[remote]='198.51.100.1 198.51.100.1:3478 0.0.0.0 1.2.3 1.2.3.4:0 :5'
@@ -1495,7 +1610,7 @@ declare -A FUZZ_VALUES=(
 fuzz_line()
 {
 	local objs=(instance instance instance mapping mapping mapping permit
-		    permit stats monitor conntrack info help bogus)
+		    permit stats monitor conntrack limits info help bogus)
 	local obj cmds keys words=() i n vals
 	obj=${objs[RANDOM % ${#objs[@]}]}
 	case $obj in
@@ -1503,7 +1618,7 @@ fuzz_line()
 		cmds=(add add set set del show)
 		keys=(dev type mapping filtering external internal ports
 		      port-preservation port-parity hairpin inbound-refresh
-		      udp-timeout max-per-host) ;;
+		      udp-timeout max-per-host max-peers hold-down) ;;
 	mapping)
 		cmds=(add add get del show flush)
 		keys=(instance proto internal external lifetime) ;;
@@ -1519,6 +1634,9 @@ fuzz_line()
 	conntrack)
 		cmds=(show)
 		keys=(instance internal) ;;
+	limits)
+		cmds=(show set set)
+		keys=(max-mappings max-peers) ;;
 	*)
 		cmds=(show)
 		keys=(x) ;;
@@ -1672,6 +1790,7 @@ TESTS=(
 	"t_permit_help|permit help lists add"
 	"t_stats_help|stats help lists show and the counters"
 	"t_monitor_help|monitor help lists all mapping exhaustion"
+	"t_limits_help|limits help lists show and set [max-mappings N] [max-peers N]"
 	"t_conntrack_help|conntrack help lists show and its arguments"
 	"t_help_is_exact|a command prefix (instance hel) is refused"
 	"t_udp_timeout_warning|udp-timeout below 120: warning, then exit 2"
@@ -1708,6 +1827,8 @@ TESTS+=(
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_fmt_info|natctl-fake: info text unchanged"
+	"t_fmt_limits_text|natctl-fake: limits show text, limits = limits show"
+	"t_fmt_limits_json|natctl-fake: -j limits show keys and values"
 	"t_fmt_conntrack_text|natctl-fake: conntrack show selects conenat's UDP entries, text"
 	"t_fmt_conntrack_default|natctl-fake: conntrack equals conntrack show"
 	"t_fmt_conntrack_json|natctl-fake: -j conntrack show keys and values"

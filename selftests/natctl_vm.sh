@@ -298,7 +298,7 @@ limits_cmd() {
 		{ echo "limits show: $j"; return 1; }
 	nc limits set max-mappings 1000 || return 1
 	[ "$(nc -j limits | jq '.[0].max_mappings')" -eq 1000 ] || return 1
-	nc limits show | grep -q '^max-mappings 1000 mappings [0-9]* instances 2$' ||
+	nc limits show | grep -q '^max-mappings 1000 mappings [0-9]* max-peers [0-9]* peers [0-9]* instances 2$' ||
 		{ nc limits show; return 1; }
 	nc limits set max-mappings 4194304
 }
@@ -420,7 +420,7 @@ tap_check "permit add lets a filtered remote in; conntrack show lists it as inbo
 stats_show() {
 	local j
 	j=$(nc -j stats show) || return 1
-	json_eq "$j" 'length == 2 and (.[0].stats | length) == 12 and
+	json_eq "$j" 'length == 2 and (.[0].stats | length) == 13 and
 		(map(select(.instance == "home"))[0].stats |
 		 .mappings_created >= 3 and .mappings_deleted >= 1 and
 		 .out_new_flows >= 1 and .in_new_flows >= 1 and .in_filtered >= 1)' ||
@@ -429,7 +429,7 @@ stats_show() {
 	nc stats | grep -q '^  mappings_created [0-9]* mappings_expired' &&
 	# -s adds the counters to instance show
 	nc -s instance show home | grep -qx '  stats:' &&
-	json_eq "$(nc -j -s instance show home)" '(.[0].stats | length) == 12' &&
+	json_eq "$(nc -j -s instance show home)" '(.[0].stats | length) == 13' &&
 	! nc -j instance show home | jq -e '.[0] | has("stats")' >/dev/null
 }
 tap_check "stats show, text and JSON, and -s instance show, count the flows" stats_show

@@ -14,11 +14,13 @@
  * order shows. A malformed request fails with exit status 2 and a line
  * "natctl: fake: ...".
  *
- * Replies are canned: GET_INFO (version "0.0.0-fake"), two instances ("home", "lab"), three mappings of
- * "home" and one of "lab"; GET_INSTANCE of another name fails as the
- * module does (ENOENT). With $NATCTL_FAKE_EMPTY set, dumps are empty.
- * "monitor" gets five events (created, expired, deleted, exhausted and
- * one of another command) and ends.
+ * Replies are canned: GET_INFO (version "0.0.0-fake"), two instances
+ * ("home", "lab"), three mappings of "home" and one of "lab", GET_LIMITS
+ * (max_mappings 4194304, mappings 4, max_peers 1048576, peers 3, instances
+ * 2); GET_INSTANCE of another name fails as the module does (ENOENT). With
+ * $NATCTL_FAKE_EMPTY set, dumps are empty. "monitor" gets six events
+ * (created, expired, deleted, exhausted, peer-limit and one of another
+ * command) and ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +65,8 @@ static const struct attr_desc instance_attrs[CONENAT_INSTANCE_A_MAX + 1] = {
 	[CONENAT_INSTANCE_A_INBOUND_REFRESH]	= { "inbound_refresh", K_U8 },
 	[CONENAT_INSTANCE_A_UDP_TIMEOUT]	= { "udp_timeout", K_U32 },
 	[CONENAT_INSTANCE_A_MAX_PER_HOST]	= { "max_per_host", K_U32 },
+	[CONENAT_INSTANCE_A_MAX_PEERS]		= { "max_peers", K_U32 },
+	[CONENAT_INSTANCE_A_HOLD_DOWN]		= { "hold_down", K_U32 },
 };
 
 static const struct attr_desc mapping_attrs[CONENAT_MAPPING_A_MAX + 1] = {
@@ -75,6 +79,11 @@ static const struct attr_desc mapping_attrs[CONENAT_MAPPING_A_MAX + 1] = {
 	[CONENAT_MAPPING_A_REMOTE_ADDR]	= { "remote_addr", K_ADDR },
 	[CONENAT_MAPPING_A_REMOTE_PORT]	= { "remote_port", K_BE16 },
 	[CONENAT_MAPPING_A_LIFETIME]	= { "lifetime", K_U32 },
+};
+
+static const struct attr_desc limits_attrs[CONENAT_LIMITS_A_MAX + 1] = {
+	[CONENAT_LIMITS_A_MAX_MAPPINGS]	= { "max_mappings", K_U32 },
+	[CONENAT_LIMITS_A_MAX_PEERS]	= { "max_peers", K_U32 },
 };
 
 static const struct {
@@ -92,6 +101,8 @@ static const struct {
 	[CONENAT_CMD_GET_MAPPING] = { "GET_MAPPING", mapping_attrs, CONENAT_MAPPING_A_MAX },
 	[CONENAT_CMD_FLUSH_MAPPINGS] = { "FLUSH_MAPPINGS", mapping_attrs, CONENAT_MAPPING_A_MAX },
 	[CONENAT_CMD_NEW_PERMIT] = { "NEW_PERMIT", mapping_attrs, CONENAT_MAPPING_A_MAX },
+	[CONENAT_CMD_GET_LIMITS] = { "GET_LIMITS", limits_attrs, CONENAT_LIMITS_A_MAX },
+	[CONENAT_CMD_SET_LIMITS] = { "SET_LIMITS", limits_attrs, CONENAT_LIMITS_A_MAX },
 };
 
 /* The log line being built. */
@@ -278,18 +289,19 @@ struct fake_instance {
 	uint8_t prefix_len[2];
 	uint16_t port_min, port_max;
 	uint8_t pp, parity, hairpin, refresh;
-	uint32_t udp_timeout, max_per_host, mappings;
+	uint32_t udp_timeout, max_per_host, max_peers, hold_down, mappings;
 	uint64_t stats_base;
 };
 
 static const struct fake_instance instances[] = {
 	{ "home", "wan0", 3, CONENAT_ENDPOINT_INDEPENDENT,
 	  CONENAT_ADDRESS_DEPENDENT, "0.0.0.0", "0.0.0.0", "198.51.100.1",
-	  0, { NULL }, { 0 }, 1024, 65535, 1, 0, 1, 0, 300, 0, 3, 100 },
+	  0, { NULL }, { 0 }, 1024, 65535, 1, 0, 1, 0, 300, 0,
+	  CONENAT_DEFAULT_MAX_PEERS, CONENAT_DEFAULT_HOLD_DOWN, 3, 100 },
 	{ "lab", "wan1", 4, CONENAT_ADDRESS_DEPENDENT,
 	  CONENAT_ENDPOINT_INDEPENDENT, "203.0.113.1", "203.0.113.4",
 	  "203.0.113.1", 2, { "10.0.0.0", "192.168.1.0" }, { 8, 24 },
-	  2000, 3000, 0, 1, 0, 1, 60, 8, 1, 200 },
+	  2000, 3000, 0, 1, 0, 1, 60, 8, 16, 0, 1, 200 },
 };
 
 struct fake_mapping {
@@ -314,6 +326,10 @@ static const struct fake_mapping mappings[] = {
 	{ "lab", "10.0.0.9", 53, "203.0.113.2", 2001,
 	  CONENAT_ORIGIN_DYNAMIC, 30, "192.0.2.7", 0 },
 };
+
+/* The remote the peer-limit event says a peer cap kept out of a filter. */
+#define PEER_LIMIT_REMOTE_ADDR	"203.0.113.9"
+#define PEER_LIMIT_REMOTE_PORT	4000
 
 static uint32_t ip(const char *s)
 {
@@ -367,6 +383,8 @@ static struct nl_msg *instance_msg(const struct fake_instance *in)
 	nla_put_u8(msg, CONENAT_INSTANCE_A_INBOUND_REFRESH, in->refresh);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, in->udp_timeout);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PER_HOST, in->max_per_host);
+	nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PEERS, in->max_peers);
+	nla_put_u32(msg, CONENAT_INSTANCE_A_HOLD_DOWN, in->hold_down);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_MAPPINGS, in->mappings);
 	nest = nla_nest_start(msg, CONENAT_INSTANCE_A_STATS | NLA_F_NESTED);
 	/* A PAD first, as nla_put_u64_64bit() may add. */
@@ -392,6 +410,13 @@ static struct nl_msg *mapping_msg(const struct fake_mapping *m, uint8_t cmd,
 		return msg;
 	nla_put_u32(msg, CONENAT_MAPPING_A_EXT_ADDR, ip(m->ext_addr));
 	nla_put_u16(msg, CONENAT_MAPPING_A_EXT_PORT, htons(m->ext_port));
+	if (cmd == CONENAT_CMD_PEER_LIMIT_EVENT) {
+		nla_put_u32(msg, CONENAT_MAPPING_A_REMOTE_ADDR,
+			    ip(PEER_LIMIT_REMOTE_ADDR));
+		nla_put_u16(msg, CONENAT_MAPPING_A_REMOTE_PORT,
+			    htons(PEER_LIMIT_REMOTE_PORT));
+		return msg;
+	}
 	nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, m->origin);
 	if (m->remote_addr)
 		nla_put_u32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, ip(m->remote_addr));
@@ -441,6 +466,21 @@ static int fake_replies(uint8_t cmd, struct nl_msg *req, nl_reply_cb cb,
 				    CONENAT_DEFAULT_MAX_MAPPINGS);
 			nla_put_u32(msg, CONENAT_INFO_A_HASH_BUCKETS, 1024);
 			nla_put_u32(msg, CONENAT_INFO_A_NAME_MAX, CONENAT_NAME_MAX);
+		}
+		return deliver(msg, cb, arg);
+	}
+	case CONENAT_CMD_GET_LIMITS: {
+		struct nl_msg *msg = reply_new(CONENAT_CMD_GET_LIMITS, 0);
+
+		if (msg) {
+			nla_put_u32(msg, CONENAT_LIMITS_A_MAX_MAPPINGS,
+				    CONENAT_DEFAULT_MAX_MAPPINGS);
+			nla_put_u32(msg, CONENAT_LIMITS_A_MAPPINGS,
+				    ARRAY_SIZE(mappings));
+			nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES,
+				    ARRAY_SIZE(instances));
+			nla_put_u32(msg, CONENAT_LIMITS_A_MAX_PEERS, 1048576);
+			nla_put_u32(msg, CONENAT_LIMITS_A_PEERS, 3);
 		}
 		return deliver(msg, cb, arg);
 	}
@@ -558,6 +598,10 @@ int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
 			return status;
 	}
 	status = deliver(mapping_msg(&mappings[0], CONENAT_CMD_EXHAUSTED_EVENT,
+				     0), cb, arg);
+	if (status)
+		return status;
+	status = deliver(mapping_msg(&mappings[0], CONENAT_CMD_PEER_LIMIT_EVENT,
 				     0), cb, arg);
 	if (status)
 		return status;

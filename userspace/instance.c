@@ -14,7 +14,8 @@
  *     type restricted-cone mapping endpoint-independent filtering address-dependent
  *     external dev (198.51.100.1) internal any ports 1024-65535
  *     port-preservation on port-parity off hairpin on inbound-refresh off
- *     udp-timeout 300 max-per-host 0 mappings 2
+ *     udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240
+ *     icmp-timeout 60 max-peers 65536 hold-down 120 max-per-host 0 mappings 2
  *
  * and with -s the counters (see stats.c) under a line "  stats:". JSON: an
  * array of objects, keys in print_instance().
@@ -72,6 +73,8 @@ enum opt {
 	OPT_TCP_TRANSITORY_TIMEOUT,
 	OPT_ICMP_TIMEOUT,
 	OPT_MAX_PER_HOST,
+	OPT_MAX_PEERS,
+	OPT_HOLD_DOWN,
 	OPT_NUM
 };
 
@@ -92,6 +95,8 @@ static const char *const opt_keys[OPT_NUM + 1] = {
 	[OPT_TCP_TRANSITORY_TIMEOUT] = "tcp-transitory-timeout",
 	[OPT_ICMP_TIMEOUT]	= "icmp-timeout",
 	[OPT_MAX_PER_HOST]	= "max-per-host",
+	[OPT_MAX_PEERS]		= "max-peers",
+	[OPT_HOLD_DOWN]		= "hold-down",
 	[OPT_NUM]		= NULL,
 };
 
@@ -134,6 +139,8 @@ struct inst_cfg {
 	uint8_t toggle[ARRAY_SIZE(toggles)];
 	uint32_t timer[ARRAY_SIZE(timers)];
 	uint32_t max_per_host;
+	uint32_t max_peers;
+	uint32_t hold_down;
 };
 
 /* Parses and checks the OPTION words of add (@add) or set into @cfg. */
@@ -249,6 +256,18 @@ static int parse_options(const char *cmd, bool add, int argc, char **argv,
 		if (err)
 			return err;
 	}
+	if (v[OPT_MAX_PEERS]) {
+		err = parse_number(v[OPT_MAX_PEERS], "max-peers", 1,
+				   CONENAT_MAX_PEERS_LIMIT, &cfg->max_peers);
+		if (err)
+			return err;
+	}
+	if (v[OPT_HOLD_DOWN]) {
+		err = parse_duration(v[OPT_HOLD_DOWN], "hold-down", "", 0,
+				     CONENAT_MAX_HOLD_DOWN, &cfg->hold_down);
+		if (err)
+			return err;
+	}
 
 	/* Everything is valid: now the warnings. */
 	if (v[OPT_UDP_TIMEOUT] && cfg->timer[0] < RFC4787_MIN_UDP_TIMEOUT)
@@ -316,6 +335,12 @@ static int put_options(struct nl_msg *req, const struct inst_cfg *cfg)
 			return -1;
 	if (v[OPT_MAX_PER_HOST] &&
 	    nla_put_u32(req, CONENAT_INSTANCE_A_MAX_PER_HOST, cfg->max_per_host) < 0)
+		return -1;
+	if (v[OPT_MAX_PEERS] &&
+	    nla_put_u32(req, CONENAT_INSTANCE_A_MAX_PEERS, cfg->max_peers) < 0)
+		return -1;
+	if (v[OPT_HOLD_DOWN] &&
+	    nla_put_u32(req, CONENAT_INSTANCE_A_HOLD_DOWN, cfg->hold_down) < 0)
 		return -1;
 	return 0;
 }
@@ -407,6 +432,8 @@ static const struct nla_policy inst_policy[CONENAT_INSTANCE_A_MAX + 1] = {
 	[CONENAT_INSTANCE_A_MAX_PER_HOST]	= { .type = NLA_U32 },
 	[CONENAT_INSTANCE_A_MAPPINGS]		= { .type = NLA_U32 },
 	[CONENAT_INSTANCE_A_STATS]		= { .type = NLA_NESTED },
+	[CONENAT_INSTANCE_A_MAX_PEERS]		= { .type = NLA_U32 },
+	[CONENAT_INSTANCE_A_HOLD_DOWN]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy prefix_policy[CONENAT_PREFIX_A_MAX + 1] = {
@@ -586,6 +613,10 @@ static int print_instance(struct nlattr **tb)
 		       "tcp_transitory_timeout", " tcp-transitory-timeout %u");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_ICMP_TIMEOUT, "icmp_timeout",
 		       " icmp-timeout %u");
+	print_u32_attr(tb, CONENAT_INSTANCE_A_MAX_PEERS, "max_peers",
+		       " max-peers %u");
+	print_u32_attr(tb, CONENAT_INSTANCE_A_HOLD_DOWN, "hold_down",
+		       " hold-down %u");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_MAX_PER_HOST, "max_per_host",
 		       " max-per-host %u");
 	print_u32_attr(tb, CONENAT_INSTANCE_A_MAPPINGS, "mappings",
@@ -667,7 +698,7 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "        | hairpin {on|off} | inbound-refresh {on|off}\n"
 	  "        | udp-timeout DURATION | tcp-timeout DURATION\n"
 	  "        | tcp-transitory-timeout DURATION | icmp-timeout DURATION\n"
-	  "        | max-per-host N\n"
+	  "        | max-per-host N | max-peers N | hold-down DURATION\n"
 	  "BEHAVIOUR := {endpoint-independent|address-dependent|address-port-dependent}\n"
 	  "PREFIX := ADDR/LEN or ADDR (= ADDR/32); at most 16 prefixes\n"
 	  "DURATION := SECONDS, or a number with a suffix s, m, h or d (1 s .. 7 d)\n"
@@ -677,11 +708,15 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "  symmetric = address-port-dependent both. It excludes mapping and filtering.\n"
 	  "external dev follows the device's primary address; a pool holds at most\n"
 	  "  256 addresses. internal any (the default) translates every source not on\n"
-	  "  the external device. max-per-host 0 means no limit. Defaults:\n"
-	  "  restricted-cone, external dev, internal any, ports 1024-65535,\n"
-	  "  port-preservation on, port-parity off, hairpin on, inbound-refresh off,\n"
-	  "  udp-timeout 300, tcp-timeout 7440, tcp-transitory-timeout 240,\n"
-	  "  icmp-timeout 60, max-per-host 0. Each OPTION may be given once.\n"
+	  "  the external device. max-per-host 0 means no limit. max-peers caps the\n"
+	  "  remotes one mapping's filter records, 1 .. 67108864. hold-down is how\n"
+	  "  long a freed external endpoint rests before another internal endpoint\n"
+	  "  may get it, 0 .. 3600 s (0: none). Defaults: restricted-cone,\n"
+	  "  external dev, internal any, ports 1024-65535, port-preservation on,\n"
+	  "  port-parity off, hairpin on, inbound-refresh off, udp-timeout 300,\n"
+	  "  tcp-timeout 7440, tcp-transitory-timeout 240, icmp-timeout 60,\n"
+	  "  max-per-host 0, max-peers 65536, hold-down 120. Each OPTION may be\n"
+	  "  given once.\n"
 	  "Changing mapping, filtering, external, internal or ports removes the\n"
 	  "  instance's dynamic mappings (static ones stay).\n" },
 };

@@ -50,13 +50,8 @@ int mapping_parse(struct nl_msg *msg, struct nlattr **tb)
 	return nl_reply_parse(msg, tb, CONENAT_MAPPING_A_MAX, mapping_policy);
 }
 
-/*
- * An endpoint: text " ADDR:PORT" (" ADDR" without a port attribute),
- * JSON "PREFIX_addr" and "PREFIX_port". @fmt is the text format of the
- * whole, e.g. " %s" or " -> %s".
- */
-static void print_endpoint(struct nlattr *addr, struct nlattr *port,
-			   const char *prefix, const char *fmt)
+void mapping_print_endpoint(struct nlattr *addr, struct nlattr *port,
+			    const char *prefix, const char *fmt)
 {
 	char a[ADDR_STRLEN], key[32], text[ADDR_STRLEN + 6];
 
@@ -91,10 +86,11 @@ void mapping_print(struct nlattr **tb, const char *event)
 		print_string(PRINT_ANY, "proto", " %s",
 			     fmt_proto(nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
 				       buf));
-	print_endpoint(tb[CONENAT_MAPPING_A_INT_ADDR],
-		       tb[CONENAT_MAPPING_A_INT_PORT], "internal", " %s");
-	print_endpoint(tb[CONENAT_MAPPING_A_EXT_ADDR],
-		       tb[CONENAT_MAPPING_A_EXT_PORT], "external", " -> %s");
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_INT_ADDR],
+			       tb[CONENAT_MAPPING_A_INT_PORT], "internal", " %s");
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_EXT_ADDR],
+			       tb[CONENAT_MAPPING_A_EXT_PORT], "external",
+			       " -> %s");
 
 	a = tb[CONENAT_MAPPING_A_ORIGIN];
 	if (a) {
@@ -118,9 +114,9 @@ void mapping_print(struct nlattr **tb, const char *event)
 	else
 		print_null(PRINT_ANY, "expires", " permanent");
 
-	print_endpoint(tb[CONENAT_MAPPING_A_REMOTE_ADDR],
-		       tb[CONENAT_MAPPING_A_REMOTE_PORT], "remote",
-		       " remote %s");
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_REMOTE_ADDR],
+			       tb[CONENAT_MAPPING_A_REMOTE_PORT], "remote",
+			       " remote %s");
 	print_nl();
 	close_json_object();
 }

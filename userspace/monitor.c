@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * natctl monitor: mapping and exhaustion events, one line each, until
- * SIGINT or SIGTERM (then exit 0).
+ * natctl monitor: mapping, exhaustion and peer limit events, one line
+ * each, until SIGINT or SIGTERM (then exit 0).
  *
  *   natctl monitor [mapping|exhaustion|all]
  *
@@ -11,14 +11,16 @@
  *   expired home udp 10.0.1.2:5000 -> 198.51.100.1:5000 dynamic expires 0s
  *   deleted home udp 10.0.1.3:5000 -> 198.51.100.1:6000 static permanent
  *   exhausted home udp 10.0.1.2:5001
+ *   peer-limit home udp 10.0.1.2:5001 -> 198.51.100.1:5001 remote 203.0.113.9:4000
  *
- * that is the event word and the "mapping show" line. JSON: one object per
- * line, {"event":"created", ...the "mapping show" keys...} and
- * {"event":"exhausted","instance":..,"proto":..,"internal_addr":..,
- * "internal_port":..}. Each line is written out at once.
+ * that is the event word and the "mapping show" line, or as much of it as
+ * the event carries. JSON: one object per line, {"event":"created", ...the
+ * "mapping show" keys...}, {"event":"exhausted","instance":..,"proto":..,
+ * "internal_addr":..,"internal_port":..} and {"event":"peer-limit", the
+ * same, "external_addr":..,"external_port":..,"remote_addr":..,
+ * "remote_port":..}. Each line is written out at once. peer-limit events
+ * come with "all" only.
  */
-#include <arpa/inet.h>
-
 #include <linux/conenat.h>
 
 #include "natctl.h"
@@ -29,6 +31,7 @@
 enum {
 	WANT_MAPPING = 1 << 0,
 	WANT_EXHAUSTION = 1 << 1,
+	WANT_PEER_LIMIT = 1 << 2,
 };
 
 static const char *event_name(const struct nlattr *a)
@@ -47,14 +50,18 @@ static const char *event_name(const struct nlattr *a)
 	}
 }
 
-static void print_exhausted(struct nlattr **tb)
+/*
+ * An exhausted or peer-limit event: the event word, then the instance, the
+ * protocol and the endpoints the event carries, as "mapping show" prints
+ * them (the internal one; the external one after "->"; the remote one
+ * after "remote").
+ */
+static void print_endpoints_event(struct nlattr **tb, const char *event)
 {
-	struct nlattr *addr = tb[CONENAT_MAPPING_A_INT_ADDR];
-	struct nlattr *port = tb[CONENAT_MAPPING_A_INT_PORT];
-	char a[ADDR_STRLEN], buf[4];
+	char buf[4];
 
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "event", "%s", "exhausted");
+	print_string(PRINT_ANY, "event", "%s", event);
 	if (tb[CONENAT_MAPPING_A_INSTANCE])
 		print_string(PRINT_ANY, "instance", " %s",
 			     nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]));
@@ -62,13 +69,14 @@ static void print_exhausted(struct nlattr **tb)
 		print_string(PRINT_ANY, "proto", " %s",
 			     fmt_proto(nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]),
 				       buf));
-	if (addr) {
-		print_string(PRINT_ANY, "internal_addr", " %s",
-			     fmt_addr(nla_get_u32(addr), a));
-		if (port)
-			print_uint(PRINT_ANY, "internal_port", ":%u",
-				   ntohs(nla_get_u16(port)));
-	}
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_INT_ADDR],
+			       tb[CONENAT_MAPPING_A_INT_PORT], "internal", " %s");
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_EXT_ADDR],
+			       tb[CONENAT_MAPPING_A_EXT_PORT], "external",
+			       " -> %s");
+	mapping_print_endpoint(tb[CONENAT_MAPPING_A_REMOTE_ADDR],
+			       tb[CONENAT_MAPPING_A_REMOTE_PORT], "remote",
+			       " remote %s");
 	print_nl();
 	close_json_object();
 }
@@ -87,7 +95,12 @@ static int monitor_event(struct nl_msg *msg, void *arg)
 		   (want & WANT_EXHAUSTION)) {
 		if (mapping_parse(msg, tb))
 			return 0;
-		print_exhausted(tb);
+		print_endpoints_event(tb, "exhausted");
+	} else if (cmd == CONENAT_CMD_PEER_LIMIT_EVENT &&
+		   (want & WANT_PEER_LIMIT)) {
+		if (mapping_parse(msg, tb))
+			return 0;
+		print_endpoints_event(tb, "peer-limit");
 	} else {
 		return 0;
 	}
@@ -107,7 +120,8 @@ static int monitor(unsigned int want, int argc, char **argv)
 
 static int monitor_all(int argc, char **argv)
 {
-	return monitor(WANT_MAPPING | WANT_EXHAUSTION, argc, argv);
+	return monitor(WANT_MAPPING | WANT_EXHAUSTION | WANT_PEER_LIMIT, argc,
+		       argv);
 }
 
 static int monitor_mapping(int argc, char **argv)
@@ -121,12 +135,15 @@ static int monitor_exhaustion(int argc, char **argv)
 }
 
 static const struct natctl_cmd monitor_cmds[] = {
-	{ "all", monitor_all, "", "print every event" },
+	{ "all", monitor_all, "",
+	  "print every event: mapping, exhaustion and peer-limit ones" },
 	{ "mapping", monitor_mapping, "",
 	  "print mappings created, expired and deleted" },
 	{ "exhaustion", monitor_exhaustion, "",
 	  "print flows dropped for want of a free external port" },
 	{ NULL, NULL, NULL,
+	  "peer-limit: a remote a peer cap left out of a mapping's filter (the first\n"
+	  "  of each mapping only); only \"all\" prints it.\n"
 	  "One line per event (with -j one JSON object per line) until SIGINT or\n"
 	  "  SIGTERM; lost events (a receive overrun) are reported on stderr.\n" },
 };

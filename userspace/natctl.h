@@ -136,5 +136,12 @@ int mapping_parse(struct nl_msg *msg, struct nlattr **tb);
  * when not NULL, comes first: the text word, or the JSON key "event".
  */
 void mapping_print(struct nlattr **tb, const char *event);
+/*
+ * mapping.c: prints an endpoint, nothing when @addr is NULL: text
+ * " ADDR:PORT" (" ADDR" when @port is NULL) through @fmt, e.g. " %s" or
+ * " -> %s"; JSON "PREFIX_addr" and "PREFIX_port".
+ */
+void mapping_print_endpoint(struct nlattr *addr, struct nlattr *port,
+			    const char *prefix, const char *fmt);
 
 #endif /* NATCTL_H */

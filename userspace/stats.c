@@ -10,6 +10,7 @@
  *     mappings_created 5 mappings_expired 3 mappings_deleted 0
  *     out_new_flows 10 in_new_flows 2 in_filtered 1 in_no_mapping 0
  *     hairpin_flows 0 port_exhausted 0 host_limit 0 table_full 0 nomem 0
+ *     peers_refused 0
  *
  * JSON: [{"instance":"home","stats":{"mappings_created":5,...}},...]
  */
@@ -40,6 +41,7 @@ static const struct {
 	{ CONENAT_STATS_A_HOST_LIMIT,		"host_limit",		false },
 	{ CONENAT_STATS_A_TABLE_FULL,		"table_full",		false },
 	{ CONENAT_STATS_A_NOMEM,		"nomem",		false },
+	{ CONENAT_STATS_A_PEERS_REFUSED,	"peers_refused",	true },
 };
 
 static const struct nla_policy stats_policy[CONENAT_STATS_A_MAX + 1] = {
@@ -55,6 +57,7 @@ static const struct nla_policy stats_policy[CONENAT_STATS_A_MAX + 1] = {
 	[CONENAT_STATS_A_HOST_LIMIT]		= { .type = NLA_U64 },
 	[CONENAT_STATS_A_TABLE_FULL]		= { .type = NLA_U64 },
 	[CONENAT_STATS_A_NOMEM]			= { .type = NLA_U64 },
+	[CONENAT_STATS_A_PEERS_REFUSED]		= { .type = NLA_U64 },
 };
 
 void stats_print(struct nlattr *nest, const char *indent)
@@ -164,7 +167,7 @@ static const struct natctl_cmd stats_cmds[] = {
 	{ NULL, NULL, NULL,
 	  "Counters: mappings_created mappings_expired mappings_deleted out_new_flows\n"
 	  "  in_new_flows in_filtered in_no_mapping hairpin_flows port_exhausted\n"
-	  "  host_limit table_full nomem\n" },
+	  "  host_limit table_full nomem peers_refused\n" },
 };
 
 int do_stats(int argc, char **argv)

@@ -116,6 +116,17 @@
  *   ICMP_TIMEOUT     NLA_U32, default 60: an ICMP echo identifier's mapping.
  *   MAX_PER_HOST     NLA_U32, most mappings of one internal address, 0 (the
  *                    default) for no limit.
+ *   MAX_PEERS        NLA_U32 1 .. CONENAT_MAX_PEERS_LIMIT, default
+ *                    CONENAT_DEFAULT_MAX_PEERS: most remotes one mapping's
+ *                    filter records (see Peers below).
+ *   HOLD_DOWN        NLA_U32 0 .. CONENAT_MAX_HOLD_DOWN, default
+ *                    CONENAT_DEFAULT_HOLD_DOWN (RFC 6888 REQ-8): seconds an
+ *                    external endpoint rests, once the last conntrack entry
+ *                    of its removed mapping is gone, before another internal
+ *                    endpoint may get it; packets to it meanwhile are
+ *                    dropped. Its last internal endpoint, and a static
+ *                    mapping asking for it by port, get it at once. 0: no
+ *                    hold-down.
  *
  * CONENAT_CMD_NEW_MAPPING (do), attribute set conenat_mapping_attr: a static
  *   mapping. Required INSTANCE, PROTO, INT_ADDR, INT_PORT; optional EXT_ADDR
@@ -147,12 +158,30 @@
  *
  * CONENAT_CMD_GET_LIMITS (do), attribute set conenat_limits_attr: the
  *   namespace's MAX_MAPPINGS (its cap on mappings, default
- *   CONENAT_DEFAULT_MAX_MAPPINGS), MAPPINGS (how many exist) and INSTANCES.
+ *   CONENAT_DEFAULT_MAX_MAPPINGS), MAPPINGS (how many exist), INSTANCES,
+ *   MAX_PEERS (its cap on peers, default CONENAT_DEFAULT_NS_MAX_PEERS) and
+ *   PEERS (how many exist).
  *
  * CONENAT_CMD_SET_LIMITS (do): MAX_MAPPINGS, NLA_U32 1 ..
- *   CONENAT_MAX_MAPPINGS_LIMIT. At the cap a new flow is dropped and counted
- *   (table_full); existing mappings keep working and none is evicted, also
- *   when the cap is lowered below how many exist.
+ *   CONENAT_MAX_MAPPINGS_LIMIT; MAX_PEERS, NLA_U32 1 ..
+ *   CONENAT_MAX_PEERS_LIMIT. At the mapping cap a new flow is dropped and
+ *   counted (table_full); existing mappings keep working and none is
+ *   evicted, also when the cap is lowered below how many exist.
+ *
+ * Peers
+ * -----
+ *
+ * Under address(-and-port)-dependent filtering a mapping records the remotes
+ * its internal endpoint sends to (its peers) and lets in new flows from them
+ * only. A peer lives as long as a flow to it does, then the mapping's timer
+ * for its protocol (udp-timeout, ...), and never longer than its mapping; a
+ * permit's peer lives its LIFETIME, or as long as the mapping. A mapping
+ * records at most its instance's MAX_PEERS, a namespace at most its
+ * MAX_PEERS. At a cap the outbound flow still leaves, translated, but its
+ * remote is not recorded: that remote's new flows are filtered. The refusal
+ * is counted (peers_refused), and the first refusal of a mapping is
+ * announced by CONENAT_CMD_PEER_LIMIT_EVENT. A permit at a cap fails with
+ * -ENOSPC.
  *
  * Events
  * ------
@@ -160,7 +189,10 @@
  * The multicast group CONENAT_MCGRP_EVENTS carries CONENAT_CMD_MAPPING_EVENT
  * messages (conenat_mapping_attr with EVENT set: created, expired, deleted)
  * and CONENAT_CMD_EXHAUSTED_EVENT (INSTANCE, PROTO, INT_ADDR, INT_PORT: a
- * new flow dropped because no external port was free). Joining the group
+ * new flow dropped because no external port was free) and
+ * CONENAT_CMD_PEER_LIMIT_EVENT (INSTANCE, PROTO, INT_*, EXT_* of a mapping,
+ * REMOTE_ADDR/REMOTE_PORT of the remote a peer cap kept out of its filter;
+ * once per mapping). Joining the group
  * requires CAP_NET_ADMIN in the user namespace that owns the socket's network
  * namespace, like the commands: the events name every internal endpoint.
  * Without it the join (bind or NETLINK_ADD_MEMBERSHIP) fails with -EPERM. A
@@ -174,7 +206,7 @@
 #define CONENAT_GENL_NAME	"conenat"
 #define CONENAT_GENL_VERSION	1
 
-#define CONENAT_API_VERSION	1
+#define CONENAT_API_VERSION	2
 
 /* Compiled-in limits, also reported by CONENAT_CMD_GET_INFO. */
 #define CONENAT_MAX_INSTANCES		64
@@ -184,6 +216,11 @@
 #define CONENAT_MAX_EXT_ADDRS		256
 #define CONENAT_MAX_TIMEOUT		(7 * 24 * 3600)
 #define CONENAT_MAX_MAPPINGS_LIMIT	(1U << 26)
+#define CONENAT_DEFAULT_MAX_PEERS	65536
+#define CONENAT_DEFAULT_HOLD_DOWN	120
+#define CONENAT_MAX_HOLD_DOWN		3600
+#define CONENAT_DEFAULT_NS_MAX_PEERS	(1U << 22)
+#define CONENAT_MAX_PEERS_LIMIT		(1U << 26)
 
 #define CONENAT_MCGRP_EVENTS		"events"
 
@@ -233,6 +270,7 @@ enum conenat_cmd {
 	CONENAT_CMD_EXHAUSTED_EVENT,
 	CONENAT_CMD_GET_LIMITS,
 	CONENAT_CMD_SET_LIMITS,
+	CONENAT_CMD_PEER_LIMIT_EVENT,
 
 	__CONENAT_CMD_MAX
 };
@@ -278,6 +316,8 @@ enum conenat_instance_attr {
 	CONENAT_INSTANCE_A_TCP_TIMEOUT,		/* NLA_U32 */
 	CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT, /* NLA_U32 */
 	CONENAT_INSTANCE_A_ICMP_TIMEOUT,	/* NLA_U32 */
+	CONENAT_INSTANCE_A_MAX_PEERS,		/* NLA_U32 */
+	CONENAT_INSTANCE_A_HOLD_DOWN,		/* NLA_U32 */
 
 	__CONENAT_INSTANCE_A_MAX
 };
@@ -311,6 +351,7 @@ enum conenat_stats_attr {
 	CONENAT_STATS_A_HOST_LIMIT,	/* dropped: max-per-host reached */
 	CONENAT_STATS_A_TABLE_FULL,	/* dropped: namespace cap reached */
 	CONENAT_STATS_A_NOMEM,		/* dropped: allocation failed */
+	CONENAT_STATS_A_PEERS_REFUSED,	/* remotes a peer cap left out */
 
 	__CONENAT_STATS_A_MAX
 };
@@ -343,6 +384,8 @@ enum conenat_limits_attr {
 	CONENAT_LIMITS_A_MAX_MAPPINGS,		/* NLA_U32 */
 	CONENAT_LIMITS_A_MAPPINGS,		/* NLA_U32, reply */
 	CONENAT_LIMITS_A_INSTANCES,		/* NLA_U32, reply */
+	CONENAT_LIMITS_A_MAX_PEERS,		/* NLA_U32 */
+	CONENAT_LIMITS_A_PEERS,			/* NLA_U32, reply */
 
 	__CONENAT_LIMITS_A_MAX
 };

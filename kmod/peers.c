@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: the filter state, the remotes each mapping lets in.
+ *
+ * Under address(-and-port)-dependent filtering a mapping lets a new inbound
+ * flow in only from a remote its internal endpoint has sent to (RFC 4787
+ * REQ-8), or one a permit named. Those remotes are the mapping's peers, kept
+ * in one hash table per namespace keyed by the mapping's id and the remote,
+ * so a filtering decision is one or two lookups however many peers a
+ * mapping has.
+ *
+ * A peer learned from traffic lives while a flow to it does, then the
+ * mapping's timer for its protocol: the conntrack link counts the flows
+ * (conenat_peer_flow_start() and _end(), once per flow, never per packet).
+ * A permit's peer lives its lifetime, or as long as the mapping. No peer
+ * outlives its mapping: the GC reaps the peers of mappings that are gone.
+ *
+ * Peers are bounded: a mapping records at most its instance's max-peers,
+ * a namespace at most its max-peers. At a cap the remote is not recorded
+ * (the flow still leaves; only that remote's new inbound flows are
+ * filtered), counted, and announced once per mapping.
+ */
+#include <linux/slab.h>
+
+#include "conenat.h"
+
+struct conenat_peer_key {
+	u64 mid;
+	__be32 raddr;
+	__be16 rport;
+	u8 proto;
+	u8 pad;
+};
+
+/**
+ * struct conenat_peer - one remote a mapping's filter lets in
+ * @node: entry in the namespace's peer table
+ * @key: the mapping's id and the remote (port 0: any port)
+ * @ek: the mapping's external endpoint, where the GC finds the mapping
+ * @expires: conenat_now() second at which a timed peer ends, once no flow
+ *	to it is left
+ * @nflows: linked conntrack entries to the remote; -1 once the peer is
+ *	being reaped
+ * @timed: the peer ends by @expires, else only with its mapping
+ * @rcu: frees the peer after readers
+ */
+struct conenat_peer {
+	struct rhash_head node;
+	struct conenat_peer_key key;
+	struct conenat_ext_key ek;
+	u32 expires;
+	atomic_t nflows;
+	bool timed;
+	struct rcu_head rcu;
+};
+
+static struct kmem_cache *conenat_peer_cache __read_mostly;
+
+static const struct rhashtable_params conenat_peer_params = {
+	.head_offset = offsetof(struct conenat_peer, node),
+	.key_offset = offsetof(struct conenat_peer, key),
+	.key_len = sizeof(struct conenat_peer_key),
+	.automatic_shrinking = true,
+};
+
+static void conenat_peer_free_rcu(struct rcu_head *head)
+{
+	kmem_cache_free(conenat_peer_cache,
+			container_of(head, struct conenat_peer, rcu));
+}
+
+static void conenat_peer_key(struct conenat_peer_key *key,
+			     const struct conenat_mapping *m, __be32 raddr,
+			     __be16 rport)
+{
+	memset(key, 0, sizeof(*key));
+	key->mid = m->id;
+	key->raddr = raddr;
+	key->rport = rport;
+	key->proto = m->ik.proto;
+}
+
+static struct conenat_peer *conenat_peer_find(const struct conenat_mapping *m,
+					      __be32 raddr, __be16 rport)
+{
+	struct conenat_peer_key key;
+
+	conenat_peer_key(&key, m, raddr, rport);
+	return rhashtable_lookup(&m->inst->cn->peer_table, &key,
+				 conenat_peer_params);
+}
+
+/* Move a timed peer's end to @secs from now, never earlier. */
+static void conenat_peer_extend(struct conenat_peer *p, u32 secs)
+{
+	u32 expires = conenat_now() + secs;
+
+	if ((s32)(expires - READ_ONCE(p->expires)) > 0)
+		WRITE_ONCE(p->expires, expires);
+}
+
+static bool conenat_peer_current(const struct conenat_peer *p)
+{
+	return !READ_ONCE(p->timed) || atomic_read(&p->nflows) > 0 ||
+	       (s32)(READ_ONCE(p->expires) - conenat_now()) > 0;
+}
+
+/*
+ * Count a new peer against the mapping's and the namespace's caps. The
+ * first refusal of a mapping is announced; every one is counted.
+ */
+static bool conenat_peer_charge(struct conenat_mapping *m,
+				const struct conenat_config *cfg,
+				__be32 raddr, __be16 rport)
+{
+	struct conenat_instance *inst = m->inst;
+	struct conenat_net *cn = inst->cn;
+
+	if (atomic_inc_return(&m->npeers) <= cfg->max_peers) {
+		if (atomic_inc_return(&cn->npeers) <= READ_ONCE(cn->max_peers))
+			return true;
+		atomic_dec(&cn->npeers);
+	}
+	atomic_dec(&m->npeers);
+	conenat_count(inst, CONENAT_C_PEERS_REFUSED);
+	if (!(atomic_fetch_or(CONENAT_M_PEERS_FULL, &m->state) &
+	      CONENAT_M_PEERS_FULL))
+		conenat_event_peer_limit(m, raddr, rport);
+	return false;
+}
+
+static void conenat_peer_uncharge(struct conenat_net *cn,
+				  struct conenat_mapping *m)
+{
+	if (m)
+		atomic_dec(&m->npeers);
+	atomic_dec(&cn->npeers);
+}
+
+/*
+ * Record @raddr:@rport as a peer of @m; @secs is its timer, 0 for as long
+ * as the mapping.
+ */
+static int conenat_peer_insert(struct conenat_mapping *m,
+			       const struct conenat_config *cfg,
+			       __be32 raddr, __be16 rport, u32 secs)
+{
+	struct conenat_net *cn = m->inst->cn;
+	struct conenat_peer *p, *old;
+
+	p = conenat_peer_find(m, raddr, rport);
+	if (p) {
+		if (!secs)
+			WRITE_ONCE(p->timed, false);
+		else if (READ_ONCE(p->timed))
+			conenat_peer_extend(p, secs);
+		/*
+		 * One the GC is reaping right now (nflows -1) goes all the
+		 * same: the remote's next new flow records it again.
+		 */
+		return 0;
+	}
+
+	if (!conenat_peer_charge(m, cfg, raddr, rport))
+		return -ENOSPC;
+	p = kmem_cache_zalloc(conenat_peer_cache, GFP_ATOMIC);
+	if (!p) {
+		conenat_peer_uncharge(cn, m);
+		return -ENOMEM;
+	}
+	conenat_peer_key(&p->key, m, raddr, rport);
+	p->ek = m->ek;
+	p->timed = secs != 0;
+	p->expires = conenat_now() + secs;
+	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
+						conenat_peer_params);
+	if (old) {
+		/* another CPU recorded it first, or the table is full */
+		kmem_cache_free(conenat_peer_cache, p);
+		conenat_peer_uncharge(cn, m);
+		return IS_ERR(old) ? PTR_ERR(old) : 0;
+	}
+	return 0;
+}
+
+/**
+ * conenat_peer_record() - a new outbound flow of a filtering mapping
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @raddr: the remote address
+ * @rport: the remote port, 0 when the filter judges by address
+ * @timeout: seconds the peer lives after its last flow
+ *
+ * Safe in softirq context. At a peer cap the remote is left out, which the
+ * caller need not handle: the flow goes on, only unsolicited flows from the
+ * remote are filtered.
+ *
+ * Return: 0 (recorded, or left out at a cap) or -ENOMEM.
+ */
+int conenat_peer_record(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 timeout)
+{
+	int err = conenat_peer_insert(m, cfg, raddr, rport, timeout);
+
+	return err == -ENOSPC ? 0 : err;
+}
+
+/**
+ * conenat_peer_permit() - let a remote in ahead of traffic
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for any port
+ * @lifetime: seconds the permission lasts, 0 for as long as the mapping
+ *
+ * Adding an existing peer extends a timed one, or makes it last as long as
+ * the mapping.
+ *
+ * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
+ */
+int conenat_peer_permit(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 lifetime)
+{
+	return conenat_peer_insert(m, cfg, raddr, rport, lifetime);
+}
+
+/**
+ * conenat_peer_flow_start() - a conntrack entry to a peer is confirmed
+ * @m: the mapping, live
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for the peer by address
+ *
+ * Caller holds rcu_read_lock(). While flows to it are counted, a timed
+ * peer does not end.
+ *
+ * Return: whether the flow was counted (the peer exists and is not being
+ * reaped); only then must conenat_peer_flow_end() follow.
+ */
+bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,
+			     __be16 rport)
+{
+	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+
+	return p && atomic_add_unless(&p->nflows, 1, -1);
+}
+
+/**
+ * conenat_peer_flow_end() - a counted conntrack entry is gone
+ * @m: the mapping, held by the entry's reference
+ * @raddr: the remote address
+ * @rport: the remote port, as given to conenat_peer_flow_start()
+ * @timeout: seconds the peer lives from now if this was its last flow
+ *
+ * Caller holds rcu_read_lock().
+ */
+void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,
+			   __be16 rport, u32 timeout)
+{
+	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+
+	if (!p || !atomic_add_unless(&p->nflows, -1, -1))
+		return;
+	if (READ_ONCE(p->timed))
+		conenat_peer_extend(p, timeout);
+}
+
+static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
+			       __be16 rport)
+{
+	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+
+	return p && conenat_peer_current(p);
+}
+
+/**
+ * conenat_peer_allowed() - the filtering decision for an inbound flow
+ * @m: the mapping the flow is addressed to
+ * @filtering: the instance's enum conenat_behaviour for filtering
+ * @raddr: the remote address
+ * @rport: the remote port
+ *
+ * Caller holds rcu_read_lock(). At most two hash lookups.
+ *
+ * Return: whether the remote may send in.
+ */
+bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
+			  __be32 raddr, __be16 rport)
+{
+	if (filtering == CONENAT_ENDPOINT_INDEPENDENT)
+		return true;
+	if (filtering == CONENAT_ADDRESS_PORT_DEPENDENT &&
+	    conenat_peer_match(m, raddr, rport))
+		return true;
+	/* by address: recorded under address-dependent filtering, or a
+	 * permit for any port
+	 */
+	return conenat_peer_match(m, raddr, 0);
+}
+
+/**
+ * conenat_peer_reap() - end a peer if its mapping or its timer is gone
+ * @cn: the namespace's state
+ * @obj: the peer, from a walk of the peer table
+ *
+ * GC context, under rcu_read_lock().
+ */
+void conenat_peer_reap(struct conenat_net *cn, void *obj)
+{
+	struct conenat_peer *p = obj;
+	struct conenat_mapping *m;
+
+	m = conenat_lookup_ext(cn, &p->ek);
+	if (!m || m->id != p->key.mid)
+		m = NULL;
+	if (m && conenat_mapping_live(m)) {
+		if (conenat_peer_current(p))
+			return;
+		/* a flow confirmed meanwhile keeps it */
+		if (atomic_cmpxchg(&p->nflows, 0, -1) != 0)
+			return;
+	} else {
+		atomic_set(&p->nflows, -1);
+	}
+	if (rhashtable_remove_fast(&cn->peer_table, &p->node,
+				   conenat_peer_params) == 0) {
+		conenat_peer_uncharge(cn, m);
+		call_rcu(&p->rcu, conenat_peer_free_rcu);
+	}
+}
+
+/**
+ * conenat_peers_init() - set up a namespace's peer table
+ * @cn: the namespace's state
+ *
+ * Return: 0 or a negative errno.
+ */
+int conenat_peers_init(struct conenat_net *cn)
+{
+	atomic_set(&cn->npeers, 0);
+	cn->max_peers = CONENAT_DEFAULT_NS_MAX_PEERS;
+	return rhashtable_init(&cn->peer_table, &conenat_peer_params);
+}
+
+static void conenat_free_peer(void *ptr, void *arg)
+{
+	kmem_cache_free(conenat_peer_cache, ptr);
+}
+
+/**
+ * conenat_peers_destroy() - free a namespace's peers
+ * @cn: the namespace's state; no reader is left
+ */
+void conenat_peers_destroy(struct conenat_net *cn)
+{
+	rhashtable_free_and_destroy(&cn->peer_table, conenat_free_peer, NULL);
+}
+
+/**
+ * conenat_peer_cache_init() - create the peers' slab cache
+ *
+ * Accounted, as the mappings' (see conenat_table_cache_init()).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __init conenat_peer_cache_init(void)
+{
+	conenat_peer_cache = KMEM_CACHE(conenat_peer, SLAB_ACCOUNT);
+	return conenat_peer_cache ? 0 : -ENOMEM;
+}
+
+/**
+ * conenat_peer_cache_exit() - destroy the peers' slab cache
+ */
+void conenat_peer_cache_exit(void)
+{
+	kmem_cache_destroy(conenat_peer_cache);
+}
