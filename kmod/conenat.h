@@ -122,8 +122,6 @@ struct conenat_stats {
  * @dead: set once deletion starts; no mapping is created after it
  * @nmappings: live mappings of this instance
  * @nheld: mappings of this instance not freed yet, dead ones included
- * @held: mappings whose external endpoint is in hold-down, oldest first
- * @held_lock: protects @held and @held_closed
  * @held_closed: the instance is going: no more hold-down
  * @stats: counters
  * @rcu: frees the instance after readers are done
@@ -141,8 +139,6 @@ struct conenat_instance {
 	bool dead;
 	atomic_t nmappings;
 	atomic_t nheld;
-	struct list_head held;
-	spinlock_t held_lock;	/* protects @held, @held_closed */
 	bool held_closed;
 	struct conenat_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -172,8 +168,12 @@ struct conenat_ext_key {
  * Bits of struct conenat_mapping::state. A mapping is claimed (no LIVE bit:
  * only its creator may touch it, even though it may already be found in
  * the external table), then published (LIVE: anyone may remove it), then
- * dead (DEAD: unlinked or being unlinked, freed after readers). Each step is
- * one atomic transition; only the caller that sets DEAD unlinks and frees.
+ * dead (DEAD: unlinked from the internal table, or being), then, once its
+ * last reference has gone, held (HELD: its endpoint in hold-down) and
+ * released (RELEASED: the endpoint back in the pool), and freed after
+ * readers. Each step is one atomic transition, and only the caller that
+ * made it does what follows it. While WHEEL is set the expiry wheel owns
+ * the memory: it frees a released mapping; otherwise the releaser does.
  */
 #define CONENAT_M_DEAD		BIT(0)	/* unlinked, or being unlinked */
 #define CONENAT_M_PERMANENT	BIT(1)	/* never expires */
@@ -188,6 +188,12 @@ struct conenat_ext_key {
 #define CONENAT_M_HELD		BIT(6)	/* dead, unreferenced, its endpoint in
 					 * hold-down (holddown.c)
 					 */
+#define CONENAT_M_RELEASED	BIT(7)	/* its endpoint is back in the pool:
+					 * freed once out of the wheel
+					 */
+#define CONENAT_M_WHEEL		BIT(8)	/* in the expiry wheel, which owns
+					 * its memory (expiry.c)
+					 */
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -200,17 +206,20 @@ struct conenat_ext_key {
  * @inst: the instance the mapping belongs to
  * @expires: conenat_now() second at which the mapping is gone (unless
  *	permanent)
- * @state: CONENAT_M_* bits; of the lifecycle's, only LIVE, then DEAD,
- *	change after creation
+ * @state: CONENAT_M_* bits; after creation LIVE, DEAD, HELD, RELEASED
+ *	are set in that order, WHEEL comes and goes, PEERS_FULL and FOLLOW
+ *	are set once
  * @ref: one for the tables while the mapping is live, one per conntrack
  *	entry linked to it (ctlink.c)
  * @nestab: linked TCP entries in the ESTABLISHED state
  * @npeers: peers recorded for the mapping's filter (peers.c)
+ * @slot: the expiry wheel's slot it is in, CONENAT_WHEEL_SLOTS while it is
+ *	arriving (expiry.c)
  * @id: number unique in the namespace for its life (64 bits never wrap),
  *	keys the mapping's peers and its conntrack links
  * @rcu: frees the mapping after readers are done
- * @held: entry in the instance's hold-down list, between the last reference
- *	and the free
+ * @incoming: entry in the expiry wheel's list of arrivals
+ * @wheel: entry in a slot of the expiry wheel
  *
  * 96 bytes on 64-bit: a million mappings, with their hash buckets, take
  * under 128 MB.
@@ -226,10 +235,12 @@ struct conenat_mapping {
 	atomic_t ref;
 	atomic_t nestab;
 	atomic_t npeers;
+	u16 slot;
 	u64 id;
 	union {
 		struct rcu_head rcu;
-		struct list_head held;
+		struct llist_node incoming;
+		struct hlist_node wheel;
 	};
 };
 
@@ -263,9 +274,35 @@ struct conenat_walk {
 	bool entered;
 };
 
-/* The GC work's cursors over the mapping, peer and host tables. */
+/* Seconds the expiry wheel looks ahead; later timers go round again. */
+#define CONENAT_WHEEL_SLOTS	512
+
+/**
+ * struct conenat_gc_state - the expiry wheel and the GC's walks (expiry.c)
+ * @lock: serialises the wheel and the walks (the GC work, instance delete)
+ * @incoming: mappings that entered the wheel since its last turn, from any
+ *	context without a lock
+ * @wheel: mappings by the second they are to be looked at again
+ * @clock: the next second of the wheel to look at
+ * @nwheel: mappings in @wheel
+ * @idle: the GC work is not queued; whoever gives it work queues it
+ * @renumber: an external address changed: walk the mappings
+ * @renumbering: a walk of the mappings for an address change is under way
+ * @again: the walk left a static mapping to follow later
+ * @walks: cursors over the mapping and peer tables
+ * @removed: mappings removed since the last conntrack cleanup
+ */
 struct conenat_gc_state {
-	struct conenat_walk walks[3];
+	struct mutex lock;	/* the wheel, the walks */
+	struct llist_head incoming;
+	struct hlist_head wheel[CONENAT_WHEEL_SLOTS];
+	u32 clock;
+	unsigned int nwheel;
+	atomic_t idle;
+	atomic_t renumber;
+	bool renumbering;
+	bool again;
+	struct conenat_walk walks[2];
 	unsigned int removed;
 };
 
@@ -394,13 +431,29 @@ void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
 
 /* holddown.c */
 void conenat_holddown_start(struct conenat_mapping *m);
-unsigned int conenat_holddown_expire(struct conenat_instance *inst,
-				     unsigned int budget);
+bool conenat_holddown_end(struct conenat_mapping *m);
 void conenat_holddown_close(struct conenat_instance *inst);
-void conenat_holddown_shorten(struct conenat_instance *inst, u32 hold);
 bool conenat_holddown_take(struct conenat_net *cn,
 			   const struct conenat_ext_key *ek,
 			   const struct conenat_mapping *m);
+
+/* expiry.c */
+void conenat_expiry_enter(struct conenat_net *cn, struct conenat_mapping *m,
+			  int bits);
+void conenat_expiry_hurry(struct conenat_net *cn, struct conenat_mapping *m);
+void conenat_expiry_hurry_locked(struct conenat_net *cn,
+				 struct conenat_mapping *m);
+void conenat_expiry_sweep(struct conenat_net *cn);
+void conenat_expiry_purge(struct conenat_net *cn,
+			  const struct conenat_instance *inst);
+void conenat_expiry_shorten(struct conenat_net *cn,
+			    const struct conenat_instance *inst, u32 latest);
+void conenat_gc_wake(struct conenat_net *cn);
+void conenat_gc_renumber(struct conenat_net *cn);
+void conenat_gc_init(struct conenat_net *cn);
+void conenat_gc_stop(struct conenat_net *cn);
+bool conenat_mapping_follow(struct conenat_mapping *m,
+			    const struct conenat_config *cfg, bool *wait);
 
 /* peers.c */
 int conenat_peer_record(struct conenat_mapping *m,

@@ -13,25 +13,23 @@
  * had it (its own late packets are its own), and the administrator's
  * "mapping add" for that endpoint.
  *
- * The instance keeps its held mappings in a list in the order they were
- * held, which is the order they end in: the GC looks only at the head, so
- * the work is what ends, not what is held. A longer hold-down applies to
- * endpoints held from then on; a shorter one also cuts the rest of those
- * held already, which keeps the list in order.
+ * A held mapping waits in the expiry wheel (expiry.c), which releases it
+ * when the hold-down ends: the work is what ends, not what is held.
+ *
+ * The steps are transitions of the mapping's state: HELD when the last
+ * reference goes, then RELEASED (the endpoint is back in the pool) by
+ * whoever ends the hold-down first, the wheel or a new owner; the wheel
+ * frees the memory.
  */
 #include "conenat.h"
 
-/*
- * Give the endpoint of @m, whose last reference went, back to the pool and
- * free it after readers. @m is in no list.
- */
+/* Give the endpoint of @m back to the pool. */
 static void conenat_holddown_release(struct conenat_mapping *m)
 {
 	struct conenat_instance *inst = m->inst;
 
 	conenat_ext_remove(inst->cn, m);
 	atomic_dec(&inst->nheld);
-	conenat_mapping_free(m);
 }
 
 /**
@@ -44,78 +42,45 @@ static void conenat_holddown_release(struct conenat_mapping *m)
 void conenat_holddown_start(struct conenat_mapping *m)
 {
 	struct conenat_instance *inst = m->inst;
+	int old;
 	u32 hold;
 
+	/* instance delete waits for readers after closing (see _close()) */
 	rcu_read_lock();
-	hold = conenat_cfg(inst)->hold_down;
-	rcu_read_unlock();
+	hold = READ_ONCE(inst->held_closed) ? 0 : conenat_cfg(inst)->hold_down;
 	if (hold) {
 		WRITE_ONCE(m->expires, conenat_now() + hold);
-		spin_lock_bh(&inst->held_lock);
-		if (!inst->held_closed) {
-			atomic_or(CONENAT_M_HELD, &m->state);
-			list_add_tail(&m->held, &inst->held);
-			spin_unlock_bh(&inst->held_lock);
-			return;
-		}
-		spin_unlock_bh(&inst->held_lock);
+		conenat_expiry_enter(inst->cn, m, CONENAT_M_HELD);
+		rcu_read_unlock();
+		return;
 	}
+	rcu_read_unlock();
+
 	conenat_holddown_release(m);
+	old = atomic_fetch_or(CONENAT_M_RELEASED, &m->state);
+	if (!(old & CONENAT_M_WHEEL))
+		conenat_mapping_free(m);
 }
 
 /**
- * conenat_holddown_expire() - release the endpoints whose hold-down ended
- * @inst: the instance
- * @budget: the most to release
+ * conenat_holddown_end() - end a hold-down and release the endpoint
+ * @m: a mapping in the wheel
  *
- * Process context (the GC).
- *
- * Return: how many were released.
+ * Return: true for the caller that ended it; false when it was not held
+ * (any more).
  */
-unsigned int conenat_holddown_expire(struct conenat_instance *inst,
-				     unsigned int budget)
+bool conenat_holddown_end(struct conenat_mapping *m)
 {
-	struct conenat_mapping *m, *tmp;
-	unsigned int n = 0;
-	LIST_HEAD(done);
+	int state = atomic_read(&m->state);
 
-	spin_lock_bh(&inst->held_lock);
-	list_for_each_entry_safe(m, tmp, &inst->held, held) {
-		if (n == budget ||
-		    (s32)(READ_ONCE(m->expires) - conenat_now()) > 0)
-			break;
-		atomic_andnot(CONENAT_M_HELD, &m->state);
-		list_move_tail(&m->held, &done);
-		n++;
-	}
-	spin_unlock_bh(&inst->held_lock);
-
-	list_for_each_entry_safe(m, tmp, &done, held) {
-		list_del(&m->held);
-		conenat_holddown_release(m);
-	}
-	return n;
-}
-
-/**
- * conenat_holddown_shorten() - apply a shorter hold-down to held endpoints
- * @inst: the instance
- * @hold: the new hold-down, in seconds
- *
- * Endpoints held already end at the latest @hold from now; later ones end
- * later still, so the list stays in order. Control path, once per change.
- */
-void conenat_holddown_shorten(struct conenat_instance *inst, u32 hold)
-{
-	u32 latest = conenat_now() + hold;
-	struct conenat_mapping *m;
-
-	spin_lock_bh(&inst->held_lock);
-	list_for_each_entry(m, &inst->held, held)
-		if ((s32)(m->expires - latest) > 0)
-			WRITE_ONCE(m->expires, latest);
-	spin_unlock_bh(&inst->held_lock);
-	conenat_gc_kick(inst->cn);
+	do {
+		if (!(state & CONENAT_M_HELD))
+			return false;
+	} while (!atomic_try_cmpxchg(&m->state, &state,
+				     (state & ~CONENAT_M_HELD) |
+				     CONENAT_M_RELEASED));
+	conenat_holddown_release(m);
+	return true;
 }
 
 /**
@@ -123,24 +88,14 @@ void conenat_holddown_shorten(struct conenat_instance *inst, u32 hold)
  * @inst: the instance, being deleted
  *
  * From here on endpoints are released as soon as their last reference
- * goes. Process context.
+ * goes. Process context, config_lock held.
  */
 void conenat_holddown_close(struct conenat_instance *inst)
 {
-	struct conenat_mapping *m, *tmp;
-	LIST_HEAD(done);
-
-	spin_lock_bh(&inst->held_lock);
-	inst->held_closed = true;
-	list_splice_init(&inst->held, &done);
-	list_for_each_entry(m, &done, held)
-		atomic_andnot(CONENAT_M_HELD, &m->state);
-	spin_unlock_bh(&inst->held_lock);
-
-	list_for_each_entry_safe(m, tmp, &done, held) {
-		list_del(&m->held);
-		conenat_holddown_release(m);
-	}
+	WRITE_ONCE(inst->held_closed, true);
+	/* a last reference going on another CPU saw it open, or sees it */
+	synchronize_rcu();
+	conenat_expiry_purge(inst->cn, inst);
 }
 
 /**
@@ -159,29 +114,15 @@ bool conenat_holddown_take(struct conenat_net *cn,
 			   const struct conenat_ext_key *ek,
 			   const struct conenat_mapping *m)
 {
-	struct conenat_instance *inst;
 	struct conenat_mapping *old;
 	bool taken = false;
 
 	rcu_read_lock();
 	old = conenat_lookup_ext(cn, ek);
-	if (!old || !(atomic_read(&old->state) & CONENAT_M_HELD))
-		goto out;
-	if (m && (old->inst != m->inst || old->ik.addr != m->ik.addr ||
-		  old->ik.port != m->ik.port || old->ik.proto != m->ik.proto))
-		goto out;
-	inst = old->inst;
-	spin_lock_bh(&inst->held_lock);
-	/* the GC, or another CPU, may have released it meanwhile */
-	if (atomic_read(&old->state) & CONENAT_M_HELD) {
-		atomic_andnot(CONENAT_M_HELD, &old->state);
-		list_del(&old->held);
-		taken = true;
-	}
-	spin_unlock_bh(&inst->held_lock);
-	if (taken)
-		conenat_holddown_release(old);
-out:
+	if (old && (atomic_read(&old->state) & CONENAT_M_HELD) &&
+	    (!m || (old->inst == m->inst && old->ik.addr == m->ik.addr &&
+		    old->ik.port == m->ik.port && old->ik.proto == m->ik.proto)))
+		taken = conenat_holddown_end(old);
 	rcu_read_unlock();
 	return taken;
 }

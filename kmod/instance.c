@@ -250,8 +250,7 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 	strscpy(inst->ifname, ifname, sizeof(inst->ifname));
 	atomic_set(&inst->nmappings, 0);
 	atomic_set(&inst->nheld, 0);
-	INIT_LIST_HEAD(&inst->held);
-	spin_lock_init(&inst->held_lock);
+
 	INIT_HLIST_NODE(&inst->dev_node);
 	RCU_INIT_POINTER(inst->cfg, cfg);
 
@@ -314,7 +313,8 @@ void conenat_instance_set_cfg(struct conenat_instance *inst,
 	old = rcu_replace_pointer(inst->cfg, cfg,
 				  lockdep_is_held(&inst->cn->config_lock));
 	if (cfg->hold_down < old->hold_down)
-		conenat_holddown_shorten(inst, cfg->hold_down);
+		conenat_expiry_shorten(inst->cn, inst,
+				       conenat_now() + cfg->hold_down);
 	kfree_rcu(old, rcu);
 }
 
@@ -391,7 +391,7 @@ static int conenat_inetaddr_event(struct notifier_block *nb,
 		/* the GC removes mappings on the old address and the
 		 * conntrack entries translated to it
 		 */
-		conenat_ct_stale_later(cn);
+		conenat_gc_renumber(cn);
 	}
 	return NOTIFY_DONE;
 }
@@ -412,7 +412,7 @@ static int conenat_netdev_event(struct notifier_block *nb,
 		inst = conenat_instance_by_dev(cn, dev->ifindex);
 		if (inst) {
 			conenat_unbind_dev(inst);
-			conenat_ct_stale_later(cn);
+			conenat_gc_renumber(cn);
 		}
 		if (event == NETDEV_UNREGISTER)
 			break;
@@ -423,6 +423,7 @@ static int conenat_netdev_event(struct notifier_block *nb,
 			if (!inst->ifindex && !READ_ONCE(inst->dead) &&
 			    !strcmp(inst->ifname, dev->name)) {
 				conenat_bind_dev(inst, dev);
+				conenat_gc_renumber(cn);
 				break;
 			}
 		}

@@ -1021,11 +1021,18 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 * per remote (a walk, only then: endpoint-independent mapping keeps
 	 * a static add O(1)).
 	 */
-	if (m && conenat_mapping_remove(m, CONENAT_EVENT_DELETED))
+	if (m && conenat_mapping_hold(m)) {
+		replaced = conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		rcu_read_unlock();
+		conenat_expiry_hurry(cn, m);
+		conenat_mapping_put(m);
+	} else {
+		rcu_read_unlock();
+	}
+	if (conenat_remove_internal(inst, &ik, true)) {
 		replaced = true;
-	rcu_read_unlock();
-	if (conenat_remove_internal(inst, &ik, true))
-		replaced = true;
+		conenat_expiry_sweep(cn);
+	}
 
 	rcu_read_lock();
 	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
@@ -1089,9 +1096,11 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 	conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	conenat_expiry_hurry(cn, m);
 	/* an internal endpoint may have one mapping per remote: all go */
-	if (!info->attrs[CONENAT_MAPPING_A_EXT_PORT])
-		conenat_remove_internal(inst, &m->ik, false);
+	if (!info->attrs[CONENAT_MAPPING_A_EXT_PORT] &&
+	    conenat_remove_internal(inst, &m->ik, false))
+		conenat_expiry_sweep(cn);
 	conenat_mapping_put(m);
 out_unlock:
 	mutex_unlock(&cn->config_lock);

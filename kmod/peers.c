@@ -180,6 +180,8 @@ static int conenat_peer_insert(struct conenat_mapping *m,
 		conenat_peer_uncharge(cn, m);
 		return IS_ERR(old) ? PTR_ERR(old) : 0;
 	}
+	/* the GC reaps peers */
+	conenat_gc_wake(cn);
 	return 0;
 }
 

@@ -10,31 +10,19 @@
  *
  * The table, not conntrack, decides how long a mapping lives: the conntrack
  * entries it translates are linked to it (ctlink.c) and keep its timer
- * running, but it outlives them by its own timer (RFC 4787 REQ-5). A
- * delayed work item expires mappings in bounded batches, reaps peers and
- * hosts that no longer count, and then has the conntrack entries of the
- * mappings that went removed.
+ * running, but it outlives them by its own timer (RFC 4787 REQ-5), which
+ * the expiry wheel keeps (expiry.c).
  *
- * A mapping is freed when its last reference goes: the tables' (dropped
- * when it is removed) and one per linked conntrack entry. Until then it
- * keeps its external endpoint, so the port is not handed to anyone else
- * while packets of the old flows may still arrive.
+ * A mapping keeps its external endpoint until its last reference goes: the
+ * tables' (dropped when it is removed) and one per linked conntrack entry,
+ * and then for the hold-down (holddown.c), so the port is not handed to
+ * anyone else while packets of the old flows may still arrive. A host
+ * entry goes with the last mapping it counts.
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "conenat.h"
-
-/*
- * Entries looked at per table in one run of the GC work, and the pause
- * between the runs of a pass that did not finish in one: a pass over a big
- * table looks at 8 x 8192 entries a second, so a million mappings (most of
- * them static, which never expire) are aged in 16 s rather than keeping a
- * CPU busy. Expiry itself is exact: the packet path checks each mapping's
- * timer; the GC only reclaims.
- */
-#define CONENAT_GC_BUDGET	8192
-#define CONENAT_GC_PAUSE	max(HZ / 8, 1)
 
 struct conenat_host_key {
 	__be32 addr;
@@ -45,7 +33,7 @@ struct conenat_host_key {
 struct conenat_host {
 	struct rhash_head node;
 	struct conenat_host_key key;
-	atomic_t count;		/* -1 once the GC has claimed it */
+	atomic_t count;		/* -1 once its last count went */
 	struct rcu_head rcu;
 };
 
@@ -178,9 +166,17 @@ void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
 		WRITE_ONCE(m->expires, conenat_now() + timeout);
 }
 
-static void conenat_host_put(struct conenat_host *h)
+static void conenat_host_free_rcu(struct rcu_head *head);
+
+/* Drop a count on @h; the last one removes the entry. */
+static void conenat_host_put(struct conenat_net *cn, struct conenat_host *h)
 {
-	atomic_dec(&h->count);
+	if (!atomic_dec_and_test(&h->count) ||
+	    atomic_cmpxchg(&h->count, 0, -1) != 0)
+		return;
+	if (rhashtable_remove_fast(&cn->host_table, &h->node,
+				   conenat_host_params) == 0)
+		call_rcu(&h->rcu, conenat_host_free_rcu);
 }
 
 /*
@@ -197,15 +193,15 @@ static void conenat_host_release(struct conenat_net *cn,
 	rcu_read_lock();
 	h = rhashtable_lookup(&cn->host_table, &key, conenat_host_params);
 	if (!WARN_ON_ONCE(!h))
-		conenat_host_put(h);
+		conenat_host_put(cn, h);
 	rcu_read_unlock();
 }
 
 /*
  * Take a count on @addr's host entry, creating it. A new entry is inserted
- * with its creator's count already taken, so the GC never sees it at zero.
- * A host at its limit gets -EDQUOT; one the GC is reaping gets -EAGAIN (the
- * flow's next packet finds a fresh entry).
+ * with its creator's count already taken. A host at its limit gets -EDQUOT;
+ * one whose last count is going right now gets -EAGAIN (the flow's next
+ * packet finds a fresh entry).
  */
 static struct conenat_host *conenat_host_get(struct conenat_net *cn,
 					     const struct conenat_instance *inst,
@@ -237,7 +233,7 @@ static struct conenat_host *conenat_host_get(struct conenat_net *cn,
 		}
 	}
 	if (max && atomic_read(&h->count) > max) {
-		conenat_host_put(h);
+		conenat_host_put(cn, h);
 		return ERR_PTR(-EDQUOT);
 	}
 	return h;
@@ -257,7 +253,7 @@ static void conenat_host_free_rcu(struct rcu_head *head)
 
 /**
  * conenat_mapping_free() - free an unlinked mapping after readers
- * @m: the mapping, in no table and no list
+ * @m: the mapping, in no list, and unpublished from every table
  */
 void conenat_mapping_free(struct conenat_mapping *m)
 {
@@ -282,7 +278,7 @@ bool conenat_mapping_hold(struct conenat_mapping *m)
 }
 
 /**
- * conenat_mapping_put() - drop a reference; the last frees the mapping
+ * conenat_mapping_put() - drop a reference; the last ends the mapping
  * @m: the mapping
  *
  * The last reference starts the external endpoint's hold-down, after which
@@ -354,16 +350,17 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	host = conenat_host_get(cn, inst, ik->addr, cfg->max_per_host);
 	if (IS_ERR(host)) {
 		atomic_dec(&cn->nmappings);
+		/* -EAGAIN: the host's entry is going; the next packet retries */
 		if (PTR_ERR(host) == -EDQUOT)
 			conenat_count(inst, CONENAT_C_HOST_LIMIT);
-		else
+		else if (PTR_ERR(host) == -ENOMEM)
 			conenat_count(inst, CONENAT_C_NOMEM);
 		return ERR_CAST(host);
 	}
 
 	m = kmem_cache_zalloc(conenat_mapping_cache, GFP_ATOMIC);
 	if (!m) {
-		conenat_host_put(host);
+		conenat_host_put(cn, host);
 		atomic_dec(&cn->nmappings);
 		conenat_count(inst, CONENAT_C_NOMEM);
 		return ERR_PTR(-ENOMEM);
@@ -420,8 +417,14 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		return old;
 	}
 
-	/* From here on anyone may remove it; it is no longer ours alone. */
-	atomic_or(CONENAT_M_LIVE, &m->state);
+	/*
+	 * From here on anyone may remove it; it is no longer ours alone. A
+	 * timer puts it in the expiry wheel, which then owns its memory.
+	 */
+	if (atomic_read(&m->state) & CONENAT_M_PERMANENT)
+		atomic_or(CONENAT_M_LIVE, &m->state);
+	else
+		conenat_expiry_enter(cn, m, CONENAT_M_LIVE);
 	/* Deletion waits for readers before flushing; see instance.c. */
 	if (READ_ONCE(inst->dead)) {
 		conenat_mapping_remove(m, 0);
@@ -471,60 +474,12 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	return true;
 }
 
-/*
- * Visit up to @budget entries of @ht, resuming where the last call stopped.
- * Returns true when the walk reached the end of the table.
+/**
+ * conenat_mapping_follow() - move a static mapping to the device's address
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @wait: set when @m stays for now, but the next pass may move it
  *
- * A batch ends on an entry it has not visited yet, and the next one resumes
- * with rhashtable_walk_peek(): had the batch ended on an entry that @visit
- * removed, the walker could not find its place in the bucket again and
- * would skip the entry after it.
- */
-static bool conenat_walk_some(struct rhashtable *ht, struct conenat_walk *w,
-			      unsigned int budget,
-			      void (*visit)(struct conenat_net *cn, void *obj),
-			      struct conenat_net *cn)
-{
-	/* -EAGAIN (the table was resized) costs a step, not a visit */
-	unsigned int steps = budget * 2 + 1;
-	bool done = false;
-	void *obj;
-
-	if (!w->entered) {
-		rhashtable_walk_enter(ht, &w->iter);
-		w->entered = true;
-	}
-	rhashtable_walk_start(&w->iter);
-	obj = rhashtable_walk_peek(&w->iter);
-	while (steps--) {
-		if (!obj || (IS_ERR(obj) && PTR_ERR(obj) != -EAGAIN)) {
-			done = true;
-			break;
-		}
-		if (!IS_ERR(obj)) {
-			if (!budget)
-				break;	/* the next batch starts at @obj */
-			visit(cn, obj);
-			budget--;
-		}
-		obj = rhashtable_walk_next(&w->iter);
-	}
-	rhashtable_walk_stop(&w->iter);
-	if (done) {
-		rhashtable_walk_exit(&w->iter);
-		w->entered = false;
-	}
-	return done;
-}
-
-static void conenat_walk_abandon(struct conenat_walk *w)
-{
-	if (w->entered)
-		rhashtable_walk_exit(&w->iter);
-	w->entered = false;
-}
-
-/*
  * Move static mapping @m, which follows the device, to the device's new
  * address with the same port: the administrator's port forward survives a
  * DHCP renewal, a PPPoE reconnect, a re-created device. Without an address
@@ -533,10 +488,12 @@ static void conenat_walk_abandon(struct conenat_walk *w)
  * A dynamic mapping that traffic made on the port at the new address gives
  * way, as for "mapping add"; @m stays where it is until the port is free
  * (the holder's conntrack entries gone), and the next pass moves it. GC
- * context. Returns true when @m went.
+ * context, cn->gc.lock held.
+ *
+ * Return: true when @m went.
  */
-static bool conenat_mapping_follow(struct conenat_mapping *m,
-				   const struct conenat_config *cfg)
+bool conenat_mapping_follow(struct conenat_mapping *m,
+			    const struct conenat_config *cfg, bool *wait)
 {
 	struct conenat_instance *inst = m->inst;
 	struct conenat_ext_key want = {
@@ -554,9 +511,13 @@ static bool conenat_mapping_follow(struct conenat_mapping *m,
 	conenat_holddown_take(inst->cn, &want, NULL);
 	holder = conenat_lookup_ext(inst->cn, &want);
 	if (holder) {
-		if (!conenat_mapping_static(holder) &&
-		    conenat_mapping_remove(holder, CONENAT_EVENT_DELETED))
+		if (conenat_mapping_static(holder))
+			return false;	/* the administrator's: @m waits */
+		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED)) {
+			conenat_expiry_hurry_locked(inst->cn, holder);
 			conenat_ct_stale_later(inst->cn);
+		}
+		*wait = true;
 		return false;
 	}
 	if (!(state & CONENAT_M_PERMANENT))
@@ -576,113 +537,13 @@ static bool conenat_mapping_follow(struct conenat_mapping *m,
 			atomic_or(CONENAT_M_FOLLOW, &n->state);
 			return true;
 		}
-		conenat_mapping_remove(n, CONENAT_EVENT_DELETED);
+		if (conenat_mapping_remove(n, CONENAT_EVENT_DELETED))
+			conenat_expiry_hurry_locked(inst->cn, n);
 	}
 	/* no memory, or the namespace full: the forward is lost, and said so */
 	conenat_event_mapping(m, CONENAT_EVENT_DELETED);
 	conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
 	return true;
-}
-
-static void conenat_gc_mapping(struct conenat_net *cn, void *obj)
-{
-	struct conenat_gc_state *gc = &cn->gc;
-	struct conenat_mapping *m = obj;
-	struct conenat_instance *inst = m->inst;
-	const struct conenat_config *cfg = conenat_cfg(inst);
-
-	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT) &&
-	    (s32)(READ_ONCE(m->expires) - conenat_now()) <= 0) {
-		conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED);
-		gc->removed++;
-		return;
-	}
-	/* the device's address changed under a mapping that followed it */
-	if (!cfg->ext_min && m->ek.addr != READ_ONCE(inst->dev_addr)) {
-		if (!conenat_mapping_static(m)) {
-			conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
-			gc->removed++;
-		} else if (conenat_mapping_follow(m, cfg)) {
-			gc->removed++;
-		}
-	}
-}
-
-static void conenat_gc_host(struct conenat_net *cn, void *obj)
-{
-	struct conenat_host *h = obj;
-
-	if (atomic_cmpxchg(&h->count, 0, -1) != 0)
-		return;
-	if (rhashtable_remove_fast(&cn->host_table, &h->node,
-				   conenat_host_params) == 0)
-		call_rcu(&h->rcu, conenat_host_free_rcu);
-}
-
-static void conenat_gc_worker(struct work_struct *work)
-{
-	struct conenat_net *cn = container_of(to_delayed_work(work),
-					      struct conenat_net, gc_work);
-	struct conenat_gc_state *gc = &cn->gc;
-	struct conenat_instance *inst;
-	bool done, stale;
-
-	rcu_read_lock();
-	list_for_each_entry_rcu(inst, &cn->instances, list)
-		conenat_holddown_expire(inst, CONENAT_GC_BUDGET);
-	rcu_read_unlock();
-
-	done = conenat_walk_some(&cn->int_table, &gc->walks[0],
-				 CONENAT_GC_BUDGET, conenat_gc_mapping, cn);
-	done &= conenat_walk_some(&cn->peer_table, &gc->walks[1],
-				  CONENAT_GC_BUDGET, conenat_peer_reap, cn);
-	done &= conenat_walk_some(&cn->host_table, &gc->walks[2],
-				  CONENAT_GC_BUDGET, conenat_gc_host, cn);
-	/*
-	 * One conntrack pass covers everything removed so far: run it when a
-	 * pass of the table ends, not after every batch, or at once when
-	 * asked (conenat_ct_stale_later()).
-	 */
-	stale = atomic_xchg(&cn->ct_stale, 0);
-	if (stale || (done && gc->removed)) {
-		conenat_ct_cleanup(cn);
-		gc->removed = 0;
-	}
-
-	/* a namespace without instances or entries has nothing to age */
-	if (done && list_empty_careful(&cn->instances) &&
-	    !atomic_read(&cn->int_table.nelems) &&
-	    !atomic_read(&cn->peer_table.nelems) &&
-	    !atomic_read(&cn->host_table.nelems))
-		return;
-	queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
-			   done ? HZ : CONENAT_GC_PAUSE);
-}
-
-/**
- * conenat_gc_kick() - run the GC work now
- * @cn: the namespace's state
- *
- * Used when the first instance appears (the work idles without one) and
- * when something other than time made mappings stale (an address change).
- */
-void conenat_gc_kick(struct conenat_net *cn)
-{
-	if (cn->tables_ready)
-		mod_delayed_work(system_power_efficient_wq, &cn->gc_work, 0);
-}
-
-/**
- * conenat_ct_stale_later() - have the GC's next run clean conntrack
- * @cn: the namespace's state
- *
- * For callers that cannot walk conntrack themselves: the packet path, and
- * notifiers under RTNL.
- */
-void conenat_ct_stale_later(struct conenat_net *cn)
-{
-	atomic_set(&cn->ct_stale, 1);
-	conenat_gc_kick(cn);
 }
 
 /**
@@ -781,6 +642,8 @@ unsigned int conenat_flush(struct conenat_net *cn,
 	};
 
 	conenat_table_walk(cn, conenat_flush_one, &f, true);
+	if (f.removed)
+		conenat_expiry_sweep(cn);
 	return f.removed;
 }
 
@@ -824,8 +687,7 @@ int conenat_table_init(struct conenat_net *cn)
 	if (err)
 		goto err_destroy_peer;
 
-	memset(&cn->gc, 0, sizeof(cn->gc));
-	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
+	conenat_gc_init(cn);
 	cn->tables_ready = true;
 	return 0;
 
@@ -851,15 +713,10 @@ static void conenat_free_host(void *ptr, void *arg)
  */
 void conenat_table_destroy(struct conenat_net *cn)
 {
-	struct conenat_gc_state *gc = &cn->gc;
-	int i;
-
 	if (!cn->tables_ready)
 		return;
 	cn->tables_ready = false;
-	cancel_delayed_work_sync(&cn->gc_work);
-	for (i = 0; i < ARRAY_SIZE(gc->walks); i++)
-		conenat_walk_abandon(&gc->walks[i]);
+	conenat_gc_stop(cn);
 	/* readers are gone with the hooks; pending frees must run first */
 	rcu_barrier();
 	WARN_ON_ONCE(atomic_read(&cn->nmappings));

@@ -44,7 +44,7 @@ setup() {
 	ip netns add "$ns" && ip -n "$ns" link set lo up &&
 	ip -n "$ns" link add wan type dummy && ip -n "$ns" link set wan up &&
 	ip -n "$ns" addr add 198.51.100.1/24 dev wan &&
-	"$natctl" -n "$ns" instance add m dev wan type full-cone || return 1
+	"$natctl" -n "$ns" instance add m dev wan type full-cone hold-down 3 || return 1
 	awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
 		printf "mapping add instance m proto udp internal 10.1.%d.%d:5000 external :%d\n",
 			int(i / 200), i % 200 + 1, 10000 + i }' >"$tmp/maps"
@@ -74,7 +74,8 @@ charged() {
 }
 tap_check "memcg: $N static mappings added from a cgroup are charged to it (memory.stat slab)" charged
 
-# once flushed and freed after RCU, the charge goes
+# once flushed, held for the hold-down (3 s here) and freed after RCU, the
+# charge goes
 uncharged() {
 	local after
 	after=$(cat "$tmp/after") || return 1

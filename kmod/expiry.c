@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conenat: expiry, and the GC work that does it.
+ *
+ * Mappings with a timer (dynamic ones, static ones given a lifetime) and
+ * mappings whose endpoint is in hold-down wait in a wheel of one slot per
+ * second, CONENAT_WHEEL_SLOTS seconds ahead. A mapping enters the wheel
+ * through a lock-free list, from the packet path as from anywhere, and the
+ * GC work, once a second, looks only at the slots whose second has come:
+ *  - a mapping whose timer has run out is removed (and announced);
+ *  - one whose timer moved on (traffic refreshed it) goes to the slot of
+ *    its new end, or round the wheel again for a timer further ahead;
+ *  - one removed meanwhile leaves the wheel until its last reference goes,
+ *    which puts it back for its hold-down; one whose hold-down ended gives
+ *    its endpoint back and is freed.
+ * The work is the timers that run out, not the mappings that exist:
+ * permanent static mappings never enter the wheel, so a million of them
+ * cost nothing until something happens to them. Expiry does not wait for
+ * the wheel: the packet path checks each mapping's timer itself; the wheel
+ * only reclaims.
+ *
+ * The wheel owns the memory of the mappings in it (CONENAT_M_WHEEL): a
+ * mapping released while in the wheel is freed by the wheel.
+ *
+ * The GC work also walks the mapping table when an external address
+ * changed (renumbering, in batches), walks the peers while there are any
+ * (peers.c), and ends the conntrack entries of the mappings it removed. It
+ * idles when it has nothing to look at, and whoever gives it work wakes it.
+ */
+#include "conenat.h"
+
+/* Entries a walk looks at per run, and the pause between such runs. */
+#define CONENAT_GC_BUDGET	8192
+#define CONENAT_GC_PAUSE	max(HZ / 8, 1)
+
+/* Due mappings the wheel looks at in one run, and between yields. */
+#define CONENAT_WHEEL_BUDGET	65536
+#define CONENAT_WHEEL_BATCH	256
+
+/*
+ * Visit up to @budget entries of @ht, resuming where the last call stopped.
+ * Returns true when the walk reached the end of the table.
+ *
+ * A batch ends on an entry it has not visited yet, and the next one resumes
+ * with rhashtable_walk_peek(): had the batch ended on an entry that @visit
+ * removed, the walker could not find its place in the bucket again and
+ * would skip the entry after it.
+ */
+static bool conenat_walk_some(struct rhashtable *ht, struct conenat_walk *w,
+			      unsigned int budget,
+			      void (*visit)(struct conenat_net *cn, void *obj),
+			      struct conenat_net *cn)
+{
+	/* -EAGAIN (the table was resized) costs a step, not a visit */
+	unsigned int steps = budget * 2 + 1;
+	bool done = false;
+	void *obj;
+
+	if (!w->entered) {
+		rhashtable_walk_enter(ht, &w->iter);
+		w->entered = true;
+	}
+	rhashtable_walk_start(&w->iter);
+	obj = rhashtable_walk_peek(&w->iter);
+	while (steps--) {
+		if (!obj || (IS_ERR(obj) && PTR_ERR(obj) != -EAGAIN)) {
+			done = true;
+			break;
+		}
+		if (!IS_ERR(obj)) {
+			if (!budget)
+				break;	/* the next batch starts at @obj */
+			visit(cn, obj);
+			budget--;
+		}
+		obj = rhashtable_walk_next(&w->iter);
+	}
+	rhashtable_walk_stop(&w->iter);
+	if (done) {
+		rhashtable_walk_exit(&w->iter);
+		w->entered = false;
+	}
+	return done;
+}
+
+static void conenat_walk_abandon(struct conenat_walk *w)
+{
+	if (w->entered)
+		rhashtable_walk_exit(&w->iter);
+	w->entered = false;
+}
+
+/**
+ * conenat_gc_wake() - make sure the GC work runs within a second
+ * @cn: the namespace's state
+ *
+ * Cheap when it runs already, or sleeps no longer than a second: a
+ * barrier and a read. Safe in softirq context.
+ */
+void conenat_gc_wake(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+
+	/* the work is visible before the check (see conenat_gc_worker()) */
+	smp_mb();
+	/* also brings forward a sleep until a later slot */
+	if (atomic_read(&gc->idle) && atomic_xchg(&gc->idle, 0))
+		mod_delayed_work(system_power_efficient_wq, &cn->gc_work, HZ);
+}
+
+/**
+ * conenat_gc_kick() - run the GC work now
+ * @cn: the namespace's state
+ */
+void conenat_gc_kick(struct conenat_net *cn)
+{
+	if (!cn->tables_ready)
+		return;
+	atomic_set(&cn->gc.idle, 0);
+	mod_delayed_work(system_power_efficient_wq, &cn->gc_work, 0);
+}
+
+/**
+ * conenat_ct_stale_later() - have the GC's next run clean conntrack
+ * @cn: the namespace's state
+ *
+ * For callers that cannot walk conntrack themselves: the packet path, and
+ * notifiers under RTNL.
+ */
+void conenat_ct_stale_later(struct conenat_net *cn)
+{
+	atomic_set(&cn->ct_stale, 1);
+	conenat_gc_kick(cn);
+}
+
+/**
+ * conenat_gc_renumber() - an external address changed: walk the mappings
+ * @cn: the namespace's state
+ *
+ * The GC removes the dynamic mappings on the old address, moves the static
+ * ones that follow the device, and cleans conntrack. Under RTNL or not.
+ */
+void conenat_gc_renumber(struct conenat_net *cn)
+{
+	atomic_set(&cn->gc.renumber, 1);
+	conenat_ct_stale_later(cn);
+}
+
+/**
+ * conenat_expiry_enter() - set state bits and put a mapping in the wheel
+ * @cn: the namespace's state
+ * @m: the mapping: being published with a timer (@bits CONENAT_M_LIVE),
+ *	or its endpoint going into hold-down (CONENAT_M_HELD)
+ * @bits: CONENAT_M_* bits to set with CONENAT_M_WHEEL, in one step
+ *
+ * A mapping already in the wheel stays where it is. Safe in any context;
+ * takes no lock.
+ */
+void conenat_expiry_enter(struct conenat_net *cn, struct conenat_mapping *m,
+			  int bits)
+{
+	int state = atomic_read(&m->state);
+
+	do {
+		/* only the wheel reads it, and only once WHEEL is set */
+		if (!(state & CONENAT_M_WHEEL))
+			WRITE_ONCE(m->slot, CONENAT_WHEEL_SLOTS);
+	} while (!atomic_try_cmpxchg(&m->state, &state,
+				     state | bits | CONENAT_M_WHEEL));
+	if (state & CONENAT_M_WHEEL)
+		return;
+	llist_add(&m->incoming, &cn->gc.incoming);
+	conenat_gc_wake(cn);
+}
+
+/* Put @m in the slot of second @when, as near as the wheel reaches. */
+static void conenat_wheel_place(struct conenat_gc_state *gc,
+				struct conenat_mapping *m, u32 when)
+{
+	if ((s32)(when - gc->clock) < 0)
+		when = gc->clock;
+	else if (when - gc->clock >= CONENAT_WHEEL_SLOTS)
+		when = gc->clock + CONENAT_WHEEL_SLOTS - 1;
+	m->slot = when % CONENAT_WHEEL_SLOTS;
+	hlist_add_head(&m->wheel, &gc->wheel[m->slot]);
+	gc->nwheel++;
+}
+
+/**
+ * conenat_expiry_hurry_locked() - have the wheel look at a mapping next
+ * @cn: the namespace's state
+ * @m: a mapping just removed, valid for the caller (a reference, or
+ *	rcu_read_lock())
+ *
+ * A removal that was not the wheel's own leaves the mapping in the slot of
+ * its old timer; its hold-down must not wait for that. Caller holds
+ * cn->gc.lock.
+ */
+void conenat_expiry_hurry_locked(struct conenat_net *cn,
+				 struct conenat_mapping *m)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+
+	lockdep_assert_held(&gc->lock);
+	/* the slot is written before WHEEL is set (conenat_expiry_enter()) */
+	if (!(atomic_read_acquire(&m->state) & CONENAT_M_WHEEL) ||
+	    READ_ONCE(m->slot) >= CONENAT_WHEEL_SLOTS)
+		return;	/* not in the wheel, or arriving: looked at soon */
+	hlist_del(&m->wheel);
+	gc->nwheel--;
+	conenat_wheel_place(gc, m, gc->clock);
+	conenat_gc_wake(cn);
+}
+
+/**
+ * conenat_expiry_hurry() - conenat_expiry_hurry_locked(), taking the lock
+ * @cn: the namespace's state
+ * @m: a mapping just removed, held by the caller's reference
+ *
+ * Process context.
+ */
+void conenat_expiry_hurry(struct conenat_net *cn, struct conenat_mapping *m)
+{
+	mutex_lock(&cn->gc.lock);
+	conenat_expiry_hurry_locked(cn, m);
+	mutex_unlock(&cn->gc.lock);
+}
+
+/*
+ * Free a released mapping the wheel owns. Whoever released it may not have
+ * unpublished it yet (conenat_holddown_end() releases after its
+ * compare-and-exchange): no reader may find it once it is freed.
+ */
+static void conenat_wheel_free(struct conenat_net *cn,
+			       struct conenat_mapping *m)
+{
+	conenat_ext_remove(cn, m);
+	conenat_mapping_free(m);
+}
+
+/*
+ * When the wheel looks at live @m next: at its timer's end, and for TCP
+ * no later than tcp-transitory-timeout from now, as the close of its last
+ * connection may bring the end forward that far.
+ */
+static u32 conenat_wheel_next(const struct conenat_mapping *m, u32 now)
+{
+	u32 when = READ_ONCE(m->expires), soon;
+
+	if (m->ik.proto != IPPROTO_TCP)
+		return when;
+	soon = now + conenat_cfg(m->inst)->tcp_transitory_timeout;
+	return (s32)(when - soon) > 0 ? soon : when;
+}
+
+/*
+ * Look at @m, taken out of the wheel: put it back where its timer says, or
+ * let it go. Caller holds gc->lock and rcu_read_lock().
+ */
+static void conenat_wheel_visit(struct conenat_net *cn,
+				struct conenat_mapping *m, u32 now)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	int state;
+
+	for (;;) {
+		/* HELD comes after the hold-down's end is written */
+		state = atomic_read_acquire(&m->state);
+		if (state & CONENAT_M_RELEASED) {
+			conenat_wheel_free(cn, m);
+			return;
+		}
+		if (state & CONENAT_M_HELD) {
+			if ((s32)(READ_ONCE(m->expires) - now) > 0) {
+				conenat_wheel_place(gc, m, READ_ONCE(m->expires));
+				return;
+			}
+			conenat_holddown_end(m);
+		} else if (state & CONENAT_M_DEAD) {
+			/*
+			 * Its conntrack entries still hold it: out of the wheel
+			 * until the last one goes (conenat_holddown_start()).
+			 * From here on it is not ours to touch.
+			 */
+			if (atomic_try_cmpxchg(&m->state, &state,
+					       state & ~CONENAT_M_WHEEL))
+				return;
+		} else if ((s32)(READ_ONCE(m->expires) - now) > 0) {
+			conenat_wheel_place(gc, m, conenat_wheel_next(m, now));
+			return;
+		} else if (conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED)) {
+			gc->removed++;
+		}
+	}
+}
+
+/* Let others run every CONENAT_WHEEL_BATCH mappings. */
+static void conenat_wheel_yield(unsigned int *n)
+{
+	if (++*n % CONENAT_WHEEL_BATCH)
+		return;
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+}
+
+/*
+ * Take in the arrivals, then look at every slot whose second has come, at
+ * most CONENAT_WHEEL_BUDGET mappings of them. Mappings taken out of the
+ * wheel are the wheel's own, so the walk may yield between them.
+ *
+ * Return: false when the budget ran out before the wheel caught up.
+ */
+static bool conenat_wheel_turn(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_mapping *m, *tmp;
+	struct hlist_node *pos, *next;
+	struct llist_node *first;
+	u32 now = conenat_now();
+	struct hlist_head *slot;
+	unsigned int n = 0;
+	HLIST_HEAD(due);
+
+	lockdep_assert_held(&gc->lock);
+	rcu_read_lock();
+	/* a wheel left alone longer than a turn starts over from now */
+	if ((s32)(now - gc->clock) >= CONENAT_WHEEL_SLOTS)
+		gc->clock = now - CONENAT_WHEEL_SLOTS + 1;
+	first = llist_del_all(&gc->incoming);
+	llist_for_each_entry_safe(m, tmp, first, incoming) {
+		conenat_wheel_visit(cn, m, now);
+		conenat_wheel_yield(&n);
+	}
+	n = 0;
+	while ((s32)(now - gc->clock) >= 0) {
+		slot = &gc->wheel[gc->clock % CONENAT_WHEEL_SLOTS];
+		hlist_move_list(slot, &due);
+		/* what is put back for now goes to the next slot */
+		gc->clock++;
+		hlist_for_each_entry_safe(m, pos, &due, wheel) {
+			if (n == CONENAT_WHEEL_BUDGET)
+				goto out_of_budget;
+			gc->nwheel--;
+			conenat_wheel_visit(cn, m, now);
+			conenat_wheel_yield(&n);
+		}
+	}
+	rcu_read_unlock();
+	return true;
+
+out_of_budget:
+	/* the rest stays due: back in its slot, looked at on the next run */
+	for (; m; m = hlist_entry_safe(next, struct conenat_mapping, wheel)) {
+		next = m->wheel.next;
+		hlist_add_head(&m->wheel, slot);
+	}
+	gc->clock--;
+	rcu_read_unlock();
+	return false;
+}
+
+/* Seconds from now to the wheel's first occupied slot; caller holds lock. */
+static unsigned int conenat_wheel_next_due(const struct conenat_gc_state *gc)
+{
+	u32 now = conenat_now(), i;
+
+	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++)
+		if (!hlist_empty(&gc->wheel[(gc->clock + i) % CONENAT_WHEEL_SLOTS]))
+			break;
+	return max_t(s32, gc->clock + i - now, 1);
+}
+
+/*
+ * Every mapping of @inst in the wheel, to @fn, which may take it out
+ * (hlist_del() and gc->nwheel--) or move it. Arrivals are taken in first.
+ * Control path: yields between slots.
+ */
+static void conenat_wheel_each(struct conenat_net *cn,
+			       const struct conenat_instance *inst,
+			       void (*fn)(struct conenat_net *cn,
+					  struct conenat_mapping *m, u32 arg),
+			       u32 arg)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_mapping *m;
+	struct hlist_node *pos;
+	int i;
+
+	lockdep_assert_held(&gc->lock);
+	conenat_wheel_turn(cn);
+	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
+		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel)
+			if (m->inst == inst)
+				fn(cn, m, arg);
+		cond_resched();
+	}
+}
+
+/**
+ * conenat_expiry_sweep() - have the wheel look next at every removed mapping
+ * @cn: the namespace's state
+ *
+ * For removals of many mappings at once (flush), which cannot hurry each.
+ * Process context; the work of a walk of the wheel, as the flush is one of
+ * the table.
+ */
+void conenat_expiry_sweep(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_mapping *m;
+	struct hlist_node *pos;
+	int i, next;
+
+	mutex_lock(&gc->lock);
+	next = gc->clock % CONENAT_WHEEL_SLOTS;
+	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
+		if (i == next)
+			continue;
+		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel) {
+			if (!(atomic_read(&m->state) & CONENAT_M_DEAD))
+				continue;
+			hlist_del(&m->wheel);
+			gc->nwheel--;
+			conenat_wheel_place(gc, m, gc->clock);
+		}
+		cond_resched();
+	}
+	mutex_unlock(&gc->lock);
+	conenat_gc_wake(cn);
+}
+
+/* Take @m, released, out of the wheel and free it. */
+static void conenat_wheel_drop(struct conenat_net *cn,
+			       struct conenat_mapping *m)
+{
+	hlist_del(&m->wheel);
+	cn->gc.nwheel--;
+	conenat_wheel_free(cn, m);
+}
+
+static void conenat_wheel_purge_one(struct conenat_net *cn,
+				    struct conenat_mapping *m, u32 unused)
+{
+	conenat_holddown_end(m);
+	if (atomic_read(&m->state) & CONENAT_M_RELEASED)
+		conenat_wheel_drop(cn, m);
+}
+
+/**
+ * conenat_expiry_purge() - release the held endpoints of an instance
+ * @cn: the namespace's state
+ * @inst: the instance, being deleted; it holds no endpoint any more after
+ *
+ * Process context.
+ */
+void conenat_expiry_purge(struct conenat_net *cn,
+			  const struct conenat_instance *inst)
+{
+	mutex_lock(&cn->gc.lock);
+	conenat_wheel_each(cn, inst, conenat_wheel_purge_one, 0);
+	mutex_unlock(&cn->gc.lock);
+	/* the turn may have left work: arrivals placed, mappings removed */
+	conenat_gc_wake(cn);
+}
+
+static void conenat_wheel_shorten_one(struct conenat_net *cn,
+				      struct conenat_mapping *m, u32 latest)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+
+	if (!(atomic_read_acquire(&m->state) & CONENAT_M_HELD) ||
+	    (s32)(READ_ONCE(m->expires) - latest) <= 0)
+		return;
+	/* hold-down 0: released now, not on the next turn */
+	if ((s32)(latest - conenat_now()) <= 0) {
+		conenat_holddown_end(m);
+		conenat_wheel_drop(cn, m);
+		return;
+	}
+	WRITE_ONCE(m->expires, latest);
+	hlist_del(&m->wheel);
+	gc->nwheel--;
+	conenat_wheel_place(gc, m, latest);
+}
+
+/**
+ * conenat_expiry_shorten() - end an instance's hold-downs by @latest
+ * @cn: the namespace's state
+ * @inst: the instance, whose hold-down was shortened
+ * @latest: the conenat_now() second by which every hold-down ends
+ *
+ * Process context, once per change of the setting.
+ */
+void conenat_expiry_shorten(struct conenat_net *cn,
+			    const struct conenat_instance *inst, u32 latest)
+{
+	mutex_lock(&cn->gc.lock);
+	conenat_wheel_each(cn, inst, conenat_wheel_shorten_one, latest);
+	mutex_unlock(&cn->gc.lock);
+	conenat_gc_wake(cn);
+}
+
+/*
+ * After an address change: the dynamic mappings on an address that is no
+ * longer the instance's go, the static ones that follow the device move.
+ */
+static void conenat_gc_renumber_one(struct conenat_net *cn, void *obj)
+{
+	struct conenat_mapping *m = obj;
+	struct conenat_instance *inst = m->inst;
+	const struct conenat_config *cfg = conenat_cfg(inst);
+	__be32 addr = READ_ONCE(inst->dev_addr);
+	bool wait = false;
+
+	if (cfg->ext_min || m->ek.addr == addr || !conenat_mapping_live(m))
+		return;
+	if (!conenat_mapping_static(m)) {
+		if (conenat_mapping_remove(m, CONENAT_EVENT_DELETED)) {
+			cn->gc.removed++;
+			conenat_expiry_hurry_locked(cn, m);
+		}
+	} else if (conenat_mapping_follow(m, cfg, &wait)) {
+		conenat_expiry_hurry_locked(cn, m);
+		cn->gc.removed++;
+	} else if (wait) {
+		/* its port at the new address is not free yet */
+		cn->gc.again = true;
+	}
+}
+
+static void conenat_gc_worker(struct work_struct *work)
+{
+	struct conenat_net *cn = container_of(to_delayed_work(work),
+					      struct conenat_net, gc_work);
+	struct conenat_gc_state *gc = &cn->gc;
+	unsigned int nwheel, due;
+	bool busy, stale, clean;
+
+	mutex_lock(&gc->lock);
+	busy = !conenat_wheel_turn(cn);
+
+	if (atomic_xchg(&gc->renumber, 0)) {
+		/* a pass under way starts over: it may have passed the change */
+		conenat_walk_abandon(&gc->walks[0]);
+		gc->renumbering = true;
+	}
+	if (gc->renumbering) {
+		gc->renumbering = !conenat_walk_some(&cn->int_table,
+						     &gc->walks[0],
+						     CONENAT_GC_BUDGET,
+						     conenat_gc_renumber_one, cn);
+		if (!gc->renumbering && gc->again) {
+			gc->again = false;
+			atomic_set(&gc->renumber, 1);
+		}
+		busy |= gc->renumbering;
+	}
+	if (atomic_read(&cn->peer_table.nelems) || gc->walks[1].entered)
+		busy |= !conenat_walk_some(&cn->peer_table, &gc->walks[1],
+					   CONENAT_GC_BUDGET, conenat_peer_reap,
+					   cn);
+
+	stale = atomic_xchg(&cn->ct_stale, 0);
+	clean = stale || gc->removed;
+	WRITE_ONCE(gc->removed, 0);
+	nwheel = gc->nwheel;
+	due = nwheel ? conenat_wheel_next_due(gc) : 0;
+	mutex_unlock(&gc->lock);
+
+	/* one conntrack walk covers everything removed so far */
+	if (clean)
+		conenat_ct_cleanup(cn);
+
+	if (busy || atomic_read(&gc->renumber)) {
+		queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
+				   CONENAT_GC_PAUSE);
+		return;
+	}
+	if (!llist_empty(&gc->incoming) ||
+	    atomic_read(&cn->peer_table.nelems)) {
+		queue_delayed_work(system_power_efficient_wq, &cn->gc_work, HZ);
+		return;
+	}
+	/*
+	 * Nothing to look at before the wheel's next occupied slot: sleep
+	 * until then, or until someone brings work. The exchange orders the
+	 * flag before the checks below, as the barrier in conenat_gc_wake()
+	 * orders work before its check: one of the two sides sees the other.
+	 */
+	atomic_xchg(&gc->idle, 1);
+	if (due)
+		queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
+				   due * HZ);
+	if (!llist_empty(&gc->incoming) || atomic_read(&gc->renumber) ||
+	    atomic_read(&cn->peer_table.nelems) ||
+	    READ_ONCE(gc->nwheel) != nwheel || READ_ONCE(gc->removed))
+		conenat_gc_wake(cn);
+}
+
+/**
+ * conenat_gc_init() - set up the wheel and the GC work of a namespace
+ * @cn: the namespace's state
+ *
+ * The work idles until something is given to it.
+ */
+void conenat_gc_init(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	int i;
+
+	memset(gc, 0, sizeof(*gc));
+	mutex_init(&gc->lock);
+	init_llist_head(&gc->incoming);
+	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++)
+		INIT_HLIST_HEAD(&gc->wheel[i]);
+	gc->clock = conenat_now();
+	atomic_set(&gc->idle, 1);
+	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
+}
+
+/**
+ * conenat_gc_stop() - stop the GC work and empty the wheel
+ * @cn: the namespace's state; every instance is gone, so every mapping
+ *	in the wheel has released its endpoint
+ */
+void conenat_gc_stop(struct conenat_net *cn)
+{
+	struct conenat_gc_state *gc = &cn->gc;
+	struct conenat_mapping *m, *tmp;
+	struct llist_node *first;
+	struct hlist_node *pos;
+	int i;
+
+	cancel_delayed_work_sync(&cn->gc_work);
+	conenat_walk_abandon(&gc->walks[0]);
+	conenat_walk_abandon(&gc->walks[1]);
+	first = llist_del_all(&gc->incoming);
+	llist_for_each_entry_safe(m, tmp, first, incoming)
+		conenat_wheel_free(cn, m);
+	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
+		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel) {
+			WARN_ON_ONCE(!(atomic_read(&m->state) &
+				       CONENAT_M_RELEASED));
+			conenat_wheel_free(cn, m);
+		}
+	}
+	gc->nwheel = 0;
+	mutex_destroy(&gc->lock);
+}
