@@ -406,16 +406,19 @@ struct conenat_mapping *conenat_lookup_int(struct conenat_net *cn,
 struct conenat_mapping *conenat_lookup_ext(struct conenat_net *cn,
 					   const struct conenat_ext_key *ek);
 int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m);
+struct conenat_mapping *conenat_int_insert(struct conenat_net *cn,
+					   struct conenat_mapping *m);
+void conenat_int_remove(struct conenat_net *cn, struct conenat_mapping *m);
+struct conenat_mapping *conenat_mapping_alloc(void);
+struct conenat_host;
+struct conenat_host *conenat_host_get(struct conenat_net *cn,
+				      const struct conenat_instance *inst,
+				      __be32 addr, u32 max);
+void conenat_host_put(struct conenat_net *cn, struct conenat_host *h);
+void conenat_host_release(struct conenat_net *cn,
+			  const struct conenat_mapping *m);
 void conenat_ext_remove(struct conenat_net *cn, struct conenat_mapping *m);
 void conenat_mapping_free(struct conenat_mapping *m);
-struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
-					       const struct conenat_config *cfg,
-					       const struct conenat_int_key *ik,
-					       const struct conenat_ext_key *want,
-					       u8 origin, u32 lifetime);
-bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
-void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
-bool conenat_mapping_alive(const struct conenat_mapping *m);
 struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 					   bool (*visit)(struct conenat_mapping *m,
 							 void *arg),
@@ -425,9 +428,21 @@ unsigned int conenat_flush(struct conenat_net *cn,
 			   bool dynamic_only);
 void conenat_gc_kick(struct conenat_net *cn);
 void conenat_ct_stale_later(struct conenat_net *cn);
+
+/* lifecycle.c */
+struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
+					       const struct conenat_config *cfg,
+					       const struct conenat_int_key *ik,
+					       const struct conenat_ext_key *want,
+					       u8 origin, u32 lifetime);
+bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
+void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
+bool conenat_mapping_alive(const struct conenat_mapping *m);
 bool conenat_mapping_hold(struct conenat_mapping *m);
 void conenat_mapping_put(struct conenat_mapping *m);
 void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
+bool conenat_mapping_follow(struct conenat_mapping *m,
+			    const struct conenat_config *cfg, bool *wait);
 
 /* holddown.c */
 void conenat_holddown_start(struct conenat_mapping *m);
@@ -452,8 +467,6 @@ void conenat_gc_wake(struct conenat_net *cn);
 void conenat_gc_renumber(struct conenat_net *cn);
 void conenat_gc_init(struct conenat_net *cn);
 void conenat_gc_stop(struct conenat_net *cn);
-bool conenat_mapping_follow(struct conenat_mapping *m,
-			    const struct conenat_config *cfg, bool *wait);
 
 /* peers.c */
 int conenat_peer_record(struct conenat_mapping *m,

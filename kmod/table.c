@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * conenat: the per-netns mapping table.
+ * conenat: the per-netns tables, and the memory of their entries.
  *
  * Four resizable hash tables, all RCU for readers:
  *  - mappings by internal key (outbound lookups),
@@ -8,16 +8,9 @@
  *  - peers: the remotes a mapping's filter lets in (peers.c),
  *  - hosts: mapping counts per internal address, for max-per-host.
  *
- * The table, not conntrack, decides how long a mapping lives: the conntrack
- * entries it translates are linked to it (ctlink.c) and keep its timer
- * running, but it outlives them by its own timer (RFC 4787 REQ-5), which
- * the expiry wheel keeps (expiry.c).
- *
- * A mapping keeps its external endpoint until its last reference goes: the
- * tables' (dropped when it is removed) and one per linked conntrack entry,
- * and then for the hold-down (holddown.c), so the port is not handed to
- * anyone else while packets of the old flows may still arrive. A host
- * entry goes with the last mapping it counts.
+ * What a mapping's life is made of is in lifecycle.c; this file keeps the
+ * tables it lives in, walks over them for the control path, and the host
+ * entries, each of which goes with the last mapping it counts.
  */
 #include <linux/jhash.h>
 #include <linux/slab.h>
@@ -107,6 +100,30 @@ int conenat_ext_insert(struct conenat_net *cn, struct conenat_mapping *m)
 }
 
 /**
+ * conenat_int_insert() - publish a mapping under its internal key
+ * @cn: the namespace's state
+ * @m: the mapping, @m->ik set
+ *
+ * Return: NULL, the mapping that has the key already, or ERR_PTR.
+ */
+struct conenat_mapping *conenat_int_insert(struct conenat_net *cn,
+					   struct conenat_mapping *m)
+{
+	return rhashtable_lookup_get_insert_fast(&cn->int_table, &m->int_node,
+						 conenat_int_params);
+}
+
+/**
+ * conenat_int_remove() - unlink a mapping from the internal table
+ * @cn: the namespace's state
+ * @m: the mapping
+ */
+void conenat_int_remove(struct conenat_net *cn, struct conenat_mapping *m)
+{
+	rhashtable_remove_fast(&cn->int_table, &m->int_node, conenat_int_params);
+}
+
+/**
  * conenat_ext_remove() - give a mapping's external endpoint back
  * @cn: the namespace's state
  * @m: the mapping, in the external table
@@ -116,60 +133,14 @@ void conenat_ext_remove(struct conenat_net *cn, struct conenat_mapping *m)
 	rhashtable_remove_fast(&cn->ext_table, &m->ext_node, conenat_ext_params);
 }
 
-/**
- * conenat_mapping_alive() - whether a mapping still translates
- * @m: the mapping
- *
- * Return: false before it is published, once it is unlinked, and past its
- * timer.
- */
-bool conenat_mapping_alive(const struct conenat_mapping *m)
-{
-	u32 state = atomic_read(&m->state);
-
-	if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
-		return false;
-	return (state & CONENAT_M_PERMANENT) ||
-	       (s32)(READ_ONCE(m->expires) - conenat_now()) > 0;
-}
-
-/**
- * conenat_mapping_refresh() - restart a dynamic mapping's timer
- * @m: the mapping
- * @timeout: seconds the mapping now lives at least
- *
- * Static mappings keep the lifetime they were given. The timer only moves
- * forward, and at most once a second, so that a busy flow does not dirty
- * the mapping's cache line on every packet.
- */
-void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout)
-{
-	u32 expires = conenat_now() + timeout;
-
-	if (conenat_mapping_static(m))
-		return;
-	if ((s32)(expires - READ_ONCE(m->expires)) > 0)
-		WRITE_ONCE(m->expires, expires);
-}
-
-/**
- * conenat_mapping_set_timer() - set a dynamic mapping's timer, even earlier
- * @m: the mapping
- * @timeout: seconds the mapping lives from now
- *
- * For the end of a mapping's last TCP connection, after which it lives
- * tcp-transitory-timeout rather than what the connection gave it.
- */
-void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
-{
-	if (!conenat_mapping_static(m))
-		WRITE_ONCE(m->expires, conenat_now() + timeout);
-}
-
 static void conenat_host_free_rcu(struct rcu_head *head);
 
-/* Drop a count on @h; the last one removes the entry. */
-static void conenat_host_put(struct conenat_net *cn, struct conenat_host *h)
+/**
+ * conenat_host_put() - drop a count on a host entry
+ * @cn: the namespace's state
+ * @h: the entry; the last count removes it
+ */
+void conenat_host_put(struct conenat_net *cn, struct conenat_host *h)
 {
 	if (!atomic_dec_and_test(&h->count) ||
 	    atomic_cmpxchg(&h->count, 0, -1) != 0)
@@ -179,13 +150,16 @@ static void conenat_host_put(struct conenat_net *cn, struct conenat_host *h)
 		call_rcu(&h->rcu, conenat_host_free_rcu);
 }
 
-/*
- * Drop a mapping's count on its host entry. Mappings do not point to the
- * entry (8 bytes a mapping): a counted entry cannot be reaped, so the lookup
- * by the mapping's internal address always finds it.
+/**
+ * conenat_host_release() - drop a mapping's count on its host entry
+ * @cn: the namespace's state
+ * @m: the mapping
+ *
+ * Mappings do not point to the entry (8 bytes a mapping): a counted entry
+ * cannot go, so the lookup by the mapping's internal address finds it.
  */
-static void conenat_host_release(struct conenat_net *cn,
-				 const struct conenat_mapping *m)
+void conenat_host_release(struct conenat_net *cn,
+			  const struct conenat_mapping *m)
 {
 	struct conenat_host_key key = { .addr = m->ik.addr, .inst = m->inst->id };
 	struct conenat_host *h;
@@ -197,15 +171,23 @@ static void conenat_host_release(struct conenat_net *cn,
 	rcu_read_unlock();
 }
 
-/*
- * Take a count on @addr's host entry, creating it. A new entry is inserted
- * with its creator's count already taken. A host at its limit gets -EDQUOT;
- * one whose last count is going right now gets -EAGAIN (the flow's next
- * packet finds a fresh entry).
+/**
+ * conenat_host_get() - take a count on an internal address's host entry
+ * @cn: the namespace's state
+ * @inst: the instance
+ * @addr: the internal address
+ * @max: the most mappings the address may have, 0 for no limit
+ *
+ * Creates the entry, inserted with its creator's count already taken.
+ * Safe in softirq context.
+ *
+ * Return: the entry, or ERR_PTR: -EDQUOT (at @max), -EAGAIN (its last
+ * count is going right now: the flow's next packet finds a fresh entry),
+ * -ENOMEM or the table's error.
  */
-static struct conenat_host *conenat_host_get(struct conenat_net *cn,
-					     const struct conenat_instance *inst,
-					     __be32 addr, u32 max)
+struct conenat_host *conenat_host_get(struct conenat_net *cn,
+				      const struct conenat_instance *inst,
+				      __be32 addr, u32 max)
 {
 	struct conenat_host_key key = { .addr = addr, .inst = inst->id };
 	struct conenat_host *h, *old;
@@ -252,298 +234,24 @@ static void conenat_host_free_rcu(struct rcu_head *head)
 }
 
 /**
+ * conenat_mapping_alloc() - a zeroed mapping from the accounted cache
+ *
+ * Safe in softirq context.
+ *
+ * Return: the mapping or NULL.
+ */
+struct conenat_mapping *conenat_mapping_alloc(void)
+{
+	return kmem_cache_zalloc(conenat_mapping_cache, GFP_ATOMIC);
+}
+
+/**
  * conenat_mapping_free() - free an unlinked mapping after readers
  * @m: the mapping, in no list, and unpublished from every table
  */
 void conenat_mapping_free(struct conenat_mapping *m)
 {
 	call_rcu(&m->rcu, conenat_mapping_free_rcu);
-}
-
-/**
- * conenat_mapping_hold() - take a reference for a conntrack link
- * @m: a live mapping, found under rcu_read_lock()
- *
- * Return: false when the mapping is already on its way out.
- */
-bool conenat_mapping_hold(struct conenat_mapping *m)
-{
-	if (!atomic_inc_not_zero(&m->ref))
-		return false;
-	if (!conenat_mapping_live(m)) {
-		conenat_mapping_put(m);
-		return false;
-	}
-	return true;
-}
-
-/**
- * conenat_mapping_put() - drop a reference; the last ends the mapping
- * @m: the mapping
- *
- * The last reference starts the external endpoint's hold-down, after which
- * it goes back to the pool and the mapping is freed (holddown.c). Safe in
- * softirq context.
- */
-void conenat_mapping_put(struct conenat_mapping *m)
-{
-	if (atomic_dec_and_test(&m->ref))
-		conenat_holddown_start(m);
-}
-
-/*
- * Undo a mapping that was never published. Nobody else may remove it (see
- * conenat_mapping_remove()), so its creator unlinks and frees it alone;
- * readers that found it in the external table see it not alive.
- */
-static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
-{
-	struct conenat_net *cn = m->inst->cn;
-
-	if (in_ext)
-		rhashtable_remove_fast(&cn->ext_table, &m->ext_node,
-				       conenat_ext_params);
-	atomic_dec(&m->inst->nmappings);
-	atomic_dec(&m->inst->nheld);
-	atomic_dec(&cn->nmappings);
-	conenat_host_release(cn, m);
-	call_rcu(&m->rcu, conenat_mapping_free_rcu);
-}
-
-/**
- * conenat_mapping_create() - create and publish a mapping
- * @inst: the instance
- * @cfg: its configuration, as the caller read it
- * @ik: the internal key
- * @want: the external endpoint asked for (static mappings), or NULL
- * @origin: CONENAT_ORIGIN_DYNAMIC or CONENAT_ORIGIN_STATIC
- * @lifetime: seconds the mapping lives (a dynamic one: its first timer);
- *	0 makes a static mapping permanent
- *
- * Safe in softirq context. Counts why a flow could not get a mapping.
- * When another CPU published a live mapping for @ik first, that one is
- * returned; a mapping for @ik past its timer is removed and replaced. A dead
- * or expired mapping is never returned.
- *
- * Return: the mapping, or ERR_PTR: -ENFILE (namespace cap), -EDQUOT
- * (max-per-host), -ENOSPC (no free port), -EADDRINUSE (@want is taken),
- * -EADDRNOTAVAIL (no external address), -ENODEV (instance going away),
- * -EAGAIN (a mapping for @ik is being removed right now), -ENOMEM.
- */
-struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
-					       const struct conenat_config *cfg,
-					       const struct conenat_int_key *ik,
-					       const struct conenat_ext_key *want,
-					       u8 origin, u32 lifetime)
-{
-	struct conenat_net *cn = inst->cn;
-	struct conenat_mapping *m, *old;
-	struct conenat_host *host;
-	int err;
-
-	if (atomic_inc_return(&cn->nmappings) > READ_ONCE(cn->max_mappings)) {
-		atomic_dec(&cn->nmappings);
-		conenat_count(inst, CONENAT_C_TABLE_FULL);
-		return ERR_PTR(-ENFILE);
-	}
-
-	host = conenat_host_get(cn, inst, ik->addr, cfg->max_per_host);
-	if (IS_ERR(host)) {
-		atomic_dec(&cn->nmappings);
-		/* -EAGAIN: the host's entry is going; the next packet retries */
-		if (PTR_ERR(host) == -EDQUOT)
-			conenat_count(inst, CONENAT_C_HOST_LIMIT);
-		else if (PTR_ERR(host) == -ENOMEM)
-			conenat_count(inst, CONENAT_C_NOMEM);
-		return ERR_CAST(host);
-	}
-
-	m = kmem_cache_zalloc(conenat_mapping_cache, GFP_ATOMIC);
-	if (!m) {
-		conenat_host_put(cn, host);
-		atomic_dec(&cn->nmappings);
-		conenat_count(inst, CONENAT_C_NOMEM);
-		return ERR_PTR(-ENOMEM);
-	}
-	m->ik = *ik;
-	m->inst = inst;
-	m->id = atomic64_inc_return(&cn->next_id);
-	if (origin == CONENAT_ORIGIN_STATIC)
-		atomic_set(&m->state, CONENAT_M_STATIC |
-				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
-				      (!cfg->ext_min && !(want && want->addr) ?
-				       CONENAT_M_FOLLOW : 0));
-	atomic_set(&m->ref, 1);
-	m->expires = conenat_now() + (lifetime ?: cfg->udp_timeout);
-	atomic_inc(&inst->nmappings);
-	atomic_inc(&inst->nheld);
-
-	err = conenat_pick_ext(m, inst, cfg, want);
-	if (err) {
-		if (err == -ENOSPC) {
-			conenat_count(inst, CONENAT_C_PORT_EXHAUSTED);
-			conenat_event_exhausted(inst, ik);
-		} else if (err == -ENOMEM || err == -EBUSY) {
-			conenat_count(inst, CONENAT_C_NOMEM);
-		}
-		conenat_mapping_abort(m, false);
-		return ERR_PTR(err);
-	}
-
-	old = rhashtable_lookup_get_insert_fast(&cn->int_table, &m->int_node,
-						conenat_int_params);
-	if (!IS_ERR_OR_NULL(old) && !conenat_mapping_alive(old)) {
-		/*
-		 * Past its timer but not reaped yet, or being removed: never
-		 * hand it out (a flow or a permit would go with it). End it as
-		 * the GC would, and take its key once; a dying one that is
-		 * still linked makes the caller try again.
-		 */
-		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
-		/* its conntrack entries go at the GC's next run */
-		conenat_ct_stale_later(cn);
-		old = rhashtable_lookup_get_insert_fast(&cn->int_table,
-							&m->int_node,
-							conenat_int_params);
-	}
-	if (old) {
-		conenat_mapping_abort(m, true);
-		if (IS_ERR(old)) {
-			conenat_count(inst, CONENAT_C_NOMEM);
-			return old;
-		}
-		if (!conenat_mapping_alive(old))
-			return ERR_PTR(-EAGAIN);
-		return old;
-	}
-
-	/*
-	 * From here on anyone may remove it; it is no longer ours alone. A
-	 * timer puts it in the expiry wheel, which then owns its memory.
-	 */
-	if (atomic_read(&m->state) & CONENAT_M_PERMANENT)
-		atomic_or(CONENAT_M_LIVE, &m->state);
-	else
-		conenat_expiry_enter(cn, m, CONENAT_M_LIVE);
-	/* Deletion waits for readers before flushing; see instance.c. */
-	if (READ_ONCE(inst->dead)) {
-		conenat_mapping_remove(m, 0);
-		return ERR_PTR(-ENODEV);
-	}
-
-	conenat_count(inst, CONENAT_C_MAPPINGS_CREATED);
-	conenat_event_mapping(m, CONENAT_EVENT_CREATED);
-	return m;
-}
-
-/**
- * conenat_mapping_remove() - unlink a mapping and free it after readers
- * @m: the mapping
- * @event: CONENAT_EVENT_EXPIRED or _DELETED to count and announce, 0 not to
- *
- * Safe against concurrent removal: only the first caller acts. A mapping its
- * creator has not published yet is left alone: the creator either
- * publishes it (and it can be removed then) or undoes it. The mapping's
- * conntrack entries are left to conenat_ct_cleanup(); it keeps its external
- * endpoint until the last of them is gone.
- *
- * Return: true for the caller that removed it.
- */
-bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
-{
-	struct conenat_instance *inst = m->inst;
-	struct conenat_net *cn = inst->cn;
-	int state = atomic_read(&m->state);
-
-	do {
-		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
-			return false;
-	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
-	rhashtable_remove_fast(&cn->int_table, &m->int_node,
-			       conenat_int_params);
-	if (event == CONENAT_EVENT_EXPIRED)
-		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);
-	else if (event == CONENAT_EVENT_DELETED)
-		conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
-	if (event)
-		conenat_event_mapping(m, event);
-	atomic_dec(&inst->nmappings);
-	atomic_dec(&cn->nmappings);
-	conenat_host_release(cn, m);
-	conenat_mapping_put(m);
-	return true;
-}
-
-/**
- * conenat_mapping_follow() - move a static mapping to the device's address
- * @m: the mapping
- * @cfg: its instance's configuration
- * @wait: set when @m stays for now, but the next pass may move it
- *
- * Move static mapping @m, which follows the device, to the device's new
- * address with the same port: the administrator's port forward survives a
- * DHCP renewal, a PPPoE reconnect, a re-created device. Without an address
- * it waits, as does a static mapping given an explicit address.
- *
- * A dynamic mapping that traffic made on the port at the new address gives
- * way, as for "mapping add"; @m stays where it is until the port is free
- * (the holder's conntrack entries gone), and the next pass moves it. GC
- * context, cn->gc.lock held.
- *
- * Return: true when @m went.
- */
-bool conenat_mapping_follow(struct conenat_mapping *m,
-			    const struct conenat_config *cfg, bool *wait)
-{
-	struct conenat_instance *inst = m->inst;
-	struct conenat_ext_key want = {
-		.addr = READ_ONCE(inst->dev_addr),
-		.port = m->ek.port,
-		.proto = m->ek.proto,
-	};
-	u32 state = atomic_read(&m->state), lifetime = 0;
-	struct conenat_mapping *n, *holder;
-	int tries;
-
-	if (!(state & CONENAT_M_FOLLOW) || !want.addr)
-		return false;
-	/* the administrator's forward ends a hold-down on its endpoint */
-	conenat_holddown_take(inst->cn, &want, NULL);
-	holder = conenat_lookup_ext(inst->cn, &want);
-	if (holder) {
-		if (conenat_mapping_static(holder))
-			return false;	/* the administrator's: @m waits */
-		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED)) {
-			conenat_expiry_hurry_locked(inst->cn, holder);
-			conenat_ct_stale_later(inst->cn);
-		}
-		*wait = true;
-		return false;
-	}
-	if (!(state & CONENAT_M_PERMANENT))
-		lifetime = max_t(s32, READ_ONCE(m->expires) - conenat_now(), 1);
-	/* a "mapping del" that got there first wins */
-	if (!conenat_mapping_remove(m, 0))
-		return false;
-
-	/* a dynamic mapping traffic made for the endpoint meanwhile gives way */
-	want.proto = 0;
-	for (tries = 0; tries < 3; tries++) {
-		n = conenat_mapping_create(inst, cfg, &m->ik, &want,
-					   CONENAT_ORIGIN_STATIC, lifetime);
-		if (IS_ERR(n))
-			break;
-		if (conenat_mapping_static(n)) {
-			atomic_or(CONENAT_M_FOLLOW, &n->state);
-			return true;
-		}
-		if (conenat_mapping_remove(n, CONENAT_EVENT_DELETED))
-			conenat_expiry_hurry_locked(inst->cn, n);
-	}
-	/* no memory, or the namespace full: the forward is lost, and said so */
-	conenat_event_mapping(m, CONENAT_EVENT_DELETED);
-	conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
-	return true;
 }
 
 /**
