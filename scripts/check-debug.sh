@@ -11,7 +11,8 @@
 #
 # Environment: CONENAT_SUITE (all, the default, or kernel: see
 # selftests/run_guest.sh); DEBUG_SOAK_SECONDS (default 600: the ten-minute soak of
-# make soak), the soak after the suite;
+# make soak), the soak after the suite; FUZZ_MESSAGES (default 100000), the
+# fuzzer's messages;
 # VM_TIMEOUT (default 7200).
 set -u
 
@@ -56,6 +57,7 @@ VM_KERNEL_DIR=$dir VM_MODULES=$ko VM_LOG=$log VM_MEM=${VM_MEM:-3072} \
 	selftests/vm/run-vm.sh /usr/bin/env CONENAT_KO="$ko" \
 	CONENAT_SOAK_EXTRA="${DEBUG_SOAK_SECONDS:-600}" \
 	CONENAT_SUITE="${CONENAT_SUITE:-all}" \
+	FUZZ_MESSAGES="${FUZZ_MESSAGES:-100000}" \
 	"$top/selftests/run_guest.sh"
 rc=$?
 echo "check-debug: guest exit $rc after $(($(date +%s) - start)) s; console log $log"

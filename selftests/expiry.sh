@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Expiry costs what expires: the GC work runs for timers that end, not for
-# the mappings that exist. With 20 000 permanent static mappings and
+# the mappings that exist. With 2 000 permanent static mappings and
 # nothing else, the GC work does not run at all; a mapping with a timer
 # still expires on time and is announced. A kprobe event on the GC work's
 # function (conenat_gc_worker) counts its runs.
@@ -14,7 +14,7 @@ natctl=${NATCTL:-$top/userspace/natctl}
 ns=cn-ex-$$
 tmp=$(mktemp -d)
 tr=/sys/kernel/tracing
-n=20000
+n=2000
 
 cleanup() {
 	if [ -w "$tr/tracing_on" ]; then

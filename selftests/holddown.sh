@@ -83,12 +83,8 @@ setup() {
 
 # send FROM-ADDR FROM-PORT TAG: one datagram from inside to the sink.
 send() {
-	ip netns exec "$n_in" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.sendto(sys.argv[3].encode(), ("198.51.100.10", 7000))' "$@"
+	echo "$3" | ip netns exec "$n_in" socat -u - \
+		"UDP4-SENDTO:198.51.100.10:7000,bind=$1:$2,reuseaddr" 2>/dev/null
 }
 
 # seen TAG: the external endpoint the sink saw TAG come from.
@@ -99,10 +95,8 @@ seen() {
 
 # from_outside PORT TAG: one datagram from the outside to the router's PORT.
 from_outside() {
-	ip netns exec "$n_out" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(sys.argv[2].encode(), ("198.51.100.1", int(sys.argv[1])))' "$@"
+	echo "$2" | ip netns exec "$n_out" socat -u - \
+		"UDP4-SENDTO:198.51.100.1:$1" 2>/dev/null
 }
 
 # release_a: remove the mapping of 10.0.1.2:6000 (its endpoint goes into hold-down).
@@ -180,7 +174,7 @@ no_hold() {
 }
 
 tap_begin
-for tool in python3; do
+for tool in python3 socat; do
 	if ! command -v "$tool" >/dev/null; then
 		tap_fail "hold-down: $tool missing (scripts/deps.sh)"
 		tap_done

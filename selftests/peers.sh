@@ -113,12 +113,8 @@ setup() {
 
 # from REMOTE SPORT DPORT: one datagram from the outside to the router.
 from() {
-	ip netns exec "$n_out" python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.sendto(b"from-" + sys.argv[1].encode() + b":" + sys.argv[2].encode(),
-         ("198.51.100.1", int(sys.argv[3])))' "$@"
+	echo "from-$1:$2" | ip netns exec "$n_out" socat -u - \
+		"UDP4-SENDTO:198.51.100.1:$3,bind=$1:$2,reuseaddr" 2>/dev/null
 }
 
 # inside LOG PORT ARGS...: start an inside endpoint on 10.0.1.2:PORT.
@@ -243,7 +239,7 @@ die_with_mapping() {
 }
 
 tap_begin
-for tool in jq python3 conntrack; do
+for tool in jq python3 socat conntrack; do
 	if ! command -v "$tool" >/dev/null; then
 		tap_fail "peers: $tool missing (scripts/deps.sh)"
 		tap_done
