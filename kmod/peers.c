@@ -137,23 +137,33 @@ static void conenat_peer_uncharge(struct conenat_net *cn,
 	atomic_dec(&cn->npeers);
 }
 
-/*
- * Record @raddr:@rport as a peer of @m; @secs is its timer, 0 for as long
- * as the mapping.
+/**
+ * conenat_peer_permit() - let a remote in ahead of traffic
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for any port
+ * @lifetime: seconds the permission lasts, 0 for as long as the mapping
+ *
+ * Adding an existing peer extends a timed one, or makes it last as long as
+ * the mapping. Safe in softirq context: traffic records its peers here too
+ * (conenat_peer_record()).
+ *
+ * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
  */
-static int conenat_peer_insert(struct conenat_mapping *m,
-			       const struct conenat_config *cfg,
-			       __be32 raddr, __be16 rport, u32 secs)
+int conenat_peer_permit(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 lifetime)
 {
 	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p, *old;
 
 	p = conenat_peer_find(m, raddr, rport);
 	if (p) {
-		if (!secs)
+		if (!lifetime)
 			WRITE_ONCE(p->timed, false);
 		else if (READ_ONCE(p->timed))
-			conenat_peer_extend(p, secs);
+			conenat_peer_extend(p, lifetime);
 		/*
 		 * One the GC is reaping right now (nflows -1) goes all the
 		 * same: the remote's next new flow records it again.
@@ -170,8 +180,8 @@ static int conenat_peer_insert(struct conenat_mapping *m,
 	}
 	conenat_peer_key(&p->key, m, raddr, rport);
 	p->ek = m->ek;
-	p->timed = secs != 0;
-	p->expires = conenat_now() + secs;
+	p->timed = lifetime != 0;
+	p->expires = conenat_now() + lifetime;
 	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
 						conenat_peer_params);
 	if (old) {
@@ -203,29 +213,9 @@ int conenat_peer_record(struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 timeout)
 {
-	int err = conenat_peer_insert(m, cfg, raddr, rport, timeout);
+	int err = conenat_peer_permit(m, cfg, raddr, rport, timeout);
 
 	return err == -ENOSPC ? 0 : err;
-}
-
-/**
- * conenat_peer_permit() - let a remote in ahead of traffic
- * @m: the mapping
- * @cfg: its instance's configuration
- * @raddr: the remote address
- * @rport: the remote port, 0 for any port
- * @lifetime: seconds the permission lasts, 0 for as long as the mapping
- *
- * Adding an existing peer extends a timed one, or makes it last as long as
- * the mapping.
- *
- * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
- */
-int conenat_peer_permit(struct conenat_mapping *m,
-			const struct conenat_config *cfg, __be32 raddr,
-			__be16 rport, u32 lifetime)
-{
-	return conenat_peer_insert(m, cfg, raddr, rport, lifetime);
 }
 
 /**
