@@ -262,6 +262,45 @@ static inline bool conenat_mapping_static(const struct conenat_mapping *m)
 	return atomic_read(&m->state) & CONENAT_M_STATIC;
 }
 
+/**
+ * conenat_mapping_alive() - whether a mapping still translates
+ * @m: the mapping
+ *
+ * Inline: conntrack's helper asks it for every packet of a linked flow.
+ *
+ * Return: false before it is published, once it is unlinked, and past its
+ * timer.
+ */
+static inline bool conenat_mapping_alive(const struct conenat_mapping *m)
+{
+	u32 state = atomic_read(&m->state);
+
+	if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
+		return false;
+	return (state & CONENAT_M_PERMANENT) ||
+	       (s32)(READ_ONCE(m->expires) - conenat_now()) > 0;
+}
+
+/**
+ * conenat_mapping_refresh() - restart a dynamic mapping's timer
+ * @m: the mapping
+ * @timeout: seconds the mapping now lives at least
+ *
+ * Static mappings keep the lifetime they were given. The timer only moves
+ * forward, and at most once a second, so that a busy flow does not dirty
+ * the mapping's cache line on every packet.
+ */
+static inline void conenat_mapping_refresh(struct conenat_mapping *m,
+					   u32 timeout)
+{
+	u32 expires = conenat_now() + timeout;
+
+	if (conenat_mapping_static(m))
+		return;
+	if ((s32)(expires - READ_ONCE(m->expires)) > 0)
+		WRITE_ONCE(m->expires, expires);
+}
+
 static inline u8 conenat_mapping_origin(const struct conenat_mapping *m)
 {
 	return conenat_mapping_static(m) ? CONENAT_ORIGIN_STATIC :
@@ -436,8 +475,6 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_ext_key *want,
 					       u8 origin, u32 lifetime);
 bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
-void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout);
-bool conenat_mapping_alive(const struct conenat_mapping *m);
 bool conenat_mapping_hold(struct conenat_mapping *m);
 void conenat_mapping_put(struct conenat_mapping *m);
 void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);

@@ -306,36 +306,72 @@ static u32 conenat_link_timeout(const struct conenat_config *cfg,
 }
 
 /*
+ * The mapping of a confirmed entry's link, if it is still alive. A strong
+ * link (every packet after the second) costs two loads and the timer's
+ * test; a weak one takes its reference here. NULL when the mapping has gone
+ * (@*m_out untouched), and for links with no mapping (masquerade).
+ */
+static bool conenat_link_current(struct nf_conn *ct, struct conenat_link *l,
+				 int flags, struct conenat_mapping **m_out)
+{
+	struct conenat_mapping *m;
+
+	if (likely((flags & (CONENAT_L_STRONG | CONENAT_L_GONE)) ==
+		   CONENAT_L_STRONG)) {
+		m = READ_ONCE(l->m);
+		if (!conenat_mapping_alive(m))
+			return false;
+	} else {
+		m = conenat_link_mapping(ct, l);
+		if (!m)
+			return false;
+	}
+	*m_out = m;
+	return true;
+}
+
+/*
  * Every packet of a linked entry, from conntrack's confirm hook: keep the
  * mapping's timer running, or end the flow when the mapping has gone.
+ *
+ * The first packet of an entry (not confirmed yet) is left alone: the NAT
+ * lookup has just linked it and given its mapping the flow's timer, and no
+ * reference can be taken before confirmation. Should the mapping go in
+ * between, the entry's next packet, either way, ends it.
  */
 static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
 {
-	/* conntrack calls a helper only for the entries that carry it */
-	struct conenat_link *l = (struct conenat_link *)nfct_help(ct)->data;
 	const struct conenat_config *cfg;
 	struct conenat_mapping *m;
+	struct conenat_link *l;
 	bool outbound;
 	int flags;
 
 	/* ICMP errors about a flow never refresh its mapping (REQ-12) */
-	if (!l->id || ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
+	if (!nf_ct_is_confirmed(ct) || ctinfo == IP_CT_RELATED ||
+	    ctinfo == IP_CT_RELATED_REPLY)
+		return NF_ACCEPT;
+	/* conntrack calls a helper only for the entries that carry it */
+	l = (struct conenat_link *)nfct_help(ct)->data;
+	if (!l->id)
 		return NF_ACCEPT;
 
-	m = conenat_link_mapping(ct, l);
-	if (!m) {
-		if (nf_ct_is_confirmed(ct))
-			nf_ct_kill(ct);
+	flags = atomic_read_acquire(&l->flags);
+	if (!conenat_link_current(ct, l, flags, &m)) {
+		nf_ct_kill(ct);
 		return NF_DROP;
 	}
 	cfg = conenat_cfg(m->inst);
-	if (m->ik.proto == IPPROTO_TCP)
+	if (m->ik.proto == IPPROTO_TCP) {
 		conenat_link_tcp(ct, l, m, cfg);
-
-	flags = atomic_read(&l->flags);
-	if ((flags & (CONENAT_L_STRONG | CONENAT_L_OUT_REPLY | CONENAT_L_GONE |
-		      CONENAT_L_PEER_SEEN)) == CONENAT_L_STRONG)
+		flags = atomic_read(&l->flags);
+	} else if (!(flags & CONENAT_L_STRONG)) {
+		flags = atomic_read(&l->flags);	/* made strong just now */
+	}
+	if (unlikely((flags & (CONENAT_L_STRONG | CONENAT_L_OUT_REPLY |
+			       CONENAT_L_GONE | CONENAT_L_PEER_SEEN)) ==
+		     CONENAT_L_STRONG))
 		conenat_link_peer(ct, l, m, cfg, flags);
 	outbound = (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) ==
 		   !!(flags & CONENAT_L_OUT_REPLY);

@@ -14,49 +14,13 @@
  *    a mapping with a timer enters the expiry wheel (expiry.c);
  *  - conenat_mapping_alive() is the packet path's test, exact to the
  *    second; conenat_mapping_refresh() moves the timer, a write at most
- *    once a second;
+ *    once a second (both inline in conenat.h, for the per-packet helper);
  *  - conenat_mapping_remove() makes it DEAD and drops the tables'
  *    reference; conntrack entries linked to it (ctlink.c) hold theirs;
  *  - conenat_mapping_put() of the last reference starts the hold-down of
  *    its endpoint (holddown.c), after which it is freed.
  */
 #include "conenat.h"
-
-/**
- * conenat_mapping_alive() - whether a mapping still translates
- * @m: the mapping
- *
- * Return: false before it is published, once it is unlinked, and past its
- * timer.
- */
-bool conenat_mapping_alive(const struct conenat_mapping *m)
-{
-	u32 state = atomic_read(&m->state);
-
-	if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
-		return false;
-	return (state & CONENAT_M_PERMANENT) ||
-	       (s32)(READ_ONCE(m->expires) - conenat_now()) > 0;
-}
-
-/**
- * conenat_mapping_refresh() - restart a dynamic mapping's timer
- * @m: the mapping
- * @timeout: seconds the mapping now lives at least
- *
- * Static mappings keep the lifetime they were given. The timer only moves
- * forward, and at most once a second, so that a busy flow does not dirty
- * the mapping's cache line on every packet.
- */
-void conenat_mapping_refresh(struct conenat_mapping *m, u32 timeout)
-{
-	u32 expires = conenat_now() + timeout;
-
-	if (conenat_mapping_static(m))
-		return;
-	if ((s32)(expires - READ_ONCE(m->expires)) > 0)
-		WRITE_ONCE(m->expires, expires);
-}
 
 /**
  * conenat_mapping_set_timer() - set a dynamic mapping's timer, even earlier
