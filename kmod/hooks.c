@@ -13,6 +13,12 @@
  *    the mapping exists and its filter admits the remote, and dropped (and
  *    counted) otherwise; a flow from the inside to an external endpoint is
  *    hairpinned.
+ * nf_nat calls the lookup functions of a hook in priority order and stops
+ * at the first that translates the flow. Inbound, conenat comes after the
+ * dstnat chains of nftables and iptables: a flow the administrator's port
+ * forward (dnat, redirect) translated never reaches conenat. Outbound it
+ * comes before the srcnat chains, so that it wins over a catch-all
+ * masquerade on the same device.
  * Each flow translated is linked to its mapping (ctlink.c), whose conntrack
  * helper keeps the mapping's timer running on the flow's packets: nothing
  * here runs for a flow's later packets. Every step is a hash lookup;
@@ -389,12 +395,14 @@ static const struct nf_hook_ops conenat_nat_ops[] = {
 		.hook = conenat_nat_in,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
-		.priority = NF_IP_PRI_NAT_DST - 10,
+		/* after the administrator's port forwards */
+		.priority = NF_IP_PRI_NAT_DST + 10,
 	},
 	{
 		.hook = conenat_nat_out,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_POST_ROUTING,
+		/* before a masquerade rule on the same device */
 		.priority = NF_IP_PRI_NAT_SRC - 10,
 	},
 };
