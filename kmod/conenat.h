@@ -533,6 +533,11 @@ void conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *ins
 			  __be32 addr);
 void conenat_ct_cleanup(struct conenat_net *cn);
 
+/* sockets.c */
+bool conenat_router_socket(const struct conenat_instance *inst, u8 proto,
+			   __be32 daddr, __be16 dport, __be32 saddr,
+			   __be16 sport);
+
 /* ports.c */
 int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		     const struct conenat_config *cfg,

@@ -309,8 +309,13 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	 */
 	m = conenat_lookup_ext(inst->cn, &ek);
 	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
-		/* ports outside the range belong to the router itself */
-		if (port < cfg->port_min || port > cfg->port_max)
+		/*
+		 * Ports outside the range belong to the router itself, and so
+		 * do those in it where one of its sockets listens.
+		 */
+		if (port < cfg->port_min || port > cfg->port_max ||
+		    conenat_router_socket(inst, ek.proto, ek.addr, ek.port,
+					  t->src.u3.ip, t->src.u.all))
 			return NF_ACCEPT;
 		conenat_count(inst, CONENAT_C_IN_NO_MAPPING);
 		return NF_DROP;

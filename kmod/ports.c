@@ -10,7 +10,9 @@
  * external table, which fails for a port already in use: a live mapping is
  * never stolen, and two CPUs can never take the same port. A port in
  * hold-down is in use, except for its last owner and for the administrator
- * (holddown.c).
+ * (holddown.c). A port on which a socket of the router listens is the
+ * router's (sockets.c): the search passes it over, and only the
+ * administrator can name it.
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -45,6 +47,15 @@ static int conenat_take_port(struct conenat_mapping *m, u16 port)
 {
 	m->ek.port = htons(port);
 	return conenat_ext_insert(m->inst->cn, m);
+}
+
+/* Take @port unless a socket of the router holds it. */
+static int conenat_take_free_port(struct conenat_mapping *m, u16 port)
+{
+	if (conenat_router_socket(m->inst, m->ek.proto, m->ek.addr,
+				  htons(port), 0, 0))
+		return -EEXIST;
+	return conenat_take_port(m, port);
 }
 
 /*
@@ -104,7 +115,9 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 	else if (iport >= 1024 && hi >= 1024)
 		lo = max_t(u16, lo, 1024);
 
-	if (cfg->port_preservation && iport >= lo && iport <= hi) {
+	if (cfg->port_preservation && iport >= lo && iport <= hi &&
+	    !conenat_router_socket(inst, m->ek.proto, m->ek.addr,
+				   htons(iport), 0, 0)) {
 		err = conenat_take_held_port(m, iport, false);
 		if (err != -EEXIST)
 			return err;
@@ -122,8 +135,8 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		start = reciprocal_scale(start, range);
 		tries = min_t(u32, range, CONENAT_PORT_TRIES);
 		for (i = 0; i < tries; i++) {
-			err = conenat_take_port(m, first +
-						2 * ((start + i) % range));
+			err = conenat_take_free_port(m, first +
+						     2 * ((start + i) % range));
 			if (err != -EEXIST)
 				return err;
 		}
@@ -133,7 +146,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 	start = reciprocal_scale(start, range);
 	tries = min_t(u32, range, CONENAT_PORT_TRIES);
 	for (i = 0; i < tries; i++) {
-		err = conenat_take_port(m, lo + (start + i) % range);
+		err = conenat_take_free_port(m, lo + (start + i) % range);
 		if (err != -EEXIST)
 			return err;
 	}
