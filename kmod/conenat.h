@@ -37,6 +37,7 @@ struct conenat_prefix {
  * @port_preservation: try the internal port first
  * @port_parity: keep the internal port's parity
  * @hairpin: translate inside-to-inside traffic to external endpoints
+ * @hairpin_filter: hairpinned traffic meets the receiver's filter
  * @inbound_refresh: inbound packets refresh the mapping timer
  * @ext_min: first address of a fixed external pool, 0 to follow the device
  * @ext_max: last address of the pool
@@ -62,6 +63,7 @@ struct conenat_config {
 	bool port_preservation;
 	bool port_parity;
 	bool hairpin;
+	bool hairpin_filter;
 	bool inbound_refresh;
 	__be32 ext_min;
 	__be32 ext_max;

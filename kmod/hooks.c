@@ -337,8 +337,12 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 
 /*
  * A new flow from the inside to an external endpoint of ours: the sender
- * gets (or keeps) its own mapping towards that endpoint, the receiver's
- * filter judges the sender by that mapping, as for an outside peer.
+ * gets (or keeps) its own mapping towards that endpoint. By default the
+ * receiver's filter lets it in: the two hosts share a network, and a
+ * receiver behind a filtering NAT could otherwise never be reached through
+ * its external endpoint by a neighbour (RFC 5780's hairpinning test). With
+ * hairpin-filter on, the filter judges the sender by its mapping, as for
+ * an outside peer.
  */
 static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 					struct nf_conn *ct)
@@ -361,7 +365,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 				  ek.addr, ek.port);
 	if (IS_ERR(src))
 		return NF_DROP;
-	if (!conenat_mapping_static(dst) &&
+	if (cfg->hairpin_filter && !conenat_mapping_static(dst) &&
 	    !conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
 				  src->ek.port)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);

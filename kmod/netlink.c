@@ -57,6 +57,7 @@ static const struct nla_policy conenat_instance_policy[CONENAT_INSTANCE_A_MAX + 
 	[CONENAT_INSTANCE_A_PORT_PARITY] = NLA_POLICY_MAX(NLA_U8, 1),
 	[CONENAT_INSTANCE_A_HAIRPIN] = NLA_POLICY_MAX(NLA_U8, 1),
 	[CONENAT_INSTANCE_A_INBOUND_REFRESH] = NLA_POLICY_MAX(NLA_U8, 1),
+	[CONENAT_INSTANCE_A_HAIRPIN_FILTER] = NLA_POLICY_MAX(NLA_U8, 1),
 	[CONENAT_INSTANCE_A_UDP_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
 	[CONENAT_INSTANCE_A_MAX_PER_HOST] =
@@ -275,6 +276,9 @@ static int conenat_parse_cfg(struct conenat_config *cfg, struct nlattr **tb,
 		cfg->port_parity = nla_get_u8(tb[CONENAT_INSTANCE_A_PORT_PARITY]);
 	if (tb[CONENAT_INSTANCE_A_HAIRPIN])
 		cfg->hairpin = nla_get_u8(tb[CONENAT_INSTANCE_A_HAIRPIN]);
+	if (tb[CONENAT_INSTANCE_A_HAIRPIN_FILTER])
+		cfg->hairpin_filter =
+			nla_get_u8(tb[CONENAT_INSTANCE_A_HAIRPIN_FILTER]);
 	if (tb[CONENAT_INSTANCE_A_INBOUND_REFRESH])
 		cfg->inbound_refresh =
 			nla_get_u8(tb[CONENAT_INSTANCE_A_INBOUND_REFRESH]);
@@ -521,6 +525,8 @@ static int conenat_fill_instance(struct sk_buff *msg,
 		       cfg->port_preservation) ||
 	    nla_put_u8(msg, CONENAT_INSTANCE_A_PORT_PARITY, cfg->port_parity) ||
 	    nla_put_u8(msg, CONENAT_INSTANCE_A_HAIRPIN, cfg->hairpin) ||
+	    nla_put_u8(msg, CONENAT_INSTANCE_A_HAIRPIN_FILTER,
+		       cfg->hairpin_filter) ||
 	    nla_put_u8(msg, CONENAT_INSTANCE_A_INBOUND_REFRESH,
 		       cfg->inbound_refresh) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, cfg->udp_timeout) ||

@@ -45,6 +45,14 @@ bool conenat_router_socket(const struct conenat_instance *inst, u8 proto,
 	rcu_read_lock();
 	switch (proto) {
 	case IPPROTO_UDP:
+		/*
+		 * No UDP socket has the port at all: the usual case, one
+		 * read of the port's slot (its count is the stack's hint).
+		 */
+		if (!READ_ONCE(udp_hashslot(&udp_table, net, ntohs(dport))->count)) {
+			sk = NULL;
+			break;
+		}
 		sk = __udp4_lib_lookup(net, saddr, sport, daddr, dport, dif, 0,
 				       &udp_table, NULL);
 		break;

@@ -458,6 +458,9 @@ REJECTS=(
 	'invalid port-preservation "yes"|'"$IA"' port-preservation yes'
 	'invalid port-parity "1"|'"$IA"' port-parity 1'
 	'invalid inbound-refresh "ON"|'"$IA"' inbound-refresh ON'
+	'invalid hairpin-filter "1": expected on or off|'"$IA"' hairpin-filter 1'
+	'"hairpin-filter" needs a value|instance set x hairpin-filter'
+	'"hairpin-filter" given twice|instance set x hairpin-filter on hairpin-filter off'
 	'invalid max-per-host "-1"|'"$IA"' max-per-host -1'
 	'invalid max-per-host "4194305"|'"$IA"' max-per-host 4194305'
 	'invalid max-peers "0": expected an integer 1..67108864|'"$IA"' max-peers 0'
@@ -699,6 +702,9 @@ ENCODES=(
 	'SET_INSTANCE flags=ack name="home" udp_timeout=150|instance set home udp-timeout 150s'
 	'SET_INSTANCE flags=ack name="home" udp_timeout=86400|instance set home udp-timeout 1d'
 	'SET_INSTANCE flags=ack name="home" hairpin=1|instance set home hairpin on'
+	'SET_INSTANCE flags=ack name="home" hairpin_filter=1|instance set home hairpin-filter on'
+	'NEW_INSTANCE flags=ack name="x" ifname="eth0" hairpin=1 hairpin_filter=0|instance add x dev eth0 hairpin-filter off hairpin on'
+	'SET_INSTANCE flags=ack name="home" tcp_timeout=3600 tcp_transitory_timeout=60 icmp_timeout=30|instance set home tcp-timeout 1h icmp-timeout 30 tcp-transitory-timeout 1m'
 	'SET_INSTANCE flags=ack name="home" port_min=4000 port_max=4001|instance set home ports 4000-4001'
 	'NEW_INSTANCE flags=ack name="x" ifname="eth0" max_peers=1|instance add x dev eth0 max-peers 1'
 	'SET_INSTANCE flags=ack name="home" max_peers=67108864|instance set home max-peers 67108864'
@@ -734,7 +740,7 @@ ENCODES=(
 	'SET_LIMITS flags=ack max_mappings=1000|limits set max-mappings 1000'
 	'SET_LIMITS flags=ack max_peers=1|limits set max-peers 1'
 	'SET_LIMITS flags=ack max_mappings=67108864 max_peers=67108864|limits set max-peers 67108864 max-mappings 67108864'
-	'GET_INFO flags=ack client_api=2|info'
+	'GET_INFO flags=ack client_api=3|info'
 )
 
 fake_ok()
@@ -772,12 +778,12 @@ t_fmt_instance_text()
 	instance home dev wan0 (ifindex 3)
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
-	  port-preservation on port-parity off hairpin on inbound-refresh off
+	  port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off
 	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	instance lab dev wan1 (ifindex 4)
 	  type custom mapping address-dependent filtering endpoint-independent
 	  external 203.0.113.1-203.0.113.4 (203.0.113.1) internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000
-	  port-preservation off port-parity on hairpin off inbound-refresh on
+	  port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on
 	  udp-timeout 60 max-peers 16 hold-down 0 max-per-host 8 mappings 1
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
@@ -791,7 +797,7 @@ t_fmt_instance_stats_text()
 	instance home dev wan0 (ifindex 3)
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
-	  port-preservation on port-parity off hairpin on inbound-refresh off
+	  port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off
 	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	  stats:
 	    mappings_created 102 mappings_expired 103 mappings_deleted 104
@@ -821,21 +827,22 @@ t_fmt_instance_json()
 		(.[0] | keys_unsorted) == ["name","dev","ifindex","type","mapping",
 			"filtering","external","external_addr","internal","port_min",
 			"port_max","port_preservation","port_parity","hairpin",
-			"inbound_refresh","udp_timeout","max_peers","hold_down",
+			"hairpin_filter","inbound_refresh","udp_timeout","max_peers","hold_down",
 			"max_per_host","mappings"] and
 		.[0] == {"name":"home","dev":"wan0","ifindex":3,
 			"type":"restricted-cone","mapping":"endpoint-independent",
 			"filtering":"address-dependent","external":"dev",
 			"external_addr":"198.51.100.1","internal":[],"port_min":1024,
 			"port_max":65535,"port_preservation":true,"port_parity":false,
-			"hairpin":true,"inbound_refresh":false,"udp_timeout":300,
+			"hairpin":true,"hairpin_filter":false,"inbound_refresh":false,
+			"udp_timeout":300,
 			"max_peers":65536,"hold_down":120,"max_per_host":0,
 			"mappings":3} and
 		.[1].type == "custom" and .[1].external == "203.0.113.1-203.0.113.4" and
 		.[1].max_peers == 16 and .[1].hold_down == 0 and
 		.[1].max_per_host == 8 and
 		.[1].internal == ["10.0.0.0/8","192.168.1.0/24"] and
-		.[1].port_parity == true and (.[0] | has("stats") | not)' "$OUT" >/dev/null
+		.[1].port_parity == true and .[1].hairpin_filter == true and (.[0] | has("stats") | not)' "$OUT" >/dev/null
 }
 
 t_fmt_instance_json_stats()
@@ -1032,7 +1039,7 @@ t_fmt_info()
 {
 	fake_ok || return 1
 	run_fake info
-	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 2" ] &&
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 3" ] &&
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
 }
 
@@ -1289,6 +1296,7 @@ t_completion_values()
 	completes 'natctl instance set home mapping address-p' \
 		address-port-dependent &&
 	completes 'natctl instance add home hairpin ' on off &&
+	completes 'natctl instance add home hairpin-filter ' on off &&
 	completes 'natctl instance set home inbound-refresh o' on off &&
 	completes 'natctl instance set home port-parity of' off &&
 	completes 'natctl instance set home external ' dev &&
@@ -1306,7 +1314,7 @@ t_completion_values()
 	completes 'natctl limits set max-mappings 5 max-p' max-peers &&
 	completes 'natctl instance set home max-peers 10 max-pe' max-per-host &&
 	completes 'natctl instance set home hold-down 0 max-peers 10 ho' &&
-	completes 'natctl instance set home h' hairpin hold-down &&
+	completes 'natctl instance set home h' hairpin hairpin-filter hold-down &&
 	completes 'natctl instance add home hold-down ' &&
 	completes 'natctl instance add home udp-timeout ' &&
 	completes 'natctl mapping show instance home proto udp '
@@ -1574,8 +1582,8 @@ t_install_top()
 FUZZ_WORDS=(
 	instance mapping permit stats monitor info help add set del show get
 	flush all exhaustion dev type mapping filtering external internal ports
-	port-preservation port-parity hairpin inbound-refresh udp-timeout
-	max-per-host max-peers hold-down max-mappings limits proto lifetime remote
+	port-preservation port-parity hairpin hairpin-filter inbound-refresh
+	udp-timeout max-per-host max-peers hold-down max-mappings limits proto lifetime remote
 	permanent any on off udp tcp x home
 	',' : / - 0 -1 abc 4294967296 99999999999999999999 0x10 '%s%n%s' '%' é
 	'\\' '"' "" -j -s
@@ -1593,6 +1601,7 @@ declare -A FUZZ_VALUES=(
 	[port-preservation]='on off maybe ON 1'
 	[port-parity]='on off yes'
 	[hairpin]='on off maybe'
+	[hairpin-filter]='on off 1'
 	[inbound-refresh]='on off 0'
 	[udp-timeout]='300 60 1 0 604800 604801 5m 2h 7d 8d 10x abc -1 4294967296 s'
 	[max-per-host]='0 10 4194304 4194305 -1 abc'
@@ -1617,8 +1626,9 @@ fuzz_line()
 	instance)
 		cmds=(add add set set del show)
 		keys=(dev type mapping filtering external internal ports
-		      port-preservation port-parity hairpin inbound-refresh
-		      udp-timeout max-per-host max-peers hold-down) ;;
+		      port-preservation port-parity hairpin hairpin-filter
+		      inbound-refresh udp-timeout max-per-host max-peers
+		      hold-down) ;;
 	mapping)
 		cmds=(add add get del show flush)
 		keys=(instance proto internal external lifetime) ;;

@@ -178,6 +178,7 @@ instance_add_defaults() {
 	port_preservation true
 	port_parity false
 	hairpin true
+	hairpin_filter false
 	inbound_refresh false
 	udp_timeout 300
 	max_per_host 0
@@ -195,7 +196,7 @@ instance_text() {
 	want="instance home dev wan (ifindex $(ip -n "$n_rt" -j link show wan | jq '.[0].ifindex'))
   type restricted-cone mapping endpoint-independent filtering address-dependent
   external dev (198.51.100.1) internal any ports 1024-65535
-  port-preservation on port-parity off hairpin on inbound-refresh off"
+  port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off"
 	# the timers' line: udp-timeout first, max-per-host and mappings last
 	[ "$(echo "$t" | head -n 4)" = "$want" ] &&
 	[ "$(echo "$t" | wc -l)" -eq 5 ] &&
@@ -209,7 +210,8 @@ tap_check "instance show home: the text form" instance_text
 instance_set() {
 	local j
 	nc instance set home type full-cone ports 2000-60000 port-parity on \
-		hairpin off inbound-refresh on udp-timeout 10m max-per-host 100 \
+		hairpin off hairpin-filter on inbound-refresh on udp-timeout 10m \
+		max-per-host 100 \
 		internal 10.0.1.0/24,10.0.9.0/24 external 198.51.100.1 || return 1
 	j=$(nc -j instance show home) || return 1
 	json_eq "$j" '.[0] | .type == "full-cone" and
@@ -217,7 +219,7 @@ instance_set() {
 		.filtering == "endpoint-independent" and
 		.port_min == 2000 and .port_max == 60000 and .port_parity == true and
 		.port_preservation == true and .hairpin == false and
-		.inbound_refresh == true and .udp_timeout == 600 and
+		.hairpin_filter == true and .inbound_refresh == true and .udp_timeout == 600 and
 		.max_per_host == 100 and
 		.internal == ["10.0.1.0/24", "10.0.9.0/24"] and
 		.external == "198.51.100.1" and .external_addr == "198.51.100.1"' ||
@@ -229,11 +231,13 @@ instance_set() {
 		.filtering == "endpoint-independent"' || return 1
 	# back to the defaults
 	nc instance set home type restricted-cone ports 1024-65535 \
-		port-parity off hairpin on inbound-refresh off udp-timeout 300 \
+		port-parity off hairpin on hairpin-filter off inbound-refresh off \
+		udp-timeout 300 \
 		max-per-host 0 internal any external dev || return 1
 	json_eq "$(nc -j instance show home)" '.[0] | .type == "restricted-cone"
 		and .internal == [] and .external == "dev" and .port_min == 1024 and
-		.udp_timeout == 300 and .hairpin == true and .max_per_host == 0'
+		.udp_timeout == 300 and .hairpin == true and
+		.hairpin_filter == false and .max_per_host == 0'
 }
 tap_check "instance set: every option changes, read back by -j instance show; and back" \
 	instance_set

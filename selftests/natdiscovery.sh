@@ -4,7 +4,8 @@
 # RFC 5780 conformance: coturn's turnutils_natdiscovery, run from the inside,
 # must report exactly the mapping and filtering each instance is configured
 # with - the four presets and all nine mapping x filtering combinations - and
-# hairpinning as working when it is on.
+# hairpinning as working when it is on, under every preset (a hairpinned
+# sender passes the receiver's filter unless hairpin-filter is on).
 #
 #   inside                 router                          outside
 #  +------------+        +-------------------------+        +--------------------------+
@@ -134,19 +135,30 @@ for m in endpoint-independent address-dependent address-port-dependent; do
 	done
 done
 
+# hairpin TYPE HAIRPIN HAIRPIN-FILTER PORT WANT: RFC 5780's hairpinning
+# test (natdiscovery sends to its own mapped address from a second port)
+# under TYPE; WANT yes or no.
 hairpin() {
 	local out
-	"$natctl" -n "$rt" instance set nd type full-cone hairpin "$1" || return 1
-	out=$(discover "$2" -H)
-	if [ "$1" = on ]; then
+	"$natctl" -n "$rt" instance set nd type "$1" hairpin "$2" \
+		hairpin-filter "$3" || return 1
+	out=$(discover "$4" -H)
+	if [ "$5" = yes ]; then
 		echo "$out" | grep -q 'successful hairpinning' ||
 			{ echo "$out" | tail -n 5; return 1; }
 	else
 		! echo "$out" | grep -q 'successful hairpinning' ||
-			{ echo "hairpinning worked with hairpin off"; return 1; }
+			{ echo "hairpinning worked: $1 hairpin $2 hairpin-filter $3"; return 1; }
 	fi
 }
-tap_check "hairpinning reported as working with hairpin on" hairpin on 31000
-tap_check "and not with hairpin off" hairpin off 31010
+port=31000
+for type in full-cone restricted-cone port-restricted-cone symmetric; do
+	port=$((port + 10))
+	tap_check "hairpinning reported as working under $type (hairpin on, hairpin-filter off)" \
+		hairpin "$type" on off "$port" yes
+done
+tap_check "not under port-restricted-cone with hairpin-filter on (the sender is a stranger)" \
+	hairpin port-restricted-cone on on 31100 no
+tap_check "and not with hairpin off" hairpin full-cone off off 31110 no
 
 tap_done

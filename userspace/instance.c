@@ -13,7 +13,8 @@
  *   instance home dev wan0 (ifindex 3)
  *     type restricted-cone mapping endpoint-independent filtering address-dependent
  *     external dev (198.51.100.1) internal any ports 1024-65535
- *     port-preservation on port-parity off hairpin on inbound-refresh off
+ *     port-preservation on port-parity off hairpin on hairpin-filter off
+ *     inbound-refresh off
  *     udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240
  *     icmp-timeout 60 max-peers 65536 hold-down 120 max-per-host 0 mappings 2
  *
@@ -67,6 +68,7 @@ enum opt {
 	OPT_PORT_PRESERVATION,
 	OPT_PORT_PARITY,
 	OPT_HAIRPIN,
+	OPT_HAIRPIN_FILTER,
 	OPT_INBOUND_REFRESH,
 	OPT_UDP_TIMEOUT,
 	OPT_TCP_TIMEOUT,
@@ -89,6 +91,7 @@ static const char *const opt_keys[OPT_NUM + 1] = {
 	[OPT_PORT_PRESERVATION]	= "port-preservation",
 	[OPT_PORT_PARITY]	= "port-parity",
 	[OPT_HAIRPIN]		= "hairpin",
+	[OPT_HAIRPIN_FILTER]	= "hairpin-filter",
 	[OPT_INBOUND_REFRESH]	= "inbound-refresh",
 	[OPT_UDP_TIMEOUT]	= "udp-timeout",
 	[OPT_TCP_TIMEOUT]	= "tcp-timeout",
@@ -108,6 +111,7 @@ static const struct {
 	{ OPT_PORT_PRESERVATION, CONENAT_INSTANCE_A_PORT_PRESERVATION },
 	{ OPT_PORT_PARITY, CONENAT_INSTANCE_A_PORT_PARITY },
 	{ OPT_HAIRPIN, CONENAT_INSTANCE_A_HAIRPIN },
+	{ OPT_HAIRPIN_FILTER, CONENAT_INSTANCE_A_HAIRPIN_FILTER },
 	{ OPT_INBOUND_REFRESH, CONENAT_INSTANCE_A_INBOUND_REFRESH },
 };
 
@@ -428,6 +432,7 @@ static const struct nla_policy inst_policy[CONENAT_INSTANCE_A_MAX + 1] = {
 	[CONENAT_INSTANCE_A_PORT_PARITY]	= { .type = NLA_U8 },
 	[CONENAT_INSTANCE_A_HAIRPIN]		= { .type = NLA_U8 },
 	[CONENAT_INSTANCE_A_INBOUND_REFRESH]	= { .type = NLA_U8 },
+	[CONENAT_INSTANCE_A_HAIRPIN_FILTER]	= { .type = NLA_U8 },
 	[CONENAT_INSTANCE_A_UDP_TIMEOUT]	= { .type = NLA_U32 },
 	[CONENAT_INSTANCE_A_MAX_PER_HOST]	= { .type = NLA_U32 },
 	[CONENAT_INSTANCE_A_MAPPINGS]		= { .type = NLA_U32 },
@@ -600,6 +605,8 @@ static int print_instance(struct nlattr **tb)
 	print_toggle(tb, CONENAT_INSTANCE_A_PORT_PARITY, "port_parity",
 		     " port-parity %s");
 	print_toggle(tb, CONENAT_INSTANCE_A_HAIRPIN, "hairpin", " hairpin %s");
+	print_toggle(tb, CONENAT_INSTANCE_A_HAIRPIN_FILTER, "hairpin_filter",
+		     " hairpin-filter %s");
 	print_toggle(tb, CONENAT_INSTANCE_A_INBOUND_REFRESH, "inbound_refresh",
 		     " inbound-refresh %s");
 	print_nl();
@@ -695,7 +702,8 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "        | mapping BEHAVIOUR | filtering BEHAVIOUR\n"
 	  "        | external {dev|ADDR|ADDR-ADDR} | internal {PREFIX[,PREFIX...]|any}\n"
 	  "        | ports LOW-HIGH | port-preservation {on|off} | port-parity {on|off}\n"
-	  "        | hairpin {on|off} | inbound-refresh {on|off}\n"
+	  "        | hairpin {on|off} | hairpin-filter {on|off}\n"
+	  "        | inbound-refresh {on|off}\n"
 	  "        | udp-timeout DURATION | tcp-timeout DURATION\n"
 	  "        | tcp-transitory-timeout DURATION | icmp-timeout DURATION\n"
 	  "        | max-per-host N | max-peers N | hold-down DURATION\n"
@@ -713,7 +721,8 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "  long a freed external endpoint rests before another internal endpoint\n"
 	  "  may get it, 0 .. 3600 s (0: none). Defaults: restricted-cone,\n"
 	  "  external dev, internal any, ports 1024-65535, port-preservation on,\n"
-	  "  port-parity off, hairpin on, inbound-refresh off, udp-timeout 300,\n"
+	  "  port-parity off, hairpin on, hairpin-filter off, inbound-refresh off,\n"
+	  "  udp-timeout 300,\n"
 	  "  tcp-timeout 7440, tcp-transitory-timeout 240, icmp-timeout 60,\n"
 	  "  max-per-host 0, max-peers 65536, hold-down 120. Each OPTION may be\n"
 	  "  given once.\n"

@@ -127,6 +127,11 @@
  *                    dropped. Its last internal endpoint, and a static
  *                    mapping asking for it by port, get it at once. 0: no
  *                    hold-down.
+ *   HAIRPIN_FILTER   NLA_U8, default 0: a hairpinned flow (from an inside
+ *                    host to an external endpoint) passes the receiving
+ *                    mapping's filter, as traffic between hosts of one
+ *                    network would; 1: it meets the filter as a stranger's
+ *                    would, for networks that isolate their inside hosts.
  *
  * CONENAT_CMD_NEW_MAPPING (do), attribute set conenat_mapping_attr: a static
  *   mapping. Required INSTANCE, PROTO, INT_ADDR, INT_PORT; optional EXT_ADDR
@@ -206,7 +211,7 @@
 #define CONENAT_GENL_NAME	"conenat"
 #define CONENAT_GENL_VERSION	1
 
-#define CONENAT_API_VERSION	2
+#define CONENAT_API_VERSION	3
 
 /* Compiled-in limits, also reported by CONENAT_CMD_GET_INFO. */
 #define CONENAT_MAX_INSTANCES		64
@@ -318,6 +323,7 @@ enum conenat_instance_attr {
 	CONENAT_INSTANCE_A_ICMP_TIMEOUT,	/* NLA_U32 */
 	CONENAT_INSTANCE_A_MAX_PEERS,		/* NLA_U32 */
 	CONENAT_INSTANCE_A_HOLD_DOWN,		/* NLA_U32 */
+	CONENAT_INSTANCE_A_HAIRPIN_FILTER,	/* NLA_U8 */
 
 	__CONENAT_INSTANCE_A_MAX
 };
