@@ -364,6 +364,8 @@ struct conenat_gc_state {
  * @npeers: peers in the namespace
  * @max_peers: the namespace's cap on them
  * @next_id: source of mapping ids
+ * @removals: grows by one with every mapping removed (conntrack links
+ *	compare it, ctlink.c)
  * @gc_work: expires mappings and peers, reaps stale state
  * @gc: where the walks of @gc_work stand
  * @ct_stale: the GC's next run removes stale conntrack entries
@@ -385,6 +387,7 @@ struct conenat_net {
 	atomic_t npeers;
 	u32 max_peers;
 	atomic64_t next_id;
+	atomic_t removals;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
 	atomic_t ct_stale;

@@ -48,12 +48,14 @@
  * @id: the mapping's id; 0 for no link
  * @ek: the mapping's external endpoint, where a weak link finds it
  * @flags: CONENAT_L_* bits
+ * @removals: the namespace's removal count when the entry was linked
  */
 struct conenat_link {
 	struct conenat_mapping *m;
 	u64 id;
 	struct conenat_ext_key ek;
 	atomic_t flags;
+	u32 removals;
 };
 
 static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
@@ -155,6 +157,15 @@ void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
 	l->id = m->id;
 	l->ek = m->ek;
 	atomic_set(&l->flags, out_reply ? CONENAT_L_OUT_REPLY : 0);
+	l->removals = atomic_read(&m->inst->cn->removals);
+	/*
+	 * The removal count, then the state (a removal writes them in the
+	 * other order): a removal since the lookup found @m alive either
+	 * shows in the state, or comes after the count was read.
+	 */
+	smp_rmb();
+	if (!conenat_mapping_live(m))
+		l->removals--;
 }
 
 /**
@@ -334,10 +345,11 @@ static bool conenat_link_current(struct nf_conn *ct, struct conenat_link *l,
  * Every packet of a linked entry, from conntrack's confirm hook: keep the
  * mapping's timer running, or end the flow when the mapping has gone.
  *
- * The first packet of an entry (not confirmed yet) is left alone: the NAT
- * lookup has just linked it and given its mapping the flow's timer, and no
- * reference can be taken before confirmation. Should the mapping go in
- * between, the entry's next packet, either way, ends it.
+ * The first packet of an entry (not confirmed yet) only checks that no
+ * mapping was removed since the NAT lookup linked it, between that and
+ * confirmation (a packet may wait in a queue); only then is its mapping
+ * looked up. The lookup gave the mapping the flow's timer, and no
+ * reference can be taken before confirmation.
  */
 static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
@@ -349,8 +361,7 @@ static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 	int flags;
 
 	/* ICMP errors about a flow never refresh its mapping (REQ-12) */
-	if (!nf_ct_is_confirmed(ct) || ctinfo == IP_CT_RELATED ||
-	    ctinfo == IP_CT_RELATED_REPLY)
+	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
 		return NF_ACCEPT;
 	/* conntrack calls a helper only for the entries that carry it */
 	l = (struct conenat_link *)nfct_help(ct)->data;
@@ -358,6 +369,14 @@ static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 		return NF_ACCEPT;
 
 	flags = atomic_read_acquire(&l->flags);
+	if (!nf_ct_is_confirmed(ct)) {
+		struct conenat_net *cn = conenat_pernet(nf_ct_net(ct));
+
+		if (atomic_read(&cn->removals) == l->removals ||
+		    conenat_link_find(ct, l, flags))
+			return NF_ACCEPT;
+		return NF_DROP;
+	}
 	if (!conenat_link_current(ct, l, flags, &m)) {
 		nf_ct_kill(ct);
 		return NF_DROP;

@@ -259,6 +259,10 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	/* let in from the outside: not a hairpin */
 	if (skb->skb_iif == READ_ONCE(dst->inst->ifindex))
 		return NF_ACCEPT;
+	/* translated by someone else (a port forward of the administrator's) */
+	if (ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3.ip != dst->ik.addr ||
+	    ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u.all != dst->ik.port)
+		return NF_ACCEPT;
 	cfg = conenat_cfg(dst->inst);
 	if (!cfg->hairpin || !conenat_is_internal(dst->inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
@@ -404,8 +408,11 @@ static const struct nf_hook_ops conenat_nat_ops[] = {
 		.hook = conenat_nat_in,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
-		/* after the administrator's port forwards */
-		.priority = NF_IP_PRI_NAT_DST + 10,
+		/*
+		 * after the administrator's port forwards (nftables' dstnat
+		 * chains, firewalld's at dstnat + 10)
+		 */
+		.priority = NF_IP_PRI_NAT_DST + 50,
 	},
 	{
 		.hook = conenat_nat_out,

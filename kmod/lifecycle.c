@@ -231,6 +231,8 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
 			return false;
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
+	/* after DEAD: entries linked since see either (ctlink.c) */
+	atomic_inc(&cn->removals);
 	conenat_int_remove(cn, m);
 	if (event == CONENAT_EVENT_EXPIRED)
 		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);

@@ -10,11 +10,15 @@
  *
  * The lookups are the stack's own demultiplexing, under RCU, without a
  * reference: only whether a socket would receive matters. UDP: a socket
- * bound to the address or to any address, or connected to the remote.
- * TCP: a listener.
+ * bound to the address or to any address, or connected to the remote (the
+ * port search asks for any remote, so it sees unconnected sockets only).
+ * TCP: a listener. An address that is not the router's own (a pool routed
+ * to it) has no sockets.
  */
+#include <linux/filter.h>
 #include <linux/in.h>
 #include <net/inet_hashtables.h>
+#include <net/route.h>
 #include <net/tcp.h>
 #include <net/udp.h>
 
@@ -49,7 +53,8 @@ bool conenat_router_socket(const struct conenat_instance *inst, u8 proto,
 		 * No UDP socket has the port at all: the usual case, one
 		 * read of the port's slot (its count is the stack's hint).
 		 */
-		if (!READ_ONCE(udp_hashslot(&udp_table, net, ntohs(dport))->count)) {
+		if (!static_branch_unlikely(&bpf_sk_lookup_enabled) &&
+		    !READ_ONCE(udp_hashslot(&udp_table, net, ntohs(dport))->count)) {
 			sk = NULL;
 			break;
 		}
@@ -65,5 +70,6 @@ bool conenat_router_socket(const struct conenat_instance *inst, u8 proto,
 		sk = NULL;
 	}
 	rcu_read_unlock();
-	return !IS_ERR_OR_NULL(sk);
+	/* a wildcard socket matches any address, local or not */
+	return !IS_ERR_OR_NULL(sk) && inet_addr_type(net, daddr) == RTN_LOCAL;
 }
