@@ -706,8 +706,10 @@ TEST_F_TIMEOUT(filtering, who_may_send_in, NAT_TIMEOUT)
  * Two inside hosts learn their external endpoints from an outside peer;
  * in1 then sends to in2's external endpoint. With hairpinning in2 hears it
  * from in1's external endpoint, exactly as an outside peer would see in1;
- * in2's answer returns the same way. Under restricted-cone filtering in2
- * first opens its filter towards in1's external endpoint. Without
+ * in2's answer returns the same way. A hairpinned sender passes the
+ * receiver's filter (restricted and port-restricted cone here); with
+ * hairpin-filter on it is a stranger, so under restricted-cone filtering in2
+ * first has to open its filter towards in1's external endpoint. Without
  * hairpinning nothing reaches in2.
  */
 NAT_FIXTURE(hairpin)
@@ -715,6 +717,7 @@ NAT_FIXTURE(hairpin)
 FIXTURE_VARIANT(hairpin) {
 	enum preset preset;
 	int hairpin;
+	int hairpin_filter;
 	bool punch;
 };
 
@@ -722,8 +725,17 @@ FIXTURE_VARIANT_ADD(hairpin, full_cone) {
 	.preset = PRESET_FULL_CONE, .hairpin = 1,
 };
 
-FIXTURE_VARIANT_ADD(hairpin, restricted_cone_after_hole_punch) {
-	.preset = PRESET_RESTRICTED_CONE, .hairpin = 1, .punch = true,
+FIXTURE_VARIANT_ADD(hairpin, restricted_cone) {
+	.preset = PRESET_RESTRICTED_CONE, .hairpin = 1,
+};
+
+FIXTURE_VARIANT_ADD(hairpin, port_restricted_cone) {
+	.preset = PRESET_PORT_RESTRICTED_CONE, .hairpin = 1,
+};
+
+FIXTURE_VARIANT_ADD(hairpin, restricted_cone_filtered_after_hole_punch) {
+	.preset = PRESET_RESTRICTED_CONE, .hairpin = 1, .hairpin_filter = 1,
+	.punch = true,
 };
 
 FIXTURE_VARIANT_ADD(hairpin, off) {
@@ -737,7 +749,8 @@ TEST_F_TIMEOUT(hairpin, inside_to_inside_through_external_endpoints, NAT_TIMEOUT
 	int i1, i2, pa;
 
 	NEW_INSTANCE("nat0", "wan", variant->preset,
-		     CONENAT_INSTANCE_A_HAIRPIN, variant->hairpin);
+		     CONENAT_INSTANCE_A_HAIRPIN, variant->hairpin,
+		     CONENAT_INSTANCE_A_HAIRPIN_FILTER, variant->hairpin_filter);
 	i1 = UDP(CN_IN1, NULL, 5001);
 	i2 = UDP(CN_IN2, NULL, 5002);
 	pa = UDP(CN_OUT, CN_PEER_A, 4000);
