@@ -100,3 +100,13 @@ wait_for() {
 		sleep 0.1
 	done
 }
+
+# netns_del_all NS...: kill the processes of each namespace, then delete it
+# (a test's cleanup).
+netns_del_all() {
+	local n
+	for n in "$@"; do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$n" 2>/dev/null
+	done
+}

@@ -33,11 +33,7 @@ n_out=cn-pf-out-$sfx
 tmp=$(mktemp -d)
 
 cleanup() {
-	local n
-	for n in "$n_in" "$n_rt" "$n_out"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_del_all "$n_in" "$n_rt" "$n_out"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,36 +42,8 @@ nc() {
 	"$natctl" -n "$n_rt" "$@"
 }
 
-# udp.py serve ADDR:PORT: log "FROM-ADDR:PORT PAYLOAD" for every datagram
-# and answer it with "echo PAYLOAD".
-# udp.py ask BIND-ADDR:PORT TO-ADDR:PORT PAYLOAD: send one datagram, print
-# "FROM-ADDR:PORT ANSWER" of the answer, or "none" after 3 s.
-cat >"$tmp/udp.py" <<'PYEOF'
-import socket, sys
-
-def ep(s):
-    h, p = s.rsplit(":", 1)
-    return (h, int(p))
-
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(ep(sys.argv[2]))
-if sys.argv[1] == "serve":
-    print("ready", flush=True)
-    while True:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")),
-              flush=True)
-        s.sendto(b"echo " + data, src)
-else:
-    s.settimeout(3)
-    s.sendto(sys.argv[4].encode(), ep(sys.argv[3]))
-    try:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")))
-    except socket.timeout:
-        print("none")
-PYEOF
+# the UDP endpoints: serve and ask (selftests/udp_echo.py)
+udp=$top/selftests/udp_echo.py
 
 setup() {
 	local n
@@ -106,9 +74,9 @@ setup() {
 	# the inside server: TCP answers with the peer it sees
 	ip netns exec "$n_in" socat TCP4-LISTEN:80,bind=10.0.1.2,fork,reuseaddr \
 		SYSTEM:'echo "hello $SOCAT_PEERADDR"' >"$tmp/tcp.log" 2>&1 &
-	ip netns exec "$n_in" python3 "$tmp/udp.py" serve 10.0.1.2:5000 \
+	ip netns exec "$n_in" python3 "$udp" serve 10.0.1.2:5000 \
 		>"$tmp/in.log" 2>&1 &
-	ip netns exec "$n_out" python3 "$tmp/udp.py" serve 198.51.100.10:7000 \
+	ip netns exec "$n_out" python3 "$udp" serve 198.51.100.10:7000 \
 		>"$tmp/out.log" 2>&1 &
 	wait_for 20 grep -q ready "$tmp/in.log" &&
 	wait_for 20 grep -q ready "$tmp/out.log" ||
@@ -133,7 +101,7 @@ tcp_forward() {
 # udp_forward TAG: the outside sends to 198.51.100.1:5000 from port 7100.
 udp_forward() {
 	local got
-	got=$(ip netns exec "$n_out" python3 "$tmp/udp.py" ask 198.51.100.10:7100 \
+	got=$(ip netns exec "$n_out" python3 "$udp" ask 198.51.100.10:7100 \
 		198.51.100.1:5000 "$1")
 	[ "$got" = "198.51.100.1:5000 echo $1" ] ||
 		{ echo "UDP to 198.51.100.1:5000 answered: '$got'"; return 1; }
@@ -144,7 +112,7 @@ udp_forward() {
 # conenat_out TAG: the inside host's own flow leaves through conenat.
 conenat_out() {
 	local got
-	got=$(ip netns exec "$n_in" python3 "$tmp/udp.py" ask 10.0.1.2:6000 \
+	got=$(ip netns exec "$n_in" python3 "$udp" ask 10.0.1.2:6000 \
 		198.51.100.10:7000 "$1")
 	[ "$got" = "198.51.100.10:7000 echo $1" ] ||
 		{ echo "the inside host's own flow: '$got'"; return 1; }
@@ -158,7 +126,7 @@ unsolicited() {
 	local before after got
 	before=$(nc -j stats show instance home | jq -r ".[0].stats.in_no_mapping") ||
 		return 1
-	got=$(ip netns exec "$n_out" python3 "$tmp/udp.py" ask 198.51.100.10:7200 \
+	got=$(ip netns exec "$n_out" python3 "$udp" ask 198.51.100.10:7200 \
 		198.51.100.1:6500 "$1")
 	[ "$got" = none ] || { echo "198.51.100.1:6500 answered: '$got'"; return 1; }
 	after=$(nc -j stats show instance home | jq -r ".[0].stats.in_no_mapping")

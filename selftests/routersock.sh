@@ -32,11 +32,7 @@ n_out=cn-rs-out-$sfx
 tmp=$(mktemp -d)
 
 cleanup() {
-	local n
-	for n in "$n_in" "$n_rt" "$n_out"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_del_all "$n_in" "$n_rt" "$n_out"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -45,36 +41,8 @@ nc() {
 	"$natctl" -n "$n_rt" "$@"
 }
 
-# udp.py serve ADDR:PORT: log "FROM-ADDR:PORT PAYLOAD" for every datagram
-# and answer it with "echo PAYLOAD".
-# udp.py ask BIND-ADDR:PORT TO-ADDR:PORT PAYLOAD: send one datagram, print
-# "FROM-ADDR:PORT ANSWER" of the answer, or "none" after 3 s.
-cat >"$tmp/udp.py" <<'PYEOF'
-import socket, sys
-
-def ep(s):
-    h, p = s.rsplit(":", 1)
-    return (h, int(p))
-
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(ep(sys.argv[2]))
-if sys.argv[1] == "serve":
-    print("ready", flush=True)
-    while True:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")),
-              flush=True)
-        s.sendto(b"echo " + data, src)
-else:
-    s.settimeout(3)
-    s.sendto(sys.argv[4].encode(), ep(sys.argv[3]))
-    try:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")))
-    except socket.timeout:
-        print("none")
-PYEOF
+# the UDP endpoints: serve and ask (selftests/udp_echo.py)
+udp=$top/selftests/udp_echo.py
 
 setup() {
 	local n
@@ -93,14 +61,14 @@ setup() {
 	ip -n "$n_out" addr add 198.51.100.10/24 dev rsv1 &&
 	ip -n "$n_out" link set rsv1 up || return 1
 	# the router's own services
-	ip netns exec "$n_rt" python3 "$tmp/udp.py" serve 198.51.100.1:5300 \
+	ip netns exec "$n_rt" python3 "$udp" serve 198.51.100.1:5300 \
 		>"$tmp/rt5300.log" 2>&1 &
-	ip netns exec "$n_rt" python3 "$tmp/udp.py" serve 0.0.0.0:5301 \
+	ip netns exec "$n_rt" python3 "$udp" serve 0.0.0.0:5301 \
 		>"$tmp/rt5301.log" 2>&1 &
 	ip netns exec "$n_rt" socat TCP4-LISTEN:2222,fork,reuseaddr \
 		SYSTEM:'echo router-ssh' >/dev/null 2>&1 &
 	# the outside's servers: who reached them, from where
-	ip netns exec "$n_out" python3 "$tmp/udp.py" serve 198.51.100.10:7000 \
+	ip netns exec "$n_out" python3 "$udp" serve 198.51.100.10:7000 \
 		>"$tmp/out.log" 2>&1 &
 	ip netns exec "$n_out" socat TCP4-LISTEN:7001,bind=198.51.100.10,fork,reuseaddr \
 		SYSTEM:'echo "$SOCAT_PEERADDR:$SOCAT_PEERPORT"' >/dev/null 2>&1 &
@@ -121,7 +89,7 @@ listening() {
 # answered by the router's socket, from that endpoint.
 router_answers() {
 	local got
-	got=$(ip netns exec "$n_out" python3 "$tmp/udp.py" ask 198.51.100.10:7100 \
+	got=$(ip netns exec "$n_out" python3 "$udp" ask 198.51.100.10:7100 \
 		"198.51.100.1:$1" "$2")
 	[ "$got" = "198.51.100.1:$1 echo $2" ] ||
 		{ echo "198.51.100.1:$1 answered: '$got'"; return 1; }
@@ -141,7 +109,7 @@ router_tcp() {
 # from another external port.
 inside_from() {
 	local got ep
-	got=$(ip netns exec "$n_in" python3 "$tmp/udp.py" ask "10.0.1.2:$1" \
+	got=$(ip netns exec "$n_in" python3 "$udp" ask "10.0.1.2:$1" \
 		198.51.100.10:7000 "$2")
 	[ "$got" = "198.51.100.10:7000 echo $2" ] ||
 		{ echo "the inside host's datagram from :$1: '$got'"; return 1; }
@@ -180,7 +148,7 @@ unsolicited() {
 	local before after got
 	before=$(nc -j stats show instance home | jq -r ".[0].stats.in_no_mapping") ||
 		return 1
-	got=$(ip netns exec "$n_out" python3 "$tmp/udp.py" ask 198.51.100.10:7200 \
+	got=$(ip netns exec "$n_out" python3 "$udp" ask 198.51.100.10:7200 \
 		198.51.100.1:6500 "$1")
 	[ "$got" = none ] || { echo "198.51.100.1:6500 answered: '$got'"; return 1; }
 	after=$(nc -j stats show instance home | jq -r ".[0].stats.in_no_mapping")

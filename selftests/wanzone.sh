@@ -33,11 +33,7 @@ n_out=cn-wz-out-$sfx
 tmp=$(mktemp -d)
 
 cleanup() {
-	local n
-	for n in "$n_in" "$n_rt" "$n_out"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$n" 2>/dev/null
-	done
+	netns_del_all "$n_in" "$n_rt" "$n_out"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -46,37 +42,8 @@ nc() {
 	"$natctl" -n "$n_rt" "$@"
 }
 
-# udp.py serve ADDR:PORT: log "FROM-ADDR:PORT PAYLOAD" for every datagram
-# and answer it with "echo PAYLOAD" (unless it is an answer itself).
-# udp.py ask BIND-ADDR:PORT TO-ADDR:PORT PAYLOAD: send one datagram, print
-# "FROM-ADDR:PORT ANSWER" of the answer, or "none" after 3 s.
-cat >"$tmp/udp.py" <<'PYEOF'
-import socket, sys
-
-def ep(s):
-    h, p = s.rsplit(":", 1)
-    return (h, int(p))
-
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(ep(sys.argv[2]))
-if sys.argv[1] == "serve":
-    print("ready", flush=True)
-    while True:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")),
-              flush=True)
-        if not data.startswith(b"echo "):   # no echo ping-pong
-            s.sendto(b"echo " + data, src)
-else:
-    s.settimeout(3)
-    s.sendto(sys.argv[4].encode(), ep(sys.argv[3]))
-    try:
-        data, src = s.recvfrom(2048)
-        print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")))
-    except socket.timeout:
-        print("none")
-PYEOF
+# the UDP endpoints: serve and ask (selftests/udp_echo.py)
+udp=$top/selftests/udp_echo.py
 
 setup() {
 	local n
@@ -112,13 +79,13 @@ setup() {
 		}
 	}
 	EOF
-	ip netns exec "$n_out" python3 "$tmp/udp.py" serve 198.51.100.10:7000 \
+	ip netns exec "$n_out" python3 "$udp" serve 198.51.100.10:7000 \
 		>"$tmp/out.log" 2>&1 &
 	ip netns exec "$n_out" socat TCP4-LISTEN:7001,bind=198.51.100.10,fork,reuseaddr \
 		SYSTEM:'echo "$SOCAT_PEERADDR:$SOCAT_PEERPORT"' >/dev/null 2>&1 &
-	ip netns exec "$n_in" python3 "$tmp/udp.py" serve 10.0.1.2:6000 \
+	ip netns exec "$n_in" python3 "$udp" serve 10.0.1.2:6000 \
 		>"$tmp/a.log" 2>&1 &
-	ip netns exec "$n_in" python3 "$tmp/udp.py" serve 10.0.1.200:6000 \
+	ip netns exec "$n_in" python3 "$udp" serve 10.0.1.200:6000 \
 		>"$tmp/b.log" 2>&1 &
 	wait_for 20 grep -q ready "$tmp/out.log" &&
 	wait_for 20 grep -q ready "$tmp/a.log" &&
@@ -138,16 +105,16 @@ masq_packets() {
 }
 
 # from_outside SRC PORT TAG: a datagram from SRC:7300 to 198.51.100.1:PORT;
-# prints the answer as udp.py does.
+# prints the answer as udp_echo.py does.
 from_outside() {
-	ip netns exec "$n_out" python3 "$tmp/udp.py" ask "$1:7300" \
+	ip netns exec "$n_out" python3 "$udp" ask "$1:7300" \
 		"198.51.100.1:$2" "$3"
 }
 
 conenat_udp() {
 	local got
 	# the inside host's server port talks out first: the mapping
-	got=$(ip netns exec "$n_in" python3 "$tmp/udp.py" ask 10.0.1.2:6001 \
+	got=$(ip netns exec "$n_in" python3 "$udp" ask 10.0.1.2:6001 \
 		198.51.100.10:7000 u1)
 	[ "$got" = "198.51.100.10:7000 echo u1" ] ||
 		{ echo "10.0.1.2:6001 to the outside: '$got'"; return 1; }
@@ -189,7 +156,7 @@ conenat_icmp() {
 masquerade_rest() {
 	local before after got ep
 	before=$(masq_packets) || return 1
-	got=$(ip netns exec "$n_in" python3 "$tmp/udp.py" ask 10.0.1.200:6000 \
+	got=$(ip netns exec "$n_in" python3 "$udp" ask 10.0.1.200:6000 \
 		198.51.100.10:7000 m1)
 	[ "$got" = "198.51.100.10:7000 echo m1" ] ||
 		{ echo "10.0.1.200:6000 to the outside: '$got'"; return 1; }
