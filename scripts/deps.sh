@@ -23,6 +23,11 @@ packages=(
 	# tools the tests run in the guest
 	iproute2 jq util-linux coturn iputils-ping conntrack socat strace
 	python3-minimal
+	# the classic RFC 3489 client (selftests/natdiscovery.sh)
+	stun-client
+	# UPnP and NAT-PMP beside conenat (selftests/upnp.sh): the daemon only,
+	# without the miniupnpd package's service and debconf questions
+	miniupnpd-nftables miniupnpc natpmpc
 	# WireGuard between two NATs (selftests/wireguard.sh, make demo)
 	wireguard-tools
 	# make bench: the router's nftables configurations, the chart

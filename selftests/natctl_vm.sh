@@ -59,9 +59,9 @@ trap cleanup EXIT
 tap_begin
 for tool in jq socat conntrack strace setpriv; do
 	if ! command -v "$tool" >/dev/null; then
-		tap_skip "natctl against the live module" "$tool missing (scripts/deps.sh)"
+		tap_fail "natctl against the live module: $tool missing (scripts/deps.sh)"
 		tap_done
-		exit 0
+		exit 1
 	fi
 done
 

@@ -5,7 +5,9 @@
 # must report exactly the mapping and filtering each instance is configured
 # with - the four presets and all nine mapping x filtering combinations - and
 # hairpinning as working when it is on, under every preset (a hairpinned
-# sender passes the receiver's filter unless hairpin-filter is on).
+# sender passes the receiver's filter unless hairpin-filter is on). The
+# classic RFC 3489 client (stun, Debian's stun-client) must agree: the
+# preset's type, and "will hairpin" under every preset.
 #
 #   inside                 router                          outside
 #  +------------+        +-------------------------+        +--------------------------+
@@ -33,11 +35,11 @@ cleanup() {
 trap cleanup EXIT
 
 tap_begin
-for tool in turnserver turnutils_natdiscovery; do
+for tool in turnserver turnutils_natdiscovery stun; do
 	if ! command -v "$tool" >/dev/null; then
-		tap_skip "RFC 5780 conformance" "$tool missing (Debian package coturn)"
+		tap_fail "RFC 5780 conformance: $tool missing (scripts/deps.sh)"
 		tap_done
-		exit 0
+		exit 1
 	fi
 done
 
@@ -160,5 +162,34 @@ done
 tap_check "not under port-restricted-cone with hairpin-filter on (the sender is a stranger)" \
 	hairpin port-restricted-cone on on 31100 no
 tap_check "and not with hairpin off" hairpin full-cone off off 31110 no
+
+# classic TYPE HAIRPIN HAIRPIN-FILTER PORT WANT: the classic client's
+# verdict ("Primary: ...") under TYPE is WANT exactly.
+classic() {
+	local out got
+	"$natctl" -n "$rt" instance set nd type "$1" hairpin "$2" \
+		hairpin-filter "$3" || return 1
+	out=$(ip netns exec "$in" timeout 60 stun 198.51.100.10 -p "$4" \
+		-i 10.0.1.2 2>&1)
+	got=$(echo "$out" | sed -n 's/^Primary: //p' | sed 's/[[:space:]]*$//')
+	[ "$got" = "$5" ] ||
+		{ echo "$out" | tail -n 5; echo "expected: Primary: $5"; return 1; }
+}
+port=32000
+for preset in "full-cone:Independent Mapping, Independent Filter" \
+	      "restricted-cone:Independent Mapping, Address Dependent Filter" \
+	      "port-restricted-cone:Independent Mapping, Port Dependent Filter" \
+	      "symmetric:Dependent Mapping"; do
+	type=${preset%%:*}
+	port=$((port + 10))
+	tap_check "the classic client (stun) reports $type with hairpinning" \
+		classic "$type" on off "$port" \
+		"${preset#*:}, preserves ports, will hairpin"
+done
+tap_check "the classic client: no hairpinning under symmetric with hairpin-filter on" \
+	classic symmetric on on 32100 "Dependent Mapping, preserves ports, no hairpin"
+tap_check "the classic client: no hairpinning with hairpin off" \
+	classic full-cone off off 32110 \
+	"Independent Mapping, Independent Filter, preserves ports, no hairpin"
 
 tap_done

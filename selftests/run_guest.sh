@@ -81,6 +81,7 @@ SOAK_SECONDS=20 tap_fold soak "$top/selftests/soak.sh"
 app_fold portforward "$top/selftests/portforward.sh"
 app_fold routersock "$top/selftests/routersock.sh"
 app_fold wanzone "$top/selftests/wanzone.sh"
+app_fold upnp "$top/selftests/upnp.sh"
 app_fold punch "$top/selftests/punch.sh"
 app_fold wireguard "$top/selftests/wireguard.sh"
 if [ "${CONENAT_SOAK_EXTRA:-0}" -gt 0 ]; then

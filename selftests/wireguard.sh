@@ -48,9 +48,9 @@ trap cleanup EXIT
 
 tap_begin
 if ! command -v wg >/dev/null; then
-	tap_skip "WireGuard between two NATs" "wg missing (Debian package wireguard-tools)"
+	tap_fail "WireGuard between two NATs: wg missing (scripts/deps.sh)"
 	tap_done
-	exit 0
+	exit 1
 fi
 
 setup() {
