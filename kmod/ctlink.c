@@ -399,18 +399,18 @@ static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
 	return NF_ACCEPT;
 }
 
-/* conntrack deleted a confirmed entry: drop its reference. */
-static void conenat_ct_destroy(struct nf_conn *ct)
+/*
+ * End a link: what the entry counted in its mapping goes, then its
+ * reference. Whoever swaps the flags to GONE ends it, once.
+ */
+static void conenat_link_end(struct nf_conn *ct, struct conenat_link *l)
 {
-	struct conenat_link *l = conenat_link_of(ct);
 	const struct conenat_config *cfg;
 	struct conenat_mapping *m;
 	__be16 rport;
 	__be32 raddr;
 	int flags;
 
-	if (!l)
-		return;
 	flags = atomic_xchg(&l->flags, CONENAT_L_GONE);
 	if (!(flags & CONENAT_L_STRONG))
 		return;
@@ -425,6 +425,15 @@ static void conenat_ct_destroy(struct nf_conn *ct)
 				      conenat_proto_timeout(cfg, m->ik.proto));
 	}
 	conenat_mapping_put(m);
+}
+
+/* conntrack deleted a confirmed entry: drop its reference. */
+static void conenat_ct_destroy(struct nf_conn *ct)
+{
+	struct conenat_link *l = conenat_link_of(ct);
+
+	if (l)
+		conenat_link_end(ct, l);
 }
 
 /*
@@ -456,6 +465,53 @@ static bool conenat_ct_masq_stale(struct conenat_net *cn,
 	return true;
 }
 
+/*
+ * Whether @ct carries a link of conenat's whose helper someone removed
+ * (ctnetlink clears an entry's helper on request, and then conntrack no
+ * longer tells conenat of the entry's end). Its data are still the link:
+ * the mapping that holds one of the entry's external endpoints has the
+ * link's id (64 bits, never reused). Such a link is ended here, reference
+ * and all, and the entry with it: conenat can no longer follow it. Caller
+ * holds rcu_read_lock().
+ */
+static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *orig, *reply;
+	struct nf_conn_help *help = nfct_help(ct);
+	struct conenat_ext_key ek = {};
+	struct conenat_mapping *m;
+	struct conenat_link *l;
+	u64 id;
+
+	if (!help || rcu_access_pointer(help->helper))
+		return false;
+	l = (struct conenat_link *)help->data;
+	id = READ_ONCE(l->id);
+	if (!id || !conenat_proto_mapped(nf_ct_protonum(ct)))
+		return false;
+	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	ek.proto = nf_ct_protonum(ct);
+	m = NULL;
+	if (ct->status & IPS_SRC_NAT) {
+		/* the sender's side, as conenat_ct_stale() reads it */
+		ek.addr = reply->dst.u3.ip;
+		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
+			  reply->dst.u.all;
+		m = conenat_lookup_ext(cn, &ek);
+	}
+	if ((!m || m->id != id) && (ct->status & IPS_DST_NAT) &&
+	    ek.proto != IPPROTO_ICMP) {
+		ek.addr = orig->dst.u3.ip;
+		ek.port = orig->dst.u.all;
+		m = conenat_lookup_ext(cn, &ek);
+	}
+	if (!m || m->id != id)
+		return false;
+	conenat_link_end(ct, l);
+	return true;
+}
+
 static int conenat_ct_stale(struct nf_conn *ct, void *data)
 {
 	const struct nf_conntrack_tuple *orig, *reply;
@@ -472,6 +528,10 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 
 	rcu_read_lock();
 	l = conenat_link_of(ct);
+	if (!l && conenat_link_orphaned(cn, ct)) {
+		stale = true;
+		goto out;
+	}
 	if (l) {
 		flags = atomic_read_acquire(&l->flags);
 		if (flags & CONENAT_L_MASQ)

@@ -9,7 +9,11 @@
 #  - and nobody else's: a flow that nftables masquerades on the same device
 #    and address survives conenat's cleanups;
 #  - TCP: a mapping lives tcp-timeout while a connection through it is
-#    established, and tcp-transitory-timeout once the last one has closed.
+#    established, and tcp-transitory-timeout once the last one has closed;
+#  - an entry whose conenat helper someone removed through ctnetlink (then
+#    conntrack no longer tells conenat of its end) still gives its mapping
+#    up: after "mapping del" the entry is gone and its external endpoint is
+#    free for a static mapping of another internal endpoint.
 #
 #   inside (in)              router (rt)                      outside (out)
 #  +-------------+        +-----------------------------+        +---------------+
@@ -163,6 +167,44 @@ tcp_timers() {
 		{ echo "closed: mapping expires in $e s, want tcp-transitory-timeout 240"; return 1; }
 }
 
+# unhelped: the link of a strong entry removed by ctnetlink, then the
+# mapping deleted.
+unhelped() {
+	local port
+	# the second packet makes the link strong (a reference on the mapping)
+	udp_from 10.0.1.2 5560 && sleep 0.3 && udp_from 10.0.1.2 5560 || return 1
+	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-port-src 5560 2>/dev/null | grep -q helper=conenat" ||
+		{ echo "no linked entry"; ct -p udp; return 1; }
+	port=$(nc -j mapping get instance home proto udp internal 10.0.1.2:5560 |
+		jq -r '.[0].external_port') || return 1
+	ip netns exec "$n_rt" "$top/selftests/ct_unhelp" udp 10.0.1.2 5560 \
+		198.51.100.10 4001 || return 1
+	if ct -p udp --orig-port-src 5560 | grep -q helper=; then
+		echo "the helper is still there:"; ct -p udp --orig-port-src 5560; return 1
+	fi
+	nc mapping del instance home proto udp internal 10.0.1.2:5560 || return 1
+	[ "$(ct -p udp --orig-port-src 5560 | grep -c '^udp')" -eq 0 ] ||
+		{ echo "the entry outlived its mapping:"; ct -p udp; return 1; }
+	# the endpoint is no longer held by the entry's reference
+	nc mapping add instance home proto udp internal 10.0.1.2:5561 \
+		external ":$port" || { echo "external :$port still taken"; return 1; }
+	udp_from 10.0.1.2 5561 || return 1
+	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-port-src 5561 2>/dev/null | grep -q 'dport=$port '" ||
+		{ echo "10.0.1.2:5561 did not leave from :$port"; ct -p udp; return 1; }
+	nc mapping del instance home proto udp internal 10.0.1.2:5561
+}
+
+# instance_gone: deleting the instance leaves no mapping held (the kernel
+# warns when one is).
+instance_gone() {
+	local before
+	before=$(dmesg | wc -l)
+	nc instance del home || return 1
+	if dmesg | tail -n +"$((before + 1))" | grep -E 'WARNING|BUG'; then
+		return 1
+	fi
+}
+
 tap_begin
 for tool in jq nft socat conntrack; do
 	if ! command -v "$tool" >/dev/null; then
@@ -184,4 +226,8 @@ tap_check "conenat's cleanup leaves alone a flow nftables masqueraded to its add
 	others_kept
 tap_check "TCP mapping: tcp-timeout while established, tcp-transitory-timeout once closed" \
 	tcp_timers
+tap_check "an entry whose helper ctnetlink removed still lets its mapping go: entry ended, endpoint free again" \
+	unhelped
+tap_check "the instance goes with no reference left (no kernel warning)" \
+	instance_gone
 tap_done
