@@ -532,10 +532,10 @@ void conenat_peer_cache_exit(void);
 /* ctlink.c */
 int conenat_ctlink_init(void);
 void conenat_ctlink_exit(void);
-void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
-		     bool out_reply);
-void conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
-			  __be32 addr);
+int conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
+		    bool out_reply);
+int conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
+			 __be32 addr);
 void conenat_ct_cleanup(struct conenat_net *cn);
 
 /* sockets.c */

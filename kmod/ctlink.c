@@ -23,7 +23,8 @@
  * table that ends the entries linked to them: exactly theirs, whatever their
  * ports, and nobody else's. Entries that already had a helper of their own
  * (an ALG the administrator attached) cannot be linked; they are judged by
- * their endpoints.
+ * their endpoints. An entry with neither is another NAT's and left alone:
+ * conenat drops the packet rather than translate an entry it cannot link.
  */
 #include <linux/netfilter.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -112,7 +113,8 @@ static struct conenat_link *conenat_link_of(const struct nf_conn *ct)
 
 /*
  * Give a new, unconfirmed entry a link. An entry that has a helper already
- * (an ALG) keeps it and stays unlinked.
+ * (an ALG) keeps it and stays unlinked: NULL. ERR_PTR(-ENOMEM) when the
+ * extension cannot be had.
  */
 static struct conenat_link *conenat_link_new(struct nf_conn *ct, u8 proto)
 {
@@ -128,7 +130,7 @@ static struct conenat_link *conenat_link_new(struct nf_conn *ct, u8 proto)
 	} else {
 		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
 		if (!help)
-			return NULL;
+			return ERR_PTR(-ENOMEM);
 	}
 	l = (struct conenat_link *)help->data;
 	memset(l, 0, sizeof(*l));
@@ -143,17 +145,20 @@ static struct conenat_link *conenat_link_new(struct nf_conn *ct, u8 proto)
  * @out_reply: the mapping's outbound packets are the entry's replies (a
  *	flow let in from the outside)
  *
- * Packet path. An entry that cannot be linked (an ALG's, or no memory for
- * the extension) is still translated; it only does not keep the mapping's
- * timer running.
+ * Packet path. An entry that an ALG's helper holds already is translated
+ * unlinked; it only does not keep the mapping's timer running.
+ *
+ * Return: 0, or -ENOMEM when the link could not be made: the caller drops
+ * the packet, so that every entry conenat translates carries its link or
+ * an ALG's helper.
  */
-void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
-		     bool out_reply)
+int conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
+		    bool out_reply)
 {
 	struct conenat_link *l = conenat_link_new(ct, m->ik.proto);
 
-	if (!l)
-		return;
+	if (IS_ERR_OR_NULL(l))
+		return PTR_ERR_OR_ZERO(l);
 	l->id = m->id;
 	l->ek = m->ek;
 	atomic_set(&l->flags, out_reply ? CONENAT_L_OUT_REPLY : 0);
@@ -166,6 +171,7 @@ void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
 	smp_rmb();
 	if (!conenat_mapping_live(m))
 		l->removals--;
+	return 0;
 }
 
 /**
@@ -176,17 +182,20 @@ void conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
  *
  * Such an entry (a protocol conenat does not map) has no mapping; it is
  * stale once @addr is no longer one of the instance's.
+ *
+ * Return: 0, or -ENOMEM as conenat_ct_link().
  */
-void conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
-			  __be32 addr)
+int conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
+			 __be32 addr)
 {
 	struct conenat_link *l = conenat_link_new(ct, IPPROTO_UDP);
 
-	if (!l)
-		return;
+	if (IS_ERR_OR_NULL(l))
+		return PTR_ERR_OR_ZERO(l);
 	l->ek.addr = addr;
 	l->ek.pad = inst->id;
 	atomic_set(&l->flags, CONENAT_L_MASQ);
+	return 0;
 }
 
 /*
@@ -512,6 +521,14 @@ static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
 	return true;
 }
 
+/* @ct carries a helper that is not conenat's (an ALG). */
+static bool conenat_ct_has_alg(const struct nf_conn *ct)
+{
+	struct nf_conn_help *help = nfct_help(ct);
+
+	return help && rcu_access_pointer(help->helper);
+}
+
 static int conenat_ct_stale(struct nf_conn *ct, void *data)
 {
 	const struct nf_conntrack_tuple *orig, *reply;
@@ -532,6 +549,12 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 		stale = true;
 		goto out;
 	}
+	/*
+	 * Every entry conenat translates carries its link or an ALG's
+	 * helper: one with neither is another NAT's, whatever its ports.
+	 */
+	if (!l && !conenat_ct_has_alg(ct))
+		goto out;
 	if (l) {
 		flags = atomic_read_acquire(&l->flags);
 		if (flags & CONENAT_L_MASQ)

@@ -66,8 +66,11 @@ static unsigned int conenat_nat_link(struct nf_conn *ct,
 {
 	unsigned int verdict = conenat_nat_to(ct, addr, port, manip);
 
-	if (verdict == NF_ACCEPT)
-		conenat_ct_link(ct, m, out_reply);
+	if (verdict == NF_ACCEPT && conenat_ct_link(ct, m, out_reply)) {
+		/* the unconfirmed entry goes with the packet */
+		conenat_count(m->inst, CONENAT_C_NOMEM);
+		return NF_DROP;
+	}
 	return verdict;
 }
 
@@ -88,8 +91,10 @@ static unsigned int conenat_masquerade(const struct conenat_instance *inst,
 	if (!addr)
 		return NF_DROP;
 	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
-	if (verdict == NF_ACCEPT)
-		conenat_ct_link_masq(ct, inst, addr);
+	if (verdict == NF_ACCEPT && conenat_ct_link_masq(ct, inst, addr)) {
+		conenat_count(inst, CONENAT_C_NOMEM);
+		return NF_DROP;
+	}
 	return verdict;
 }
 

@@ -7,7 +7,8 @@
 #    through a static mapping on port 80, outside the instance's port range,
 #    goes with "mapping del";
 #  - and nobody else's: a flow that nftables masquerades on the same device
-#    and address survives conenat's cleanups;
+#    and address survives conenat's cleanups, even on the external port one
+#    of conenat's mappings holds (for another remote);
 #  - TCP: a mapping lives tcp-timeout while a connection through it is
 #    established, and tcp-transitory-timeout once the last one has closed;
 #  - an entry whose conenat helper someone removed through ctnetlink (then
@@ -85,17 +86,21 @@ setup() {
 		SYSTEM:cat >/dev/null 2>&1 &
 	ip netns exec "$n_out" socat -u UDP4-RECV:4001,reuseaddr /dev/null \
 		>/dev/null 2>&1 &
+	ip netns exec "$n_out" socat -u UDP4-RECV:4002,reuseaddr /dev/null \
+		>/dev/null 2>&1 &
 	wait_for 20 sh -c "ip netns exec $n_out ss -tln | grep -q ':4000 '" &&
 	wait_for 20 sh -c "ip netns exec $n_in ss -tln | grep -q ':8080 '" &&
-	wait_for 20 sh -c "ip netns exec $n_out ss -uln | grep -q ':4001 '" ||
+	wait_for 20 sh -c "ip netns exec $n_out ss -uln | grep -q ':4001 '" &&
+	wait_for 20 sh -c "ip netns exec $n_out ss -uln | grep -q ':4002 '" ||
 		{ echo "socat did not come up"; return 1; }
 	"$natctl" -n "$n_rt" instance add home dev wan internal 10.0.1.2/32
 }
 
-# udp_from ADDR PORT: one datagram from ADDR:PORT inside to the outside.
+# udp_from ADDR PORT [DPORT]: one datagram from ADDR:PORT inside to the
+# outside's DPORT (4001).
 udp_from() {
 	ip netns exec "$n_in" socat -u - \
-		"UDP4-SENDTO:198.51.100.10:4001,bind=$1:$2,reuseaddr" <<<"x" 2>/dev/null
+		"UDP4-SENDTO:198.51.100.10:${3:-4001},bind=$1:$2,reuseaddr" <<<"x" 2>/dev/null
 }
 
 # expires ADDR:PORT: seconds left of the internal endpoint's TCP mapping.
@@ -140,6 +145,24 @@ others_kept() {
 		{ echo "conenat's own entry stayed"; ct -p udp; return 1; }
 	ct -p udp --orig-src 10.0.1.3 | grep -q 'sport=5555' ||
 		{ echo "conenat removed the entry nftables made:"; ct -p udp; return 1; }
+}
+
+# same_port: conenat's mapping of 10.0.1.2:5570 holds :5570; nftables
+# masquerades 10.0.1.3:5570 (to another remote port) to :5570 as well.
+# conenat's cleanup after another mapping goes must leave that entry alone.
+same_port() {
+	udp_from 10.0.1.2 5570 || return 1
+	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.2 --orig-port-src 5570 2>/dev/null | grep -q 'dport=5570 '" ||
+		{ echo "conenat did not keep port 5570"; ct -p udp; return 1; }
+	udp_from 10.0.1.3 5570 4002 || return 1
+	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.3 --orig-port-src 5570 2>/dev/null | grep -q 'dport=5570 '" ||
+		{ echo "nftables did not masquerade 10.0.1.3:5570 to :5570"; ct -p udp; return 1; }
+	udp_from 10.0.1.2 5571 || return 1
+	nc mapping del instance home proto udp internal 10.0.1.2:5571 || return 1
+	ct -p udp --orig-src 10.0.1.3 --orig-port-src 5570 | grep -q '^udp' ||
+		{ echo "conenat removed the entry nftables made on :5570:"; ct -p udp; return 1; }
+	ct -p udp --orig-src 10.0.1.2 --orig-port-src 5570 | grep -q '^udp' ||
+		{ echo "conenat removed its own live mapping's entry:"; ct -p udp; return 1; }
 }
 
 tcp_timers() {
@@ -224,6 +247,8 @@ tap_check "mapping del ends a TCP connection through a static mapping on port 80
 	static_outside_range
 tap_check "conenat's cleanup leaves alone a flow nftables masqueraded to its address and range" \
 	others_kept
+tap_check "conenat's cleanup leaves alone a masqueraded flow on the port of one of its mappings" \
+	same_port
 tap_check "TCP mapping: tcp-timeout while established, tcp-transitory-timeout once closed" \
 	tcp_timers
 tap_check "an entry whose helper ctnetlink removed still lets its mapping go: entry ended, endpoint free again" \
