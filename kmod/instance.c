@@ -66,6 +66,21 @@ struct conenat_instance *conenat_instance_by_dev(struct conenat_net *cn,
 	return NULL;
 }
 
+/*
+ * The instance on device @ifname, present or awaited. Caller holds
+ * config_lock, which serialises additions.
+ */
+static struct conenat_instance *
+conenat_instance_by_ifname(struct conenat_net *cn, const char *ifname)
+{
+	struct conenat_instance *inst;
+
+	list_for_each_entry(inst, &cn->instances, list)
+		if (!strcmp(inst->ifname, ifname))
+			return inst;
+	return NULL;
+}
+
 /**
  * conenat_instance_find() - an instance by name
  * @cn: the namespace's state
@@ -264,21 +279,21 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 		WRITE_ONCE(cn->hooks_on, true);
 	}
 
+	/*
+	 * A device that does not exist yet is waited for: the instance binds
+	 * to it when it is registered (conenat_netdev_event()), as it does
+	 * when its device comes back.
+	 */
 	rtnl_lock();
-	dev = __dev_get_by_name(cn->net, ifname);
-	if (!dev) {
-		rtnl_unlock();
-		NL_SET_ERR_MSG_MOD(extack, "no such device in this namespace");
-		err = -ENODEV;
-		goto err_unreg_hooks;
-	}
-	if (conenat_instance_by_dev(cn, dev->ifindex)) {
+	if (conenat_instance_by_ifname(cn, ifname)) {
 		rtnl_unlock();
 		NL_SET_ERR_MSG_MOD(extack, "another instance uses that device");
 		err = -EBUSY;
 		goto err_unreg_hooks;
 	}
-	conenat_bind_dev(inst, dev);
+	dev = __dev_get_by_name(cn->net, ifname);
+	if (dev)
+		conenat_bind_dev(inst, dev);
 	list_add_tail_rcu(&inst->list, &cn->instances);
 	rtnl_unlock();
 

@@ -993,7 +993,14 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 					lockdep_is_held(&cn->config_lock));
 	if (tb[CONENAT_MAPPING_A_EXT_ADDR]) {
 		want.addr = nla_get_be32(tb[CONENAT_MAPPING_A_EXT_ADDR]);
-		if (!conenat_is_ext_addr(inst, cfg, want.addr)) {
+		/*
+		 * An instance on a device that has no address yet (not up,
+		 * or not there) takes the address on trust: the mapping
+		 * waits for it, as it does when the address goes away.
+		 */
+		if (!conenat_is_ext_addr(inst, cfg, want.addr) &&
+		    (cfg->ext_min || READ_ONCE(inst->dev_addr) ||
+		     !want.addr)) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    tb[CONENAT_MAPPING_A_EXT_ADDR],
 					    "not an external address of the instance");

@@ -83,7 +83,8 @@ static int conenat_take_held_port(struct conenat_mapping *m, u16 port,
  *
  * On success @m is in the external table under @m->ek.
  *
- * Return: 0, -EADDRNOTAVAIL (no external address yet), -EADDRINUSE (the
+ * Return: 0, -EADDRNOTAVAIL (no external address yet, unless @m is a static
+ * mapping of a given port that follows the device), -EADDRINUSE (the
  * endpoint in @want is taken), -ENOSPC (no free port found) or the table's
  * -ENOMEM / -EBUSY.
  */
@@ -99,8 +100,20 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 	m->ek.proto = m->ik.proto;
 	m->ek.addr = want && want->addr ? want->addr :
 		     conenat_pool_addr(inst, cfg, m->ik.addr);
-	if (!m->ek.addr)
-		return -EADDRNOTAVAIL;
+	if (!m->ek.addr) {
+		/*
+		 * A forward of a port of the device's address, made before
+		 * the device has one (configured before the network is up):
+		 * it holds its port on 0.0.0.0, which no packet is addressed
+		 * to, until the GC moves it to the address the device gets
+		 * (conenat_mapping_follow()).
+		 */
+		if (!(atomic_read(&m->state) & CONENAT_M_FOLLOW) || !want ||
+		    !want->port)
+			return -EADDRNOTAVAIL;
+		err = conenat_take_port(m, ntohs(want->port));
+		return err == -EEXIST ? -EADDRINUSE : err;
+	}
 
 	if (want && want->port) {
 		err = conenat_take_held_port(m, ntohs(want->port), true);

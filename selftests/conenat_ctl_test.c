@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -52,7 +53,7 @@ struct inst_reply {
 	int seen;
 	uint8_t mapping, filtering, pres, parity, hairpin, inrefresh;
 	uint16_t port_min, port_max;
-	uint32_t timeout, per_host, mappings, ext_addr, ext_min;
+	uint32_t timeout, per_host, mappings, ext_addr, ext_min, ifindex;
 };
 
 static int inst_cb(const struct nlmsghdr *nlh, void *data)
@@ -81,6 +82,8 @@ static int inst_cb(const struct nlmsghdr *nlh, void *data)
 		r->per_host = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_MAX_PER_HOST]);
 	if (tb[CONENAT_INSTANCE_A_MAPPINGS])
 		r->mappings = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_MAPPINGS]);
+	if (tb[CONENAT_INSTANCE_A_IFINDEX])
+		r->ifindex = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_IFINDEX]);
 	if (tb[CONENAT_INSTANCE_A_EXT_ADDR])
 		r->ext_addr = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_EXT_ADDR]);
 	if (tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN])
@@ -174,7 +177,7 @@ TEST_F(ctl, set_changes_only_what_is_given)
 }
 
 enum bad_instance {
-	NO_NAME, NO_DEV, NO_SUCH_DEV, DUP_NAME, DEV_IN_USE, BAD_BEHAVIOUR,
+	NO_NAME, NO_DEV, DUP_NAME, DEV_IN_USE, BAD_BEHAVIOUR,
 	POOL_REVERSED, POOL_HALF, POOL_TOO_BIG, PORTS_REVERSED, PORT_ZERO,
 	PREFIX_HOST_BITS, PREFIX_TOO_LONG, TIMEOUT_ZERO, SET_UNKNOWN,
 	SET_DEV, DEL_UNKNOWN, BOOL_TWO, EMPTY_NAME, LONG_NAME,
@@ -205,7 +208,6 @@ FIXTURE_VARIANT(bad) {
 	FIXTURE_VARIANT_ADD(bad, n) { .kind = k, .error = e, .msg = m, }
 BAD(no_name, NO_NAME, -EINVAL, "name and a device");
 BAD(no_dev, NO_DEV, -EINVAL, "name and a device");
-BAD(no_such_dev, NO_SUCH_DEV, -ENODEV, "no such device");
 BAD(duplicate_name, DUP_NAME, -EEXIST, "exists");
 BAD(device_in_use, DEV_IN_USE, -EBUSY, "another instance uses");
 BAD(bad_behaviour, BAD_BEHAVIOUR, -ERANGE, "out of range");
@@ -242,9 +244,6 @@ TEST_F(bad, refused_and_nothing_changes)
 		break;
 	case NO_DEV:
 		nlh = instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE, "x", NULL);
-		break;
-	case NO_SUCH_DEV:
-		nlh = instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE, "x", "nope0");
 		break;
 	case DUP_NAME:
 		nlh = instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE, "base", "wan2");
@@ -329,6 +328,41 @@ TEST_F(bad, refused_and_nothing_changes)
 	EXPECT_EQ(1, count_instances(&self->s));
 	ASSERT_EQ(0, get_instance(&self->s, "base", &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));
+}
+
+/*
+ * A device that does not exist yet is waited for: the instance is there
+ * with ifindex 0, takes the device when it appears and lets it go when it
+ * goes; a second instance on the same awaited device is refused.
+ */
+TEST_F(ctl, device_awaited)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct inst_reply r = {};
+	struct cn_err e;
+	int ret;
+
+	ret = cn_talk(&self->s, instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE,
+					      "w", "later0"), NULL, NULL, &e);
+	ASSERT_EQ(0, ret) TH_LOG("kernel said %d: %s", ret, e.msg);
+	ASSERT_EQ(0, get_instance(&self->s, "w", &r));
+	EXPECT_EQ(0u, r.ifindex) TH_LOG("bound to ifindex %u", r.ifindex);
+
+	ret = cn_talk(&self->s, instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE,
+					      "x", "later0"), NULL, NULL, &e);
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("kernel said %d: %s", ret, e.msg);
+	EXPECT_NE(NULL, strstr(e.msg, "another instance uses"))
+		TH_LOG("extack \"%s\"", e.msg);
+	EXPECT_EQ(2, count_instances(&self->s));
+
+	ASSERT_EQ(0, system("ip link add later0 type dummy"));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, get_instance(&self->s, "w", &r));
+	EXPECT_EQ(if_nametoindex("later0"), r.ifindex);
+	ASSERT_EQ(0, system("ip link del later0"));
+	memset(&r, 0, sizeof(r));
+	ASSERT_EQ(0, get_instance(&self->s, "w", &r));
+	EXPECT_EQ(0u, r.ifindex) TH_LOG("still bound to ifindex %u", r.ifindex);
 }
 
 /* ---------------------------------------------------------------- events */

@@ -260,9 +260,17 @@ kernel_errors() {
 	rc=$?
 	[ "$rc" -eq 2 ] && [ "$(echo "$err" | wc -l)" -eq 1 ] ||
 		{ echo "duplicate name: $rc $err"; return 1; }
+	# a device that does not exist yet is waited for, by one instance
+	err=$(nc instance add later dev nosuchdev 2>&1)
+	rc=$?
+	[ "$rc" -eq 0 ] && [ -z "$err" ] ||
+		{ echo "awaited device: $rc $err"; return 1; }
+	json_eq "$(nc -j instance show later)" '.[0].ifindex == 0' || return 1
 	err=$(nc instance add other dev nosuchdev 2>&1)
 	rc=$?
-	[ "$rc" -eq 2 ] || { echo "missing device: $rc $err"; return 1; }
+	[ "$rc" -eq 2 ] && echo "$err" | grep -q 'another instance uses' ||
+		{ echo "awaited device, twice: $rc $err"; return 1; }
+	nc instance del later || return 1
 	err=$(nc instance add other dev wan 2>&1)
 	rc=$?
 	[ "$rc" -eq 2 ] || { echo "busy device: $rc $err"; return 1; }
@@ -282,7 +290,7 @@ kernel_errors() {
 	# and nothing changed
 	[ "$(nc -j instance show | jq length)" -eq 2 ]
 }
-tap_check "kernel refusals (duplicate name, missing or busy device, unknown instance) exit 2" \
+tap_check "kernel refusals (duplicate name, busy or already awaited device, unknown instance) exit 2; a missing device is awaited" \
 	kernel_errors
 
 netns_option() {

@@ -8,7 +8,9 @@
 #    and comes back on the same port when the device is deleted and made
 #    again;
 #  - one given an explicit address waits while the device does not have
-#    it, and serves again when the address returns.
+#    it, and serves again when the address returns;
+#  - an instance and its static mappings configured before the device
+#    exists (as at boot, before the network is up) serve once it appears.
 #
 #   inside (in)            router (rt)                      outside (out)
 #  +------------+        +---------------------------+        +---------------+
@@ -169,6 +171,28 @@ device_recreated() {
 		{ echo "no answer through 198.51.100.1:6000 after the device came back"; return 1; }
 }
 
+# before_network: the instance and both static mappings are made while the
+# device does not exist; they serve once it appears.
+before_network() {
+	local e
+	nc instance del home && ip -n "$n_rt" link del wan || return 1
+	nc instance add home dev wan &&
+	nc mapping add instance home proto udp internal 10.0.1.2:51820 external :51820 &&
+	nc mapping add instance home proto udp internal 10.0.1.2:6000 \
+		external 198.51.100.1:6000 || return 1
+	nc -j instance show home | jq -e '.[0].ifindex == 0' >/dev/null ||
+		{ echo "bound already:"; nc instance show home; return 1; }
+	wan_link || return 1
+	wait_for 10 sh -c "'$natctl' -n '$n_rt' -j mapping get instance home proto udp internal 10.0.1.2:51820 | grep -q '198.51.100.1\"'" ||
+		{ echo "once the device appeared: $(external 10.0.1.2:51820)"; return 1; }
+	e=$(external 10.0.1.2:51820)
+	[ "$e" = "198.51.100.1:51820 static" ] || { echo "got $e"; return 1; }
+	[ "$(echo_from 198.51.100.1 51820 7010)" = ping7010 ] ||
+		{ echo "no answer through 198.51.100.1:51820"; return 1; }
+	[ "$(echo_from 198.51.100.1 6000 7011)" = ping7011 ] ||
+		{ echo "no answer through 198.51.100.1:6000"; return 1; }
+}
+
 tap_begin
 for tool in jq python3; do
 	if ! command -v "$tool" >/dev/null; then
@@ -191,4 +215,6 @@ tap_check "'external 198.51.100.1:6000' waits while the address is away, and ans
 	explicit_waits
 tap_check "the device is deleted and made again: both come back on their ports" \
 	device_recreated
+tap_check "an instance and its static mappings made before the device exists serve once it appears" \
+	before_network
 tap_done

@@ -76,9 +76,11 @@
  *
  * CONENAT_CMD_NEW_INSTANCE (do), attribute set conenat_instance_attr
  *   Required: NAME, IFNAME. Optional: every setting; a setting left out takes
- *   its default (see below). -EEXIST if NAME exists, -ENODEV if IFNAME does
- *   not exist, -EBUSY if another instance uses the device, -ENOSPC past
- *   CONENAT_MAX_INSTANCES.
+ *   its default (see below). -EEXIST if NAME exists, -EBUSY if another
+ *   instance uses the device, -ENOSPC past CONENAT_MAX_INSTANCES. A device
+ *   that does not exist yet is waited for (since API version 4; before,
+ *   -ENODEV): the instance translates once a device of that name is
+ *   registered, and its IFINDEX is 0 until then.
  *
  * CONENAT_CMD_SET_INSTANCE (do): required NAME; changes the settings given.
  *   Changing MAPPING, FILTERING, the external addresses or the port range
@@ -211,7 +213,7 @@
 #define CONENAT_GENL_NAME	"conenat"
 #define CONENAT_GENL_VERSION	1
 
-#define CONENAT_API_VERSION	3
+#define CONENAT_API_VERSION	4
 
 /* Compiled-in limits, also reported by CONENAT_CMD_GET_INFO. */
 #define CONENAT_MAX_INSTANCES		64
