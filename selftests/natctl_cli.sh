@@ -437,7 +437,9 @@ REJECTS=(
 	'invalid ports "0-10": expected LOW-HIGH|'"$IA"' ports 0-10'
 	'invalid ports "20-10"|'"$IA"' ports 20-10'
 	'invalid ports "1-70000"|'"$IA"' ports 1-70000'
-	'invalid ports "1024"|'"$IA"' ports 1024'
+	'invalid ports "0"|'"$IA"' ports 0'
+	'invalid ports "65536"|'"$IA"' ports 65536'
+	'invalid ports "1024-"|'"$IA"' ports 1024-'
 	'invalid ports "-5-10"|'"$IA"' ports -5-10'
 	'invalid udp-timeout "0"|'"$IA"' udp-timeout 0'
 	'invalid udp-timeout "abc"|'"$IA"' udp-timeout abc'
@@ -495,7 +497,7 @@ REJECTS=(
 	'unexpected argument "y"|instance del x y'
 	'unexpected argument "y"|instance show x y'
 	'invalid instance name "sixteen-chars-xx"|instance show sixteen-chars-xx'
-	'unknown command "list" for "instance"|instance list'
+	'unknown command "lis" for "instance"|instance lis'
 	'unknown command "sh" for "instance"|instance sh'
 	'invalid protocol "udpp": expected udp or tcp|mapping add instance x proto udpp internal 10.0.0.1:5'
 	'invalid internal endpoint "10.0.0.1": expected ADDR:PORT|'"$MA"' internal 10.0.0.1'
@@ -533,7 +535,7 @@ REJECTS=(
 	'"instance" needs a value|mapping flush instance'
 	'unknown argument "proto" for "mapping flush"|mapping flush proto udp'
 	'invalid instance name "sixteen-chars-xx"|mapping flush instance sixteen-chars-xx'
-	'unknown command "list" for "mapping"|mapping list'
+	'unknown command "remove" for "mapping"|mapping remove'
 	'"permit add" needs "remote"|'"$PA"' internal 10.0.0.1:5'
 	'"permit add" needs "internal"|'"$PA"' remote 1.2.3.4'
 	'"remote" needs a value|'"$PA"' internal 10.0.0.1:5 remote'
@@ -563,7 +565,7 @@ REJECTS=(
 	'"max-peers" given twice|limits set max-peers 1 max-peers 2'
 	'unknown argument "peers" for "limits set"|limits set peers 5'
 	'unexpected argument "x"|limits show x'
-	'unknown command "list" for "conntrack"|conntrack list'
+	'unknown command "dump" for "conntrack"|conntrack dump'
 	'unknown argument "proto" for "conntrack show"|conntrack show proto udp'
 	'"instance" needs a value|conntrack show instance'
 	'invalid instance name "sixteen-chars-xx"|conntrack show instance sixteen-chars-xx'
@@ -691,6 +693,7 @@ ENCODES=(
 	'NEW_INSTANCE flags=ack name="home" ifname="wan0"|instance add home dev wan0'
 	'NEW_INSTANCE flags=ack name="lab" ifname="eth1" mapping=2 filtering=2 ext_addr_min=192.0.2.1 ext_addr_max=192.0.2.8 internal=[10.0.0.0/8,192.168.1.0/24] port_min=2000 port_max=3000 port_preservation=0 port_parity=1 hairpin=0 inbound_refresh=1 udp_timeout=300 max_per_host=10|instance add lab dev eth1 type symmetric external 192.0.2.1-192.0.2.8 internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000 port-preservation off port-parity on hairpin off inbound-refresh on udp-timeout 5m max-per-host 10'
 	'NEW_INSTANCE flags=ack name="x" ifname="eth0" mapping=0 filtering=0|instance add x type full-cone dev eth0'
+	'NEW_INSTANCE flags=ack name="x" ifname="eth0" port_min=5000 port_max=5000|instance add x dev eth0 ports 5000'
 	'NEW_INSTANCE flags=ack name="x" ifname="eth0" mapping=0 filtering=1|instance add x dev eth0 type restricted-cone'
 	'NEW_INSTANCE flags=ack name="x" ifname="eth0" mapping=0 filtering=2|instance add x dev eth0 type port-restricted-cone'
 	'NEW_INSTANCE flags=ack name="x" ifname="eth0" mapping=1 filtering=2 ext_addr_min=192.0.2.1 ext_addr_max=192.0.2.1 internal=[10.1.2.3/32]|instance add x dev eth0 mapping address-dependent filtering address-port-dependent external 192.0.2.1 internal 10.1.2.3'
@@ -740,7 +743,7 @@ ENCODES=(
 	'SET_LIMITS flags=ack max_mappings=1000|limits set max-mappings 1000'
 	'SET_LIMITS flags=ack max_peers=1|limits set max-peers 1'
 	'SET_LIMITS flags=ack max_mappings=67108864 max_peers=67108864|limits set max-peers 67108864 max-mappings 67108864'
-	'GET_INFO flags=ack client_api=3|info'
+	'GET_INFO flags=ack client_api=4|info'
 )
 
 fake_ok()
@@ -1035,11 +1038,68 @@ t_fmt_batch()
 		grep -q '^lab udp ' "$OUT" && grep -q '^instance home$' "$OUT"
 }
 
+t_batch_continuation()
+{
+	fake_ok || return 1
+	printf 'instance add a dev eth0 \\\n  type full-cone \\\n  udp-timeout 600\nmapping show instance lab\n' \
+		>"$TMP/batch"
+	run_fake -b "$TMP/batch"
+	# one NEW_INSTANCE request with every word of the three lines
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$FAKE_LOG")" -eq 2 ] &&
+		grep -q '^NEW_INSTANCE .*udp_timeout=600' "$FAKE_LOG" || return 1
+	# an error in a continued command names its first line
+	printf 'help\ninstance add b dev eth1 \\\n  udp-timeout x\n' >"$TMP/batch"
+	run_fake -b "$TMP/batch"
+	[ "$RC" -eq 1 ] && stderr_is_one_line_with 'batch line 2: ' &&
+		grep -q '"x"' "$ERR"
+}
+
+t_aliases_and_help()
+{
+	fake_ok || return 1
+	run_fake instance list
+	[ "$RC" -eq 0 ] && grep -q '^GET_INSTANCE flags=dump' "$FAKE_LOG" || return 1
+	run_fake mapping ls
+	[ "$RC" -eq 0 ] && grep -q '^GET_MAPPING flags=dump' "$FAKE_LOG" || return 1
+	run_fake instance delete home
+	[ "$RC" -eq 0 ] && grep -q '^DEL_INSTANCE flags=ack name="home"' "$FAKE_LOG" || return 1
+	# help at every depth, and nothing sent
+	run_fake instance add help
+	[ "$RC" -eq 0 ] && grep -q '^Usage: natctl \[OPTIONS\] instance' "$OUT" &&
+		[ ! -s "$FAKE_LOG" ] || return 1
+	run_fake mapping add instance home help
+	[ "$RC" -eq 0 ] && grep -q '^Usage: natctl \[OPTIONS\] mapping' "$OUT" &&
+		[ ! -s "$FAKE_LOG" ]
+}
+
+t_check_only()
+{
+	fake_ok || return 1
+	printf 'instance add a dev eth0 type full-cone\nmapping add instance a proto udp internal 10.0.0.2:5000 external :5000\nmapping show\n' \
+		>"$TMP/batch"
+	run_fake -c -b "$TMP/batch"
+	# all good: nothing sent, nothing printed
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ] &&
+		[ ! -s "$FAKE_LOG" ] || return 1
+	printf 'instance add a dev eth0 type fullcone\nhelp\nmapping add instance a proto udp internal 10.0.0.2\ninstance set a udp-timeout 600\n' \
+		>"$TMP/batch"
+	run_fake -c -b "$TMP/batch"
+	# every bad line reported, the good ones checked; nothing sent
+	[ "$RC" -eq 1 ] && [ "$(grep -c '^natctl: batch line' "$ERR")" -eq 2 ] &&
+		grep -q 'line 1: .*"fullcone"' "$ERR" && grep -q 'line 3: ' "$ERR" &&
+		[ ! -s "$FAKE_LOG" ] || return 1
+	# one command, and without the module: natctl itself, no kernel
+	run -c instance add a dev eth0 udp-timeout 600
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] || return 1
+	run -c instance add a dev eth0 udp-timeout sixty
+	[ "$RC" -eq 1 ] && grep -q '"sixty"' "$ERR"
+}
+
 t_fmt_info()
 {
 	fake_ok || return 1
 	run_fake info
-	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 3" ] &&
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 4" ] &&
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
 }
 
@@ -1251,8 +1311,8 @@ t_completion_objects()
 
 t_completion_options()
 {
-	completes 'natctl -' -j -p -s -n -b -f -V -h --json --pretty --stats \
-		--netns --batch --force --version --help &&
+	completes 'natctl -' -j -p -s -n -b -f -c -V -h --json --pretty --stats \
+		--netns --batch --force --check --version --help &&
 	completes 'natctl --ba' --batch
 }
 
@@ -1433,12 +1493,13 @@ t_man_options()
 	local o
 	man_text || return
 	for o in '-j, --json' '-p, --pretty' '-s, --stats' '-n, --netns NETNS' \
-		 '-b, --batch FILE' '-f, --force' '-V, --version' '-h, --help'; do
+		 '-b, --batch FILE' '-f, --force' '-c, --check' '-V, --version' \
+		 '-h, --help'; do
 		grep -qx "       $o" "$TMP/man.txt" ||
 			{ echo "no option $o" >"$ERR"; return 1; }
 	done
 	# Every option "natctl help" lists is one of those.
-	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 8 ]
+	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 9 ]
 }
 
 t_man_instance_options()
@@ -1836,6 +1897,9 @@ TESTS+=(
 	"t_fmt_monitor_json|natctl-fake: -j monitor, one JSON object per line"
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
+	"t_batch_continuation|-b: a backslash continues a command; its error names its first line"
+	"t_aliases_and_help|delete, list and ls as iproute2 users type them; help at every depth"
+	"t_check_only|-c checks every command (batch or not), reports every bad line, sends nothing"
 	"t_fmt_info|natctl-fake: info text unchanged"
 	"t_fmt_limits_text|natctl-fake: limits show text, limits = limits show"
 	"t_fmt_limits_json|natctl-fake: -j limits show keys and values"

@@ -57,6 +57,8 @@ int ct_dump(ct_entry_cb cb, void *arg)
 	uint32_t family = AF_INET;
 	int err;
 
+	if (opt_check)
+		return 0;
 	h = nfct_open(CONNTRACK, 0);
 	if (!h)
 		return ct_fail("open", errno);

@@ -119,6 +119,8 @@ int ct_dump(ct_entry_cb cb, void *arg)
 	size_t i;
 	int status;
 
+	if (opt_check)
+		return 0;
 	if (path) {
 		FILE *fp = fopen(path, "a");
 

@@ -550,6 +550,11 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 		nlmsg_free(req);
 		return fail_err("fake: malformed request: %s", why);
 	}
+	if (opt_check) {
+		/* -c: checked as the kernel would, then neither sent nor logged */
+		nlmsg_free(req);
+		return 0;
+	}
 	log_flush();
 	status = fake_replies(cmd, req, cb, arg);
 	nlmsg_free(req);
@@ -596,6 +601,8 @@ int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
 
 	if (strcmp(group, CONENAT_MCGRP_EVENTS))
 		return fail_err("fake: unknown multicast group \"%s\"", group);
+	if (opt_check)
+		return 0;
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		status = deliver(mapping_msg(&mappings[i],
 					     CONENAT_CMD_MAPPING_EVENT,

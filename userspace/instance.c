@@ -701,7 +701,7 @@ static const struct natctl_cmd instance_cmds[] = {
 	  "OPTION := type {full-cone|restricted-cone|port-restricted-cone|symmetric}\n"
 	  "        | mapping BEHAVIOUR | filtering BEHAVIOUR\n"
 	  "        | external {dev|ADDR|ADDR-ADDR} | internal {PREFIX[,PREFIX...]|any}\n"
-	  "        | ports LOW-HIGH | port-preservation {on|off} | port-parity {on|off}\n"
+	  "        | ports {LOW-HIGH|PORT} | port-preservation {on|off} | port-parity {on|off}\n"
 	  "        | hairpin {on|off} | hairpin-filter {on|off}\n"
 	  "        | inbound-refresh {on|off}\n"
 	  "        | udp-timeout DURATION | tcp-timeout DURATION\n"

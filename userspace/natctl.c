@@ -23,6 +23,7 @@
 
 bool opt_json;
 bool opt_stats;
+bool opt_check;
 
 /* The line being run in batch mode, or 0. */
 static unsigned long batch_lineno;
@@ -166,6 +167,7 @@ static void print_usage(FILE *fp)
 		"  -n, --netns NETNS   act in network namespace /run/netns/NETNS\n"
 		"  -b, --batch FILE    run the commands in FILE (\"-\": stdin), one per line\n"
 		"  -f, --force         with -b: go on after a failing line\n"
+		"  -c, --check         parse and check only; change nothing\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          print this help and exit\n"
 		"Exit status: 0 success, 1 usage error or bad input, 2 kernel or netlink error.\n");
@@ -221,6 +223,33 @@ static void print_object_usage(const char *object,
 		printf("%s", c->help);
 }
 
+/* The words iproute2 users type for a command, and the command's name. */
+static const struct {
+	const char *alias;
+	const char *name;
+} cmd_aliases[] = {
+	{ "delete", "del" },
+	{ "list", "show" },
+	{ "ls", "show" },
+};
+
+static const struct natctl_cmd *cmd_find(const struct natctl_cmd *cmds,
+					 const char *word)
+{
+	const struct natctl_cmd *c;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cmd_aliases); i++)
+		if (!strcmp(word, cmd_aliases[i].alias)) {
+			word = cmd_aliases[i].name;
+			break;
+		}
+	for (c = cmds; c->name; c++)
+		if (!strcmp(word, c->name))
+			return c;
+	return NULL;
+}
+
 int cmd_dispatch(const char *object, const struct natctl_cmd *cmds,
 		 const char *default_cmd, int argc, char **argv)
 {
@@ -243,11 +272,16 @@ int cmd_dispatch(const char *object, const struct natctl_cmd *cmds,
 		print_object_usage(object, cmds, default_cmd);
 		return 0;
 	}
-	for (c = cmds; c->name; c++)
-		if (!strcmp(word, c->name))
-			return c->handler(argc, argv);
-	return usage_err("unknown command \"%s\" for \"%s\"; try \"natctl %s help\"",
-			 word, object, object);
+	c = cmd_find(cmds, word);
+	if (!c)
+		return usage_err("unknown command \"%s\" for \"%s\"; try \"natctl %s help\"",
+				 word, object, object);
+	/* "natctl instance add help": help at every depth, as in iproute2 */
+	if (argc > 0 && !strcmp(argv[argc - 1], "help")) {
+		print_object_usage(object, cmds, default_cmd);
+		return 0;
+	}
+	return c->handler(argc, argv);
 }
 
 /* ---- running commands ---------------------------------------------- */
@@ -334,12 +368,70 @@ static int split_words(char *line, int *argcp, char ***argvp)
 	return 0;
 }
 
+/*
+ * Whether @line (as getline() read it) ends in a backslash that continues
+ * it on the next line; if so the backslash and the newline are cut off.
+ */
+static bool cut_continuation(char *line, ssize_t *len)
+{
+	ssize_t n = *len;
+
+	if (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (n == 0 || line[n - 1] != '\\')
+		return false;
+	line[n - 1] = ' ';
+	line[n] = '\0';
+	*len = n;
+	return true;
+}
+
+/*
+ * Reads one command of a batch file into *@cmd: a line, and the lines that
+ * a backslash at the end of the previous one continues. *@lineno counts
+ * the lines read; *@first is the command's first line.
+ */
+static ssize_t read_command(FILE *fp, char **cmd, size_t *cmdcap, char **line,
+			    size_t *cap, unsigned long *lineno,
+			    unsigned long *first)
+{
+	size_t used = 0;
+	ssize_t len;
+	bool more;
+
+	do {
+		len = getline(line, cap, fp);
+		if (len < 0)
+			return used ? (ssize_t)used : -1;
+		if (!used)
+			*first = *lineno + 1;
+		++*lineno;
+		more = cut_continuation(*line, &len);
+		if (used + len + 1 > *cmdcap) {
+			size_t ncap = 2 * (used + len + 1);
+			char *p = realloc(*cmd, ncap);
+
+			if (!p)
+				return -2;
+			*cmd = p;
+			*cmdcap = ncap;
+		}
+		memcpy(*cmd + used, *line, len);
+		used += len;
+		(*cmd)[used] = '\0';
+	} while (more);
+	return used;
+}
+
 static int run_batch(const char *file, bool force)
 {
 	FILE *fp;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
+	char *line = NULL, *cmd = NULL;
+	size_t cap = 0, cmdcap = 0;
+	unsigned long lineno = 0, first = 0;
+	ssize_t len;
 	int worst = 0;
 
 	if (!strcmp(file, "-")) {
@@ -351,13 +443,14 @@ static int run_batch(const char *file, bool force)
 					 file, strerror(errno));
 	}
 
-	while (getline(&line, &cap, fp) >= 0) {
+	while ((len = read_command(fp, &cmd, &cmdcap, &line, &cap, &lineno,
+				   &first)) >= 0) {
 		char **argv;
 		int argc;
 		int status;
 
-		batch_lineno = ++lineno;
-		status = split_words(line, &argc, &argv);
+		batch_lineno = first;
+		status = split_words(cmd, &argc, &argv);
 		if (!status && argc > 0)
 			status = run_command(argc, argv);
 		free(argv);
@@ -368,7 +461,12 @@ static int run_batch(const char *file, bool force)
 		if (status && !force)
 			break;
 	}
-	if (ferror(fp)) {
+	if (len == -2) {
+		int err = fail_err("out of memory");
+
+		if (err > worst)
+			worst = err;
+	} else if (ferror(fp)) {
 		int err = fail_err("cannot read batch file \"%s\": %s", file,
 				   strerror(errno));
 
@@ -376,6 +474,7 @@ static int run_batch(const char *file, bool force)
 			worst = err;
 	}
 	free(line);
+	free(cmd);
 	if (fp != stdin)
 		fclose(fp);
 	return worst;
@@ -390,6 +489,7 @@ static const struct option long_options[] = {
 	{ "netns",	required_argument,	NULL, 'n' },
 	{ "batch",	required_argument,	NULL, 'b' },
 	{ "force",	no_argument,		NULL, 'f' },
+	{ "check",	no_argument,		NULL, 'c' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 },
@@ -404,7 +504,7 @@ int main(int argc, char **argv)
 
 	opterr = 0;
 	/* "+": options end at the first word (the object). */
-	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fVh", long_options,
+	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fcVh", long_options,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -424,6 +524,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'c':
+			opt_check = true;
 			break;
 		case 'V':
 			printf("natctl %s (conenat API %d)\n", NATCTL_VERSION,
@@ -460,14 +563,14 @@ int main(int argc, char **argv)
 
 	print_init(opt_json, pretty);
 
-	if (netns) {
+	if (netns && !opt_check) {
 		status = nl_netns_enter(netns);
 		if (status)
 			return status;
 	}
 
 	if (batch)
-		status = run_batch(batch, force);
+		status = run_batch(batch, force || opt_check);
 	else
 		status = run_command(argc, argv);
 

@@ -73,6 +73,7 @@ struct natctl_object {
 /* Global options (set once by main, read anywhere). */
 extern bool opt_json;		/* -j */
 extern bool opt_stats;		/* -s */
+extern bool opt_check;		/* -c: parse and check, send nothing */
 
 /*
  * Runs the command of @object named by argv[0] from the NULL-name

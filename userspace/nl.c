@@ -134,6 +134,9 @@ static int nl_open(void)
 
 struct nl_msg *nl_req_new(uint8_t cmd, int flags)
 {
+	/* -c: the request is built (and so checked), never sent */
+	if (opt_check)
+		return nl_msg_build(0, cmd, flags);
 	if (nl_open())
 		return NULL;
 	return nl_msg_build(nl_family, cmd, flags);
@@ -317,6 +320,10 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 	int status = 0;
 	int err;
 
+	if (opt_check) {
+		nlmsg_free(req);
+		return 0;
+	}
 	if (!nl_sk) {
 		/* Only if the socket broke after nl_req_new(). */
 		nlmsg_free(req);
@@ -496,6 +503,8 @@ int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
 	int status = 0;
 	int grp, err, fd;
 
+	if (opt_check)
+		return 0;
 	if (nl_open())
 		return NATCTL_EXIT_FAIL;
 	grp = genl_ctrl_resolve_grp(nl_sk, CONENAT_GENL_NAME, group);

@@ -288,10 +288,12 @@ int parse_port_range(const char *word, const char *what, uint16_t *low,
 	const char *end;
 	uint32_t lo, hi;
 
-	if (!scan_u32(word, &end, &lo) || *end != '-' ||
-	    !scan_u32(end + 1, &end, &hi) || *end ||
+	/* PORT alone is the range of that one port */
+	if (!scan_u32(word, &end, &lo) ||
+	    (*end == '-' ? !scan_u32(end + 1, &end, &hi) || *end :
+			   (hi = lo, *end)) ||
 	    lo < 1 || lo > hi || hi > 65535)
-		return usage_err("invalid %s \"%s\": expected LOW-HIGH with 1 <= LOW <= HIGH <= 65535",
+		return usage_err("invalid %s \"%s\": expected LOW-HIGH or PORT with 1 <= LOW <= HIGH <= 65535",
 				 what, word);
 	*low = (uint16_t)lo;
 	*high = (uint16_t)hi;
