@@ -423,7 +423,7 @@ static void conenat_link_end(struct nf_conn *ct, struct conenat_link *l)
 	flags = atomic_xchg(&l->flags, CONENAT_L_GONE);
 	if (!(flags & CONENAT_L_STRONG))
 		return;
-	m = l->m;
+	m = READ_ONCE(l->m);
 	cfg = conenat_cfg(m->inst);
 	if ((flags & CONENAT_L_ESTAB) && atomic_dec_and_test(&m->nestab) &&
 	    conenat_mapping_live(m))
@@ -436,13 +436,14 @@ static void conenat_link_end(struct nf_conn *ct, struct conenat_link *l)
 	conenat_mapping_put(m);
 }
 
-/* conntrack deleted a confirmed entry: drop its reference. */
+/*
+ * conntrack deleted a confirmed entry: drop its reference. conntrack calls
+ * this only for an entry whose helper it read as conenat's; the helper
+ * pointer is not read again, ctnetlink may be clearing it right now.
+ */
 static void conenat_ct_destroy(struct nf_conn *ct)
 {
-	struct conenat_link *l = conenat_link_of(ct);
-
-	if (l)
-		conenat_link_end(ct, l);
+	conenat_link_end(ct, (struct conenat_link *)nfct_help(ct)->data);
 }
 
 /*
@@ -478,9 +479,11 @@ static bool conenat_ct_masq_stale(struct conenat_net *cn,
  * Whether @ct carries a link of conenat's whose helper someone removed
  * (ctnetlink clears an entry's helper on request, and then conntrack no
  * longer tells conenat of the entry's end). Its data are still the link:
- * the mapping that holds one of the entry's external endpoints has the
- * link's id (64 bits, never reused). Such a link is ended here, reference
- * and all, and the entry with it: conenat can no longer follow it. Caller
+ * a strong one, pointing at the very mapping that holds one of the entry's
+ * external endpoints, with that mapping's id (64 bits, never reused);
+ * another helper's leftover data cannot be both. Such a link is ended
+ * here, reference and all, and the entry with it: conenat can no longer
+ * follow it. A weak link holds no reference and is left alone. Caller
  * holds rcu_read_lock().
  */
 static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
@@ -515,7 +518,9 @@ static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
 		ek.port = orig->dst.u.all;
 		m = conenat_lookup_ext(cn, &ek);
 	}
-	if (!m || m->id != id)
+	if (!m || m->id != id ||
+	    !(atomic_read(&l->flags) & CONENAT_L_STRONG) ||
+	    READ_ONCE(l->m) != m)
 		return false;
 	conenat_link_end(ct, l);
 	return true;

@@ -292,6 +292,13 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 		goto err_unreg_hooks;
 	}
 	dev = __dev_get_by_name(cn->net, ifname);
+	/* by an alternative name, the device may be another instance's */
+	if (dev && conenat_instance_by_dev(cn, dev->ifindex)) {
+		rtnl_unlock();
+		NL_SET_ERR_MSG_MOD(extack, "another instance uses that device");
+		err = -EBUSY;
+		goto err_unreg_hooks;
+	}
 	if (dev)
 		conenat_bind_dev(inst, dev);
 	list_add_tail_rcu(&inst->list, &cn->instances);

@@ -1053,6 +1053,12 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	/* what traffic made may go as soon as the read lock does */
 	if (!IS_ERR(m) && !conenat_mapping_static(m))
 		m = ERR_PTR(-EBUSY);
+	/*
+	 * Parked on 0.0.0.0: an address that came while it was being made
+	 * may have had its walk already; have another.
+	 */
+	if (!IS_ERR(m) && !m->ek.addr)
+		conenat_gc_renumber(cn);
 	rcu_read_unlock();
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);

@@ -105,13 +105,14 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		 * A forward of a port of the device's address, made before
 		 * the device has one (configured before the network is up):
 		 * it holds its port on 0.0.0.0, which no packet is addressed
-		 * to, until the GC moves it to the address the device gets
-		 * (conenat_mapping_follow()).
+		 * to, in its instance's own space (@pad), until the GC moves
+		 * it to the address the device gets (conenat_mapping_follow()).
 		 */
 		if (!(atomic_read(&m->state) & CONENAT_M_FOLLOW) || !want ||
 		    !want->port)
 			return -EADDRNOTAVAIL;
-		err = conenat_take_port(m, ntohs(want->port));
+		m->ek.pad = inst->id + 1;
+		err = conenat_take_held_port(m, ntohs(want->port), true);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 

@@ -355,6 +355,34 @@ TEST_F(ctl, device_awaited)
 		TH_LOG("extack \"%s\"", e.msg);
 	EXPECT_EQ(2, count_instances(&self->s));
 
+	/* two instances waiting for devices each forward TCP 443 */
+	ret = cn_talk(&self->s, instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE,
+					      "v", "later1"), NULL, NULL, &e);
+	ASSERT_EQ(0, ret) TH_LOG("kernel said %d: %s", ret, e.msg);
+	for (int i = 0; i < 2; i++) {
+		struct nlmsghdr *nlh = cn_msg(&self->s, buf,
+					      CONENAT_CMD_NEW_MAPPING, 0);
+
+		mnl_attr_put_strz(nlh, CONENAT_MAPPING_A_INSTANCE, i ? "v" : "w");
+		mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, IPPROTO_TCP);
+		mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_INT_ADDR,
+				 inet_addr("10.0.0.2"));
+		mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_INT_PORT, htons(443));
+		mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_EXT_PORT, htons(443));
+		ret = cn_talk(&self->s, nlh, NULL, NULL, &e);
+		EXPECT_EQ(0, ret) TH_LOG("forward of :443 on the %s awaited device: %s",
+					 i ? "second" : "first", e.msg);
+	}
+	ret = cn_talk(&self->s, instance_msg(&self->s, buf, CONENAT_CMD_DEL_INSTANCE,
+					      "v", NULL), NULL, NULL, &e);
+	ASSERT_EQ(0, ret) TH_LOG("kernel said %d: %s", ret, e.msg);
+
+	/* an alternative name of base's device is base's device */
+	ASSERT_EQ(0, system("ip link property add dev wan0 altname wanalt"));
+	ret = cn_talk(&self->s, instance_msg(&self->s, buf, CONENAT_CMD_NEW_INSTANCE,
+					      "y", "wanalt"), NULL, NULL, &e);
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("kernel said %d: %s", ret, e.msg);
+
 	ASSERT_EQ(0, system("ip link add later0 type dummy"));
 	memset(&r, 0, sizeof(r));
 	ASSERT_EQ(0, get_instance(&self->s, "w", &r));
