@@ -280,6 +280,11 @@ kernel_errors() {
 		{ echo "show nosuch: $rc $err"; return 1; }
 	err=$(nc mapping add instance nosuch proto udp internal 10.0.1.2:1 2>&1)
 	[ $? -eq 2 ] || { echo "mapping of nosuch: $err"; return 1; }
+	# an error about one attribute names the keyword that set it
+	err=$(nc mapping add instance home proto udp internal 10.0.1.2:1 \
+		external 192.0.2.99:7000 2>&1)
+	[ $? -eq 2 ] && [ "$err" = 'natctl: not an external address of the instance ("external")' ] ||
+		{ echo "a foreign external address: $err"; return 1; }
 	# The message is the module's "no such instance" where the kernel
 	# passes a dump's extack on; Linux 6.1 drops what a dump's .start sets,
 	# and strerror(ENOENT) is all natctl gets.
@@ -290,7 +295,7 @@ kernel_errors() {
 	# and nothing changed
 	[ "$(nc -j instance show | jq length)" -eq 2 ]
 }
-tap_check "kernel refusals (duplicate name, busy or already awaited device, unknown instance) exit 2; a missing device is awaited" \
+tap_check "kernel refusals (duplicate name, busy or already awaited device, unknown instance, a foreign address named by its keyword) exit 2; a missing device is awaited" \
 	kernel_errors
 
 netns_option() {

@@ -75,6 +75,9 @@ extern bool opt_json;		/* -j */
 extern bool opt_stats;		/* -s */
 extern bool opt_check;		/* -c: parse and check, send nothing */
 
+/* keywords.c: the word that set attribute @type of a @cmd request */
+const char *attr_keyword(uint8_t cmd, int type);
+
 /*
  * Runs the command of @object named by argv[0] from the NULL-name
  * terminated table @cmds. With argc == 0 it runs @default_cmd (NULL: the

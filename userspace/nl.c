@@ -284,22 +284,35 @@ static int err_cb(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 static int report_kernel_error(const struct nl_xfer *x)
 {
 	const char *text = x->ext_msg[0] ? x->ext_msg : strerror(-x->error);
+	struct nlmsghdr *rh = x->req ? nlmsg_hdr(x->req) : NULL;
+	uint8_t cmd = rh && rh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN ?
+		      genlmsg_hdr(rh)->cmd : 0;
 	char detail[64] = "";
+	const char *word;
 
+	/* name the keyword behind the attribute, else its number */
 	if (x->has_miss_type) {
-		snprintf(detail, sizeof(detail), " (missing attribute %u)",
-			 x->miss_type);
-	} else if (x->has_offs && x->req) {
-		const struct nlmsghdr *rh = nlmsg_hdr(x->req);
-
-		/* Name the attribute of our request the offset points at. */
+		word = attr_keyword(cmd, x->miss_type);
+		if (word)
+			snprintf(detail, sizeof(detail), " (\"%s\" is missing)",
+				 word);
+		else
+			snprintf(detail, sizeof(detail),
+				 " (missing attribute %u)", x->miss_type);
+	} else if (x->has_offs && rh) {
+		/* the attribute of our request the offset points at */
 		if (x->offs >= NLMSG_HDRLEN + GENL_HDRLEN &&
 		    (uint64_t)x->offs + NLA_HDRLEN <= rh->nlmsg_len) {
 			const struct nlattr *a = (const struct nlattr *)
 				((const char *)rh + x->offs);
 
-			snprintf(detail, sizeof(detail), " (attribute %d)",
-				 nla_type(a));
+			word = attr_keyword(cmd, nla_type(a));
+			if (word)
+				snprintf(detail, sizeof(detail), " (\"%s\")",
+					 word);
+			else
+				snprintf(detail, sizeof(detail),
+					 " (attribute %d)", nla_type(a));
 		}
 	}
 
