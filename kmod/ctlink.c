@@ -476,6 +476,44 @@ static bool conenat_ct_masq_stale(struct conenat_net *cn,
 }
 
 /*
+ * The external endpoint of @ct's outbound side, to which its replies come
+ * back (an ICMP identifier stays in the source half of a tuple); false
+ * when the entry was not source-NATed.
+ */
+static bool conenat_ct_out_ek(const struct nf_conn *ct,
+			      struct conenat_ext_key *ek)
+{
+	const struct nf_conntrack_tuple *reply =
+		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+
+	if (!(ct->status & IPS_SRC_NAT))
+		return false;
+	ek->proto = nf_ct_protonum(ct);
+	ek->addr = reply->dst.u3.ip;
+	ek->port = ek->proto == IPPROTO_ICMP ? reply->src.u.all :
+		   reply->dst.u.all;
+	return true;
+}
+
+/*
+ * The external endpoint @ct's inbound side is addressed to; false when the
+ * entry was not destination-NATed (or is an ICMP echo's).
+ */
+static bool conenat_ct_in_ek(const struct nf_conn *ct,
+			     struct conenat_ext_key *ek)
+{
+	const struct nf_conntrack_tuple *orig =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	if (!(ct->status & IPS_DST_NAT) || nf_ct_protonum(ct) == IPPROTO_ICMP)
+		return false;
+	ek->proto = nf_ct_protonum(ct);
+	ek->addr = orig->dst.u3.ip;
+	ek->port = orig->dst.u.all;
+	return true;
+}
+
+/*
  * Whether @ct carries a link of conenat's whose helper someone removed
  * (ctnetlink clears an entry's helper on request, and then conntrack no
  * longer tells conenat of the entry's end). Its data are still the link:
@@ -488,7 +526,6 @@ static bool conenat_ct_masq_stale(struct conenat_net *cn,
  */
 static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
 {
-	const struct nf_conntrack_tuple *orig, *reply;
 	struct nf_conn_help *help = nfct_help(ct);
 	struct conenat_ext_key ek = {};
 	struct conenat_mapping *m;
@@ -501,23 +538,9 @@ static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
 	id = READ_ONCE(l->id);
 	if (!id || !conenat_proto_mapped(nf_ct_protonum(ct)))
 		return false;
-	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	ek.proto = nf_ct_protonum(ct);
-	m = NULL;
-	if (ct->status & IPS_SRC_NAT) {
-		/* the sender's side, as conenat_ct_stale() reads it */
-		ek.addr = reply->dst.u3.ip;
-		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
-			  reply->dst.u.all;
+	m = conenat_ct_out_ek(ct, &ek) ? conenat_lookup_ext(cn, &ek) : NULL;
+	if ((!m || m->id != id) && conenat_ct_in_ek(ct, &ek))
 		m = conenat_lookup_ext(cn, &ek);
-	}
-	if ((!m || m->id != id) && (ct->status & IPS_DST_NAT) &&
-	    ek.proto != IPPROTO_ICMP) {
-		ek.addr = orig->dst.u3.ip;
-		ek.port = orig->dst.u.all;
-		m = conenat_lookup_ext(cn, &ek);
-	}
 	if (!m || m->id != id ||
 	    !(atomic_read(&l->flags) & CONENAT_L_STRONG) ||
 	    READ_ONCE(l->m) != m)
@@ -573,25 +596,12 @@ static int conenat_ct_stale(struct nf_conn *ct, void *data)
 	}
 	if (!conenat_proto_mapped(orig->dst.protonum))
 		goto out;
-	ek.proto = orig->dst.protonum;
-	if (!l && (ct->status & IPS_SRC_NAT)) {
-		/*
-		 * outbound: the reply comes back to the external endpoint
-		 * (an ICMP identifier stays in the source half of a tuple)
-		 */
-		ek.addr = reply->dst.u3.ip;
-		ek.port = ek.proto == IPPROTO_ICMP ? reply->src.u.all :
-			  reply->dst.u.all;
+	if (!l && conenat_ct_out_ek(ct, &ek))
 		stale = conenat_ct_side_stale(cn, &ek, orig->src.u3.ip,
 					      orig->src.u.all);
-	}
-	if (!stale && (ct->status & IPS_DST_NAT) && ek.proto != IPPROTO_ICMP) {
-		/* inbound: addressed to the external endpoint */
-		ek.addr = orig->dst.u3.ip;
-		ek.port = orig->dst.u.all;
+	if (!stale && conenat_ct_in_ek(ct, &ek))
 		stale = conenat_ct_side_stale(cn, &ek, reply->src.u3.ip,
 					      reply->src.u.all);
-	}
 out:
 	rcu_read_unlock();
 	return stale;
