@@ -47,11 +47,13 @@ tap_check() {
 # one of ours, everything else a comment. A producer that exits non-zero
 # without reporting a failure adds one.
 tap_fold() {
-	local name=$1 line rc fails_before=$TAP_FAIL results=0 out
+	local name=$1 line rc fails_before=$TAP_FAIL results=0 out t0
 	shift
 	out=$(mktemp)
+	t0=$(date +%s)
 	"$@" >"$out" 2>&1
 	rc=$?
+	echo "# $name: $(($(date +%s) - t0)) s"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok "*"# SKIP"*|"ok "*"# skip"*)
