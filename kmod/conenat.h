@@ -463,6 +463,9 @@ void conenat_host_release(struct conenat_net *cn,
 			  const struct conenat_mapping *m);
 void conenat_ext_remove(struct conenat_net *cn, struct conenat_mapping *m);
 void conenat_mapping_free(struct conenat_mapping *m);
+void *conenat_ht_walk(struct rhashtable *ht,
+		      bool (*visit)(void *obj, void *arg), void *arg,
+		      bool may_sleep);
 struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 					   bool (*visit)(struct conenat_mapping *m,
 							 void *arg),
@@ -517,6 +520,28 @@ int conenat_peer_record(struct conenat_mapping *m,
 int conenat_peer_permit(struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 lifetime);
+int conenat_permit_del(struct conenat_mapping *m, __be32 raddr, __be16 rport);
+
+/**
+ * struct conenat_permit_view - a permit, as a dump shows it
+ * @m: its mapping
+ * @raddr: the remote it lets in
+ * @rport: the remote's port, 0 for any port
+ * @timed: it ends after @expires seconds, else with its mapping
+ * @expires: seconds left
+ */
+struct conenat_permit_view {
+	struct conenat_mapping *m;
+	__be32 raddr;
+	__be16 rport;
+	bool timed;
+	u32 expires;
+};
+
+bool conenat_permit_view(struct conenat_net *cn, void *obj,
+			 struct conenat_permit_view *v);
+unsigned int conenat_permits_flush(struct conenat_net *cn,
+				   const struct conenat_instance *inst);
 bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,
 			     __be16 rport);
 void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,

@@ -961,6 +961,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	struct conenat_ext_key want = {};
 	const struct conenat_config *cfg;
 	struct conenat_instance *inst;
+	struct sk_buff *echo = NULL;
 	struct conenat_mapping *m;
 	struct conenat_int_key ik;
 	bool replaced = false;
@@ -982,6 +983,12 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[CONENAT_MAPPING_A_LIFETIME])
 		lifetime = nla_get_u32(tb[CONENAT_MAPPING_A_LIFETIME]);
+	/* NLM_F_ECHO: the caller wants the mapping made, endpoint chosen */
+	if (info->nlhdr->nlmsg_flags & NLM_F_ECHO) {
+		echo = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!echo)
+			return -ENOMEM;
+	}
 
 	mutex_lock(&cn->config_lock);
 	inst = conenat_nl_mapping_inst(cn, info);
@@ -1059,6 +1066,13 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 */
 	if (!IS_ERR(m) && !m->ek.addr)
 		conenat_gc_renumber(cn);
+	if (!IS_ERR(m) && echo &&
+	    conenat_fill_mapping(echo, m, CONENAT_CMD_GET_MAPPING, 0,
+				 info->snd_portid, info->snd_seq, 0)) {
+		/* a message of NLMSG_GOODSIZE holds a mapping */
+		nlmsg_free(echo);
+		echo = NULL;
+	}
 	rcu_read_unlock();
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
@@ -1093,6 +1107,11 @@ out_unlock:
 	/* a walk over conntrack only when a mapping went away */
 	if (replaced)
 		conenat_ct_cleanup(cn);
+	if (echo) {
+		if (!err)
+			return genlmsg_reply(echo, info);
+		nlmsg_free(echo);
+	}
 	return err;
 }
 
@@ -1162,17 +1181,24 @@ out_unlock:
 	return genlmsg_reply(msg, info);
 }
 
-/* A mapping dump's state, from .start to .done. */
+/* A dump's state, from .start to .done: a walk of one table, filtered. */
 struct conenat_dump {
 	struct rhashtable_iter iter;
 	char instance[CONENAT_NAME_MAX];
 	u8 proto;
+	/* puts @obj into @skb if it passes the filters; -EMSGSIZE when full */
+	int (*fill)(struct sk_buff *skb, struct netlink_callback *cb,
+		    const struct conenat_dump *d, void *obj);
 };
 
-static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
+static int conenat_nl_dump_start(struct netlink_callback *cb,
+				 struct rhashtable *ht,
+				 int (*fill)(struct sk_buff *skb,
+					     struct netlink_callback *cb,
+					     const struct conenat_dump *d,
+					     void *obj))
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
 	struct conenat_dump *d;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
@@ -1183,14 +1209,15 @@ static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
 			    sizeof(d->instance));
 	if (info->attrs[CONENAT_MAPPING_A_PROTO])
 		d->proto = nla_get_u8(info->attrs[CONENAT_MAPPING_A_PROTO]);
-	rhashtable_walk_enter(&cn->int_table, &d->iter);
+	d->fill = fill;
+	rhashtable_walk_enter(ht, &d->iter);
 	cb->args[0] = (long)d;
 	return 0;
 }
 
 /*
- * The filters of a mapping dump, checked in its first round: an error from
- * .start loses its extack message on some kernels, one from the dump itself
+ * The filters of a dump, checked in its first round: an error from .start
+ * loses its extack message on some kernels, one from the dump itself
  * reaches the caller in NLMSG_DONE.
  */
 static int conenat_nl_dump_check(struct netlink_callback *cb,
@@ -1220,12 +1247,18 @@ static int conenat_nl_dump_check(struct netlink_callback *cb,
 	return 0;
 }
 
-static int conenat_nl_dump_mappings(struct sk_buff *skb,
-				    struct netlink_callback *cb)
+static bool conenat_dump_wants(const struct conenat_dump *d,
+			       const struct conenat_mapping *m)
+{
+	return (!d->instance[0] || !strcmp(d->instance, m->inst->name)) &&
+	       (!d->proto || d->proto == m->ik.proto);
+}
+
+static int conenat_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
-	struct conenat_mapping *m;
 	unsigned int off;
+	void *obj;
 	int err;
 
 	if (!cb->args[1]) {
@@ -1238,37 +1271,32 @@ static int conenat_nl_dump_mappings(struct sk_buff *skb,
 	}
 	rhashtable_walk_start(&d->iter);
 	/* the entry that did not fit last time, or the first */
-	m = rhashtable_walk_peek(&d->iter);
-	while (m) {
-		if (IS_ERR(m)) {
-			if (PTR_ERR(m) != -EAGAIN)
+	obj = rhashtable_walk_peek(&d->iter);
+	while (obj) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) != -EAGAIN)
 				break;
 			/*
-			 * The walk starts over: mappings already sent may come
+			 * The walk starts over: entries already sent may come
 			 * again. The next message (or NLMSG_DONE) carries
 			 * NLM_F_DUMP_INTR, so that the caller knows.
 			 */
 			cb->seq++;
-		} else if ((!d->instance[0] ||
-			    !strcmp(d->instance, m->inst->name)) &&
-			   (!d->proto || d->proto == m->ik.proto) &&
-			   conenat_mapping_alive(m)) {
+		} else {
 			off = skb->len;
-			if (conenat_fill_mapping(skb, m, CONENAT_CMD_GET_MAPPING,
-						 0, NETLINK_CB(cb->skb).portid,
-						 cb->nlh->nlmsg_seq,
-						 NLM_F_MULTI))
+			if (d->fill(skb, cb, d, obj))
 				break;
-			nl_dump_check_consistent(cb, (struct nlmsghdr *)
-						 (skb->data + off));
+			if (skb->len != off)
+				nl_dump_check_consistent(cb, (struct nlmsghdr *)
+							 (skb->data + off));
 		}
-		m = rhashtable_walk_next(&d->iter);
+		obj = rhashtable_walk_next(&d->iter);
 	}
 	rhashtable_walk_stop(&d->iter);
 	return skb->len;
 }
 
-static int conenat_nl_dump_mappings_done(struct netlink_callback *cb)
+static int conenat_nl_dump_done(struct netlink_callback *cb)
 {
 	struct conenat_dump *d = (struct conenat_dump *)cb->args[0];
 
@@ -1277,6 +1305,26 @@ static int conenat_nl_dump_mappings_done(struct netlink_callback *cb)
 		kfree(d);
 	}
 	return 0;
+}
+
+static int conenat_dump_mapping(struct sk_buff *skb,
+				struct netlink_callback *cb,
+				const struct conenat_dump *d, void *obj)
+{
+	struct conenat_mapping *m = obj;
+
+	if (!conenat_dump_wants(d, m) || !conenat_mapping_alive(m))
+		return 0;
+	return conenat_fill_mapping(skb, m, CONENAT_CMD_GET_MAPPING, 0,
+				    NETLINK_CB(cb->skb).portid,
+				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
+}
+
+static int conenat_nl_dump_mappings_start(struct netlink_callback *cb)
+{
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+
+	return conenat_nl_dump_start(cb, &cn->int_table, conenat_dump_mapping);
 }
 
 static int conenat_nl_flush_mappings(struct sk_buff *skb,
@@ -1299,16 +1347,13 @@ static int conenat_nl_flush_mappings(struct sk_buff *skb,
 	return err;
 }
 
-static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * The internal endpoint and the remote a permit request names. Returns the
+ * remote port (0: any) through @rport.
+ */
+static int conenat_nl_permit_key(struct genl_info *info, __be16 *rport)
 {
-	struct conenat_net *cn = conenat_info_cn(info);
 	struct nlattr **tb = info->attrs;
-	const struct conenat_config *cfg;
-	struct conenat_instance *inst;
-	struct conenat_mapping *m;
-	struct conenat_int_key ik;
-	__be16 rport = 0;
-	u32 lifetime = 0;
 	int err;
 
 	err = conenat_nl_endpoint(info, CONENAT_MAPPING_A_INT_ADDR,
@@ -1327,8 +1372,47 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 				    "a permit names one remote address, not 0.0.0.0");
 		return -EINVAL;
 	}
+	*rport = 0;
 	if (tb[CONENAT_MAPPING_A_REMOTE_PORT])
-		rport = nla_get_be16(tb[CONENAT_MAPPING_A_REMOTE_PORT]);
+		*rport = nla_get_be16(tb[CONENAT_MAPPING_A_REMOTE_PORT]);
+	return 0;
+}
+
+static void conenat_nl_permit_ik(struct conenat_int_key *ik,
+				 const struct conenat_instance *inst,
+				 struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+
+	memset(ik, 0, sizeof(*ik));
+	ik->addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+	ik->port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+	ik->proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
+	ik->inst = inst->id;
+}
+
+/* Address-dependent filtering judges by address: its permits have no port. */
+static __be16 conenat_permit_port(const struct conenat_config *cfg,
+				  __be16 rport)
+{
+	return cfg->filtering == CONENAT_ADDRESS_DEPENDENT ? 0 : rport;
+}
+
+static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	const struct conenat_config *cfg;
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	struct conenat_int_key ik;
+	__be16 rport;
+	u32 lifetime = 0;
+	int err;
+
+	err = conenat_nl_permit_key(info, &rport);
+	if (err)
+		return err;
 	if (tb[CONENAT_MAPPING_A_LIFETIME])
 		lifetime = nla_get_u32(tb[CONENAT_MAPPING_A_LIFETIME]);
 
@@ -1340,11 +1424,7 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	}
 	cfg = rcu_dereference_protected(inst->cfg,
 					lockdep_is_held(&cn->config_lock));
-	memset(&ik, 0, sizeof(ik));
-	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
-	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-	ik.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
-	ik.inst = inst->id;
+	conenat_nl_permit_ik(&ik, inst, info);
 
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
@@ -1364,8 +1444,8 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 					       conenat_proto_timeout(cfg, ik.proto)));
 		err = conenat_peer_permit(m, cfg,
 					  nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
-					  cfg->filtering == CONENAT_ADDRESS_DEPENDENT ?
-					  0 : rport, lifetime);
+					  conenat_permit_port(cfg, rport),
+					  lifetime);
 		if (err == -ENOSPC)
 			NL_SET_ERR_MSG_MOD(info->extack,
 					   "peer limit reached (max-peers of the instance or the namespace)");
@@ -1374,6 +1454,123 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	}
 	rcu_read_unlock();
 out_unlock:
+	mutex_unlock(&cn->config_lock);
+	return err;
+}
+
+static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr **tb = info->attrs;
+	const struct conenat_config *cfg;
+	struct conenat_instance *inst;
+	struct conenat_mapping *m;
+	struct conenat_int_key ik;
+	__be16 rport;
+	int err;
+
+	err = conenat_nl_permit_key(info, &rport);
+	if (err)
+		return err;
+	if (tb[CONENAT_MAPPING_A_LIFETIME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_LIFETIME],
+				    "deleting a permit takes no lifetime");
+		return -EINVAL;
+	}
+
+	mutex_lock(&cn->config_lock);
+	inst = conenat_nl_mapping_inst(cn, info);
+	if (IS_ERR(inst)) {
+		err = PTR_ERR(inst);
+		goto out_unlock;
+	}
+	cfg = rcu_dereference_protected(inst->cfg,
+					lockdep_is_held(&cn->config_lock));
+	conenat_nl_permit_ik(&ik, inst, info);
+	rcu_read_lock();
+	m = conenat_lookup_int(cn, &ik);
+	err = -ENOENT;
+	if (m && conenat_mapping_live(m))
+		err = conenat_permit_del(m,
+					 nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
+					 conenat_permit_port(cfg, rport));
+	rcu_read_unlock();
+	if (err)
+		NL_SET_ERR_MSG_MOD(info->extack, "no such permit");
+out_unlock:
+	mutex_unlock(&cn->config_lock);
+	return err;
+}
+
+static int conenat_fill_permit(struct sk_buff *msg,
+			       const struct conenat_permit_view *v,
+			       u32 portid, u32 seq, int flags)
+{
+	const struct conenat_mapping *m = v->m;
+	void *hdr;
+
+	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags,
+			  CONENAT_CMD_GET_PERMIT);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, v->raddr))
+		goto err_cancel;
+	if (v->rport &&
+	    nla_put_be16(msg, CONENAT_MAPPING_A_REMOTE_PORT, v->rport))
+		goto err_cancel;
+	if (v->timed &&
+	    nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES, v->expires))
+		goto err_cancel;
+	genlmsg_end(msg, hdr);
+	return 0;
+
+err_cancel:
+	genlmsg_cancel(msg, hdr);
+	return -EMSGSIZE;
+}
+
+static int conenat_dump_permit(struct sk_buff *skb,
+			       struct netlink_callback *cb,
+			       const struct conenat_dump *d, void *obj)
+{
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+	struct conenat_permit_view v;
+
+	if (!conenat_permit_view(cn, obj, &v) || !conenat_dump_wants(d, v.m))
+		return 0;
+	return conenat_fill_permit(skb, &v, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI);
+}
+
+static int conenat_nl_dump_permits_start(struct netlink_callback *cb)
+{
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+
+	return conenat_nl_dump_start(cb, &cn->peer_table, conenat_dump_permit);
+}
+
+static int conenat_nl_flush_permits(struct sk_buff *skb,
+				    struct genl_info *info)
+{
+	struct conenat_net *cn = conenat_info_cn(info);
+	struct nlattr *name = info->attrs[CONENAT_MAPPING_A_INSTANCE];
+	struct conenat_instance *inst = NULL;
+	int err = 0;
+
+	mutex_lock(&cn->config_lock);
+	if (name) {
+		inst = conenat_nl_instance(cn, name, info->extack);
+		if (!inst)
+			err = -ENOENT;
+	}
+	if (!err)
+		conenat_permits_flush(cn, inst);
 	mutex_unlock(&cn->config_lock);
 	return err;
 }
@@ -1472,8 +1669,8 @@ static const struct genl_ops conenat_genl_ops[] = {
 		.cmd = CONENAT_CMD_GET_MAPPING,
 		.doit = conenat_nl_get_mapping,
 		.start = conenat_nl_dump_mappings_start,
-		.dumpit = conenat_nl_dump_mappings,
-		.done = conenat_nl_dump_mappings_done,
+		.dumpit = conenat_nl_dump,
+		.done = conenat_nl_dump_done,
 		.policy = conenat_mapping_policy,
 		.maxattr = CONENAT_MAPPING_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
@@ -1481,6 +1678,18 @@ static const struct genl_ops conenat_genl_ops[] = {
 	CONENAT_OP(CONENAT_CMD_FLUSH_MAPPINGS, conenat_nl_flush_mappings,
 		   mapping, 0),
 	CONENAT_OP(CONENAT_CMD_NEW_PERMIT, conenat_nl_new_permit, mapping, 0),
+	CONENAT_OP(CONENAT_CMD_DEL_PERMIT, conenat_nl_del_permit, mapping, 0),
+	{
+		.cmd = CONENAT_CMD_GET_PERMIT,
+		.start = conenat_nl_dump_permits_start,
+		.dumpit = conenat_nl_dump,
+		.done = conenat_nl_dump_done,
+		.policy = conenat_mapping_policy,
+		.maxattr = CONENAT_MAPPING_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	CONENAT_OP(CONENAT_CMD_FLUSH_PERMITS, conenat_nl_flush_permits,
+		   mapping, 0),
 	CONENAT_OP(CONENAT_CMD_GET_LIMITS, conenat_nl_get_limits, limits, 0),
 	CONENAT_OP(CONENAT_CMD_SET_LIMITS, conenat_nl_set_limits, limits, 0),
 };

@@ -12,8 +12,11 @@
  * A peer learned from traffic lives while a flow to it does, then the
  * mapping's timer for its protocol: the conntrack link counts the flows
  * (conenat_peer_flow_start() and _end(), once per flow, never per packet).
- * A permit's peer lives its lifetime, or as long as the mapping. No peer
- * outlives its mapping: the GC reaps the peers of mappings that are gone.
+ * A permit's peer lives its lifetime, or as long as the mapping, or until
+ * the administrator deletes the permit: then it is a peer like one learned
+ * from traffic whose timer ran out, living on only while flows to it do. No
+ * peer outlives its mapping: the GC reaps the peers of mappings that are
+ * gone.
  *
  * Peers are bounded: a mapping records at most its instance's max-peers,
  * a namespace at most its max-peers. At a cap the remote is not recorded
@@ -42,6 +45,8 @@ struct conenat_peer_key {
  * @nflows: linked conntrack entries to the remote; -1 once the peer is
  *	being reaped
  * @timed: the peer ends by @expires, else only with its mapping
+ * @permit: an administrator's permit made or confirmed it (listed, and
+ *	deleted, as a permit)
  * @rcu: frees the peer after readers
  */
 struct conenat_peer {
@@ -51,6 +56,7 @@ struct conenat_peer {
 	u32 expires;
 	atomic_t nflows;
 	bool timed;
+	bool permit;
 	struct rcu_head rcu;
 };
 
@@ -137,23 +143,13 @@ static void conenat_peer_uncharge(struct conenat_net *cn,
 	atomic_dec(&cn->npeers);
 }
 
-/**
- * conenat_peer_permit() - let a remote in ahead of traffic
- * @m: the mapping
- * @cfg: its instance's configuration
- * @raddr: the remote address
- * @rport: the remote port, 0 for any port
- * @lifetime: seconds the permission lasts, 0 for as long as the mapping
- *
- * Adding an existing peer extends a timed one, or makes it last as long as
- * the mapping. Safe in softirq context: traffic records its peers here too
- * (conenat_peer_record()).
- *
- * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
+/*
+ * Record a remote, or extend it: a lifetime of 0 makes the peer last as
+ * long as the mapping. Safe in softirq context.
  */
-int conenat_peer_permit(struct conenat_mapping *m,
-			const struct conenat_config *cfg, __be32 raddr,
-			__be16 rport, u32 lifetime)
+static int conenat_peer_add(struct conenat_mapping *m,
+			    const struct conenat_config *cfg, __be32 raddr,
+			    __be16 rport, u32 lifetime, bool permit)
 {
 	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p, *old;
@@ -164,6 +160,8 @@ int conenat_peer_permit(struct conenat_mapping *m,
 			WRITE_ONCE(p->timed, false);
 		else if (READ_ONCE(p->timed))
 			conenat_peer_extend(p, lifetime);
+		if (permit)
+			WRITE_ONCE(p->permit, true);
 		/*
 		 * One the GC is reaping right now (nflows -1) goes all the
 		 * same: the remote's next new flow records it again.
@@ -181,6 +179,7 @@ int conenat_peer_permit(struct conenat_mapping *m,
 	conenat_peer_key(&p->key, m, raddr, rport);
 	p->ek = m->ek;
 	p->timed = lifetime != 0;
+	p->permit = permit;
 	p->expires = conenat_now() + lifetime;
 	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
 						conenat_peer_params);
@@ -188,11 +187,35 @@ int conenat_peer_permit(struct conenat_mapping *m,
 		/* another CPU recorded it first, or the table is full */
 		kmem_cache_free(conenat_peer_cache, p);
 		conenat_peer_uncharge(cn, m);
-		return IS_ERR(old) ? PTR_ERR(old) : 0;
+		if (IS_ERR(old))
+			return PTR_ERR(old);
+		if (permit)
+			WRITE_ONCE(old->permit, true);
+		return 0;
 	}
 	/* the GC reaps peers */
 	conenat_gc_wake(cn);
 	return 0;
+}
+
+/**
+ * conenat_peer_permit() - let a remote in ahead of traffic
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for any port
+ * @lifetime: seconds the permission lasts, 0 for as long as the mapping
+ *
+ * Adding an existing peer extends a timed one, or makes it last as long as
+ * the mapping, and makes it a permit. Caller holds rcu_read_lock().
+ *
+ * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
+ */
+int conenat_peer_permit(struct conenat_mapping *m,
+			const struct conenat_config *cfg, __be32 raddr,
+			__be16 rport, u32 lifetime)
+{
+	return conenat_peer_add(m, cfg, raddr, rport, lifetime, true);
 }
 
 /**
@@ -213,9 +236,116 @@ int conenat_peer_record(struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 timeout)
 {
-	int err = conenat_peer_permit(m, cfg, raddr, rport, timeout);
+	int err = conenat_peer_add(m, cfg, raddr, rport, timeout, false);
 
 	return err == -ENOSPC ? 0 : err;
+}
+
+/*
+ * A permit deleted: the peer ends now, unless flows to it are open; they
+ * keep it, and the last one to end gives it the mapping's timer, as for a
+ * peer learned from traffic.
+ */
+static void conenat_peer_unpermit(struct conenat_peer *p)
+{
+	WRITE_ONCE(p->permit, false);
+	/*
+	 * A filter decision meanwhile may still see the permit: the remote's
+	 * flow then was let in just before the deletion.
+	 */
+	WRITE_ONCE(p->expires, conenat_now());
+	WRITE_ONCE(p->timed, true);
+}
+
+/**
+ * conenat_permit_del() - delete one permit
+ * @m: the mapping
+ * @raddr: the remote address
+ * @rport: the remote port, 0 for the permit of any port
+ *
+ * Caller holds rcu_read_lock() and the namespace's config_lock. The GC
+ * reaps the peer.
+ *
+ * Return: 0, or -ENOENT when the mapping has no such permit.
+ */
+int conenat_permit_del(struct conenat_mapping *m, __be32 raddr, __be16 rport)
+{
+	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+
+	if (!p || !READ_ONCE(p->permit))
+		return -ENOENT;
+	conenat_peer_unpermit(p);
+	conenat_gc_wake(m->inst->cn);
+	return 0;
+}
+
+/**
+ * conenat_permit_view() - what a dump shows of a peer, if it is a permit
+ * @cn: the namespace's state
+ * @obj: a peer, from a walk of the peer table
+ * @v: filled in: the permit's live mapping, remote, and seconds left
+ *
+ * Caller holds rcu_read_lock(); @v->m is valid while it does.
+ *
+ * Return: whether @obj is a current permit of a live mapping.
+ */
+bool conenat_permit_view(struct conenat_net *cn, void *obj,
+			 struct conenat_permit_view *v)
+{
+	struct conenat_peer *p = obj;
+	s32 left;
+
+	if (!READ_ONCE(p->permit) || !conenat_peer_current(p))
+		return false;
+	v->m = conenat_lookup_ext(cn, &p->ek);
+	if (!v->m || v->m->id != p->key.mid || !conenat_mapping_live(v->m))
+		return false;
+	v->raddr = p->key.raddr;
+	v->rport = p->key.rport;
+	v->timed = READ_ONCE(p->timed);
+	left = (s32)(READ_ONCE(p->expires) - conenat_now());
+	v->expires = left > 0 ? left : 0;
+	return true;
+}
+
+struct conenat_permit_flush {
+	struct conenat_net *cn;
+	const struct conenat_instance *inst;
+	unsigned int removed;
+};
+
+static bool conenat_permit_flush_one(void *obj, void *arg)
+{
+	struct conenat_permit_flush *f = arg;
+	struct conenat_permit_view v;
+
+	if (conenat_permit_view(f->cn, obj, &v) &&
+	    (!f->inst || v.m->inst == f->inst)) {
+		conenat_peer_unpermit(obj);
+		f->removed++;
+	}
+	return false;
+}
+
+/**
+ * conenat_permits_flush() - delete permits
+ * @cn: the namespace's state
+ * @inst: only this instance's permits, or NULL for all
+ *
+ * Process context, under the namespace's config_lock and no RCU read lock:
+ * a walk of the peer table that yields the CPU. The GC reaps the peers.
+ *
+ * Return: how many permits were deleted.
+ */
+unsigned int conenat_permits_flush(struct conenat_net *cn,
+				   const struct conenat_instance *inst)
+{
+	struct conenat_permit_flush f = { .cn = cn, .inst = inst };
+
+	conenat_ht_walk(&cn->peer_table, conenat_permit_flush_one, &f, true);
+	if (f.removed)
+		conenat_gc_wake(cn);
+	return f.removed;
 }
 
 /**

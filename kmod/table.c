@@ -255,16 +255,80 @@ void conenat_mapping_free(struct conenat_mapping *m)
 }
 
 /**
- * conenat_table_walk() - visit every mapping of a namespace
- * @cn: the namespace's state
- * @visit: called for each mapping under rcu_read_lock(); may remove it;
+ * conenat_ht_walk() - visit every object of one of a namespace's tables
+ * @ht: the table (mappings by internal endpoint, or peers)
+ * @visit: called for each object under rcu_read_lock(); may remove it;
  *	returning true stops the walk
  * @arg: passed to @visit
  * @may_sleep: the caller holds no RCU read lock of its own, so the walk may
- *	yield the CPU between mappings (long walks must)
+ *	yield the CPU between objects (long walks must)
  *
- * Process context, on the control path only. A mapping may be visited twice
+ * Process context, on the control path only. An object may be visited twice
  * if the table is resized meanwhile; none present throughout is missed.
+ *
+ * Return: the object @visit stopped at, or NULL; valid while the caller
+ * holds rcu_read_lock().
+ */
+void *conenat_ht_walk(struct rhashtable *ht,
+		      bool (*visit)(void *obj, void *arg), void *arg,
+		      bool may_sleep)
+{
+	struct rhashtable_iter iter;
+	bool yielded = false;
+	void *obj, *found = NULL;
+
+	rhashtable_walk_enter(ht, &iter);
+	rhashtable_walk_start(&iter);
+	obj = rhashtable_walk_next(&iter);
+	while (obj) {
+		if (IS_ERR(obj)) {
+			if (PTR_ERR(obj) != -EAGAIN)
+				break;
+		} else if (may_sleep && !yielded && need_resched()) {
+			/*
+			 * Yield before visiting @obj, while it is still linked,
+			 * and resume at it: after @visit removed it the walker
+			 * could not find its place in the bucket again and
+			 * would skip the next entry.
+			 */
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+			yielded = true;
+			obj = rhashtable_walk_peek(&iter);
+			continue;
+		} else {
+			yielded = false;
+			if (visit(obj, arg)) {
+				found = obj;
+				break;
+			}
+		}
+		obj = rhashtable_walk_next(&iter);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	return found;
+}
+
+struct conenat_mapping_visit {
+	bool (*visit)(struct conenat_mapping *m, void *arg);
+	void *arg;
+};
+
+static bool conenat_visit_mapping(void *obj, void *arg)
+{
+	struct conenat_mapping_visit *v = arg;
+
+	return v->visit(obj, v->arg);
+}
+
+/**
+ * conenat_table_walk() - visit every mapping of a namespace
+ * @cn: the namespace's state
+ * @visit: called for each mapping, as by conenat_ht_walk()
+ * @arg: passed to @visit
+ * @may_sleep: as for conenat_ht_walk()
  *
  * Return: the mapping @visit stopped at, or NULL; valid while the caller
  * holds rcu_read_lock().
@@ -274,42 +338,10 @@ struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 							 void *arg),
 					   void *arg, bool may_sleep)
 {
-	struct conenat_mapping *m, *found = NULL;
-	struct rhashtable_iter iter;
-	bool yielded = false;
+	struct conenat_mapping_visit v = { .visit = visit, .arg = arg };
 
-	rhashtable_walk_enter(&cn->int_table, &iter);
-	rhashtable_walk_start(&iter);
-	m = rhashtable_walk_next(&iter);
-	while (m) {
-		if (IS_ERR(m)) {
-			if (PTR_ERR(m) != -EAGAIN)
-				break;
-		} else if (may_sleep && !yielded && need_resched()) {
-			/*
-			 * Yield before visiting @m, while it is still linked,
-			 * and resume at it: after @visit removed it the walker
-			 * could not find its place in the bucket again and
-			 * would skip the next entry.
-			 */
-			rhashtable_walk_stop(&iter);
-			cond_resched();
-			rhashtable_walk_start(&iter);
-			yielded = true;
-			m = rhashtable_walk_peek(&iter);
-			continue;
-		} else {
-			yielded = false;
-			if (visit(m, arg)) {
-				found = m;
-				break;
-			}
-		}
-		m = rhashtable_walk_next(&iter);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-	return found;
+	return conenat_ht_walk(&cn->int_table, conenat_visit_mapping, &v,
+			       may_sleep);
 }
 
 struct conenat_flush_arg {

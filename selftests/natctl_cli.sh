@@ -386,7 +386,8 @@ t_mapping_help()
 
 t_permit_help()
 {
-	object_help permit add && grep -q 'remote ADDR\[:PORT\]' "$OUT"
+	object_help permit add del show flush &&
+		grep -q 'remote ADDR\[:PORT\]' "$OUT"
 }
 
 t_stats_help()
@@ -546,8 +547,14 @@ REJECTS=(
 	'invalid protocol "sctp"|permit add instance x proto sctp internal 10.0.0.1:5 remote 1.2.3.4'
 	'invalid internal endpoint "10.0.0.1"|'"$PA"' internal 10.0.0.1 remote 1.2.3.4'
 	'unknown argument "external" for "permit add"|'"$PA"' internal 10.0.0.1:5 remote 1.2.3.4 external 1.2.3.4:5'
-	'"permit" needs a command|permit'
-	'unknown command "del" for "permit"|permit del'
+	'"permit del" needs "instance"|permit del'
+	'"permit del" needs "remote"|permit del instance x proto udp internal 10.0.0.1:5'
+	'unknown argument "lifetime" for "permit del"|permit del instance x proto udp internal 10.0.0.1:5 remote 1.2.3.4 lifetime 5'
+	'invalid remote endpoint "0.0.0.0"|permit del instance x proto udp internal 10.0.0.1:5 remote 0.0.0.0'
+	'unknown argument "internal" for "permit show"|permit show internal 10.0.0.1:5'
+	'invalid protocol "icmp6"|permit show proto icmp6'
+	'unknown argument "proto" for "permit flush"|permit flush proto udp'
+	'unknown command "remove" for "permit"|permit remove'
 	'"instance" needs a value|stats show instance'
 	'unknown argument "x" for "stats show"|stats show x'
 	'unknown command "bogus" for "stats"|stats bogus'
@@ -632,6 +639,10 @@ ACCEPTS=(
 	'mapping flush instance home'
 	'permit add instance home proto udp internal 10.0.1.2:5000 remote 198.51.100.10'
 	'permit add instance home proto udp internal 10.0.1.2:5000 remote 198.51.100.10:3478 lifetime 60'
+	'permit del instance home proto udp internal 10.0.1.2:5000 remote 198.51.100.10'
+	'permit'
+	'permit show instance home proto udp'
+	'permit flush'
 	'stats'
 	'stats show instance home'
 	'-j stats show'
@@ -736,6 +747,11 @@ ENCODES=(
 	'FLUSH_MAPPINGS flags=ack instance="home"|mapping flush instance home'
 	'NEW_PERMIT flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000 remote_addr=198.51.100.10|permit add instance home proto udp internal 10.0.1.2:5000 remote 198.51.100.10'
 	'NEW_PERMIT flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000 remote_addr=198.51.100.10 remote_port=3478 lifetime=60|permit add remote 198.51.100.10:3478 lifetime 60 internal 10.0.1.2:5000 proto udp instance home'
+	'DEL_PERMIT flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000 remote_addr=198.51.100.10 remote_port=3478|permit delete remote 198.51.100.10:3478 internal 10.0.1.2:5000 proto udp instance home'
+	'GET_PERMIT flags=dump|permit'
+	'GET_PERMIT flags=dump instance="lab" proto=6|permit ls proto tcp instance lab'
+	'FLUSH_PERMITS flags=ack|permit flush'
+	'FLUSH_PERMITS flags=ack instance="home"|permit flush instance home'
 	'GET_INSTANCE flags=dump|stats'
 	'GET_INSTANCE flags=ack name="lab"|stats show instance lab'
 	'GET_LIMITS flags=ack|limits show'
@@ -743,7 +759,7 @@ ENCODES=(
 	'SET_LIMITS flags=ack max_mappings=1000|limits set max-mappings 1000'
 	'SET_LIMITS flags=ack max_peers=1|limits set max-peers 1'
 	'SET_LIMITS flags=ack max_mappings=67108864 max_peers=67108864|limits set max-peers 67108864 max-mappings 67108864'
-	'GET_INFO flags=ack client_api=4|info'
+	'GET_INFO flags=ack client_api=5|info'
 )
 
 fake_ok()
@@ -964,6 +980,28 @@ t_fmt_mapping_empty()
 	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "[]" ]
 }
 
+t_fmt_permit()
+{
+	fake_ok || return 1
+	run_fake permit show
+	cat >"$TMP/want" <<-'END'
+	home udp 10.0.1.2:5000 -> 198.51.100.1:5000 expires 52s remote 203.0.113.5:3478
+	home udp 10.0.1.3:5000 -> 198.51.100.1:6000 permanent remote 192.0.2.44
+	END
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want" || return 1
+	run_fake -j permit show instance home
+	[ "$RC" -eq 0 ] &&
+	jq -e 'length == 2 and
+		.[0] == {"instance":"home","proto":"udp","internal_addr":"10.0.1.2",
+			"internal_port":5000,"external_addr":"198.51.100.1",
+			"external_port":5000,"expires":52,
+			"remote_addr":"203.0.113.5","remote_port":3478} and
+		.[1].expires == null and (.[1] | has("remote_port") | not)' \
+		"$OUT" >/dev/null || return 1
+	run_fake -j permit show instance lab
+	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "[]" ]
+}
+
 t_fmt_monitor_text()
 {
 	fake_ok || return 1
@@ -1026,6 +1064,26 @@ t_fmt_actions_silent()
 	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ] || return 1
 	run_fake -j limits set max-peers 5
 	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ]
+}
+
+t_fmt_echo()
+{
+	# -e: mapping add asks for the echo and prints the mapping made, as
+	# "mapping get" does; without -e it prints nothing.
+	fake_ok || return 1
+	run_fake -e mapping add instance home proto udp internal 10.0.1.2:5000
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] &&
+		[ "$(cat "$OUT")" = "home udp 10.0.1.2:5000 -> 198.51.100.1:40000 static permanent" ] &&
+		grep -qx 'NEW_MAPPING flags=ack,echo instance="home" proto=17 int_addr=10.0.1.2 int_port=5000' "$FAKE_LOG" ||
+		return 1
+	run_fake --echo -j mapping add instance home proto tcp internal 10.0.1.2:5000 external :6000 lifetime 1m
+	[ "$RC" -eq 0 ] &&
+		jq -e 'length == 1 and .[0].external_port == 6000 and
+			.[0].proto == "tcp" and .[0].origin == "static" and
+			.[0].expires == 60' "$OUT" >/dev/null || return 1
+	run_fake mapping add instance home proto udp internal 10.0.1.2:5000
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] &&
+		grep -qx 'NEW_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000' "$FAKE_LOG"
 }
 
 t_fmt_batch()
@@ -1099,7 +1157,7 @@ t_fmt_info()
 {
 	fake_ok || return 1
 	run_fake info
-	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 4" ] &&
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 5" ] &&
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
 }
 
@@ -1311,8 +1369,8 @@ t_completion_objects()
 
 t_completion_options()
 {
-	completes 'natctl -' -j -p -s -n -b -f -c -V -h --json --pretty --stats \
-		--netns --batch --force --check --version --help &&
+	completes 'natctl -' -j -p -s -n -b -f -c -e -V -h --json --pretty \
+		--stats --netns --batch --force --check --echo --version --help &&
 	completes 'natctl --ba' --batch
 }
 
@@ -1368,6 +1426,9 @@ t_completion_values()
 		proto external lifetime &&
 	completes 'natctl permit add instance home proto udp ' internal remote \
 		lifetime &&
+	completes 'natctl permit del instance home proto udp ' internal remote &&
+	completes 'natctl permit show ' instance proto &&
+	completes 'natctl permit flush ' instance &&
 	completes 'natctl conntrack show ' instance internal &&
 	completes 'natctl limits set ' max-mappings max-peers &&
 	completes 'natctl limits set max-peers 5 ' max-mappings &&
@@ -1493,13 +1554,13 @@ t_man_options()
 	local o
 	man_text || return
 	for o in '-j, --json' '-p, --pretty' '-s, --stats' '-n, --netns NETNS' \
-		 '-b, --batch FILE' '-f, --force' '-c, --check' '-V, --version' \
-		 '-h, --help'; do
+		 '-b, --batch FILE' '-f, --force' '-c, --check' '-e, --echo' \
+		 '-V, --version' '-h, --help'; do
 		grep -qx "       $o" "$TMP/man.txt" ||
 			{ echo "no option $o" >"$ERR"; return 1; }
 	done
 	# Every option "natctl help" lists is one of those.
-	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 9 ]
+	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 10 ]
 }
 
 t_man_instance_options()
@@ -1892,10 +1953,12 @@ TESTS+=(
 	"t_fmt_mapping_filtered|natctl-fake: mapping show instance NAME"
 	"t_fmt_mapping_get|natctl-fake: mapping get, text and JSON"
 	"t_fmt_mapping_empty|natctl-fake: no mappings: []"
+	"t_fmt_permit|natctl-fake: permit show, text and JSON"
 	"t_fmt_monitor_text|natctl-fake: monitor text lines"
 	"t_fmt_monitor_filters|natctl-fake: monitor mapping / exhaustion filter"
 	"t_fmt_monitor_json|natctl-fake: -j monitor, one JSON object per line"
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
+	"t_fmt_echo|natctl-fake: -e mapping add prints the mapping made, text and JSON"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_batch_continuation|-b: a backslash continues a command; its error names its first line"
 	"t_aliases_and_help|delete, list and ls as iproute2 users type them; help at every depth"

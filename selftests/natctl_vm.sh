@@ -593,6 +593,106 @@ man_example() {
 tap_check "man page example: full cone lets anyone in; a static mapping too; port-restricted filters; a permit opens" \
 	man_example
 
+# permit show, del and flush: what the inside host receives, and from whom.
+# An echo of each datagram's source, on 10.0.1.3:6001, into a file.
+permit_received() {
+	grep -qx "$1" "$tmp/permit.rx" 2>/dev/null
+}
+
+permit_lifecycle() {
+	local ext j f0 err
+	ip netns exec "$n_in" socat -u UDP4-RECVFROM:6001,bind=10.0.1.3,fork \
+		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT >>'"$tmp/permit.rx" \
+		>/dev/null 2>&1 &
+	track_pid $!
+	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6001 '" ||
+		return 1
+	# restricted cone: a permit is for every port of its remote
+	nc permit add instance home proto udp internal 10.0.1.3:6001 \
+		remote 198.51.100.10:7200 lifetime 60 &&
+	nc permit add instance home proto udp internal 10.0.1.3:6001 \
+		remote 192.0.2.77 || return 1
+	ext=$(nc -j mapping get instance home proto udp internal 10.0.1.3:6001 |
+		jq '.[0].external_port')
+	j=$(nc -j permit show instance home) || return 1
+	json_eq "$j" 'all(.[]; .external_port == '"$ext"')' || return 1
+	json_eq "$j" 'length == 2 and
+		(sort_by(.remote_addr) | .[0] | .remote_addr == "192.0.2.77" and
+		 .expires == null and (has("remote_port") | not) and
+		 .internal_addr == "10.0.1.3" and .internal_port == 6001 and
+		 .external_addr == "198.51.100.1") and
+		(sort_by(.remote_addr) | .[1] | .remote_addr == "198.51.100.10" and
+		 (has("remote_port") | not) and .expires > 50 and .expires <= 60)' ||
+		return 1
+	nc permit show | grep -qx "home udp 10.0.1.3:6001 -> 198.51.100.1:$ext permanent remote 192.0.2.77" ||
+		{ nc permit show; return 1; }
+
+	# the permitted remote gets in, as itself
+	send "$n_out" 198.51.100.10 7200 198.51.100.1 "$ext"
+	wait_for 20 permit_received 198.51.100.10:7200 ||
+		{ echo "permitted remote not received"; return 1; }
+
+	nc permit del instance home proto udp internal 10.0.1.3:6001 \
+		remote 198.51.100.10 || return 1
+	err=$(nc permit del instance home proto udp internal 10.0.1.3:6001 \
+		remote 198.51.100.10 2>&1)
+	[ $? -eq 2 ] && [ "$err" = "natctl: no such permit" ] ||
+		{ echo "second del: $err"; return 1; }
+	j=$(nc -j permit show instance home)
+	json_eq "$j" 'length == 1 and .[0].remote_addr == "192.0.2.77"' || return 1
+
+	# its open flow goes on; a new one is filtered
+	send "$n_out" 198.51.100.10 7200 198.51.100.1 "$ext"
+	wait_for 20 sh -c "[ \$(grep -c 198.51.100.10:7200 '$tmp/permit.rx') -ge 2 ]" ||
+		{ echo "the open flow stopped"; return 1; }
+	f0=$(in_filtered)
+	send "$n_out" 198.51.100.10 7201 198.51.100.1 "$ext"
+	wait_for 20 sh -c "[ \$('$natctl' -n '$n_rt' -j stats show instance home |
+		jq '.[0].stats.in_filtered') -gt $f0 ]" ||
+		{ echo "new flow after del not filtered"; return 1; }
+	! permit_received 198.51.100.10:7201 || { echo "7201 got in"; return 1; }
+
+	err=$(nc permit flush instance nosuch 2>&1)
+	[ $? -eq 2 ] && [[ $err == 'natctl: no such instance'* ]] ||
+		{ echo "flush nosuch: $err"; return 1; }
+	nc permit flush instance home || return 1
+	[ "$(nc -j permit show | jq length)" -eq 0 ] || { nc permit show; return 1; }
+	nc mapping del instance home proto udp internal 10.0.1.3:6001
+}
+tap_check "permit show lists permits; del stops the remote's new flows (not its open one), and a second del is refused; flush" \
+	permit_lifecycle
+
+# -e: "mapping add" without an external port prints the port the instance
+# chose; traffic from the internal endpoint then leaves from it. Port
+# preservation cannot have 5000 (10.0.1.2:5000 holds it): the instance
+# picks another.
+mapping_add_echo() {
+	local out j ext
+	nc mapping add instance home proto udp internal 10.0.1.2:5000 \
+		external :5000 || return 1
+	out=$(nc -e mapping add instance home proto udp internal 10.0.1.3:5000) ||
+		return 1
+	[[ $out =~ ^home\ udp\ 10\.0\.1\.3:5000\ -\>\ 198\.51\.100\.1:([0-9]+)\ static\ permanent$ ]] ||
+		{ echo "echo: $out"; return 1; }
+	ext=${BASH_REMATCH[1]}
+	[ "$ext" -ne 5000 ] || { echo "port 5000 given twice"; return 1; }
+	j=$(nc -j -e mapping add instance home proto tcp internal 10.0.1.3:5000 \
+		lifetime 1m) || return 1
+	json_eq "$j" 'length == 1 and .[0].proto == "tcp" and
+		.[0].origin == "static" and .[0].expires == 60 and
+		.[0].internal_addr == "10.0.1.3"' || return 1
+	# on the wire: the flow from 10.0.1.3:5000 leaves from that port
+	send "$n_in" 10.0.1.3 5000 198.51.100.10 4000
+	wait_for 20 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-src 10.0.1.3 \
+		--orig-port-src 5000 2>/dev/null | grep -q 'dst=198.51.100.1 sport=4000 dport=$ext '" ||
+		{ ct --orig-src 10.0.1.3; return 1; }
+	nc mapping del instance home proto udp internal 10.0.1.3:5000 &&
+	nc mapping del instance home proto tcp internal 10.0.1.3:5000 &&
+	nc mapping del instance home proto udp internal 10.0.1.2:5000
+}
+tap_check "mapping add -e prints the mapping made, the external port the instance chose; traffic leaves from it" \
+	mapping_add_echo
+
 # ---- batch ------------------------------------------------------------------
 
 # batch_file FILE BAD_LINE: six "mapping add" lines, the fourth BAD_LINE.

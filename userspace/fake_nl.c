@@ -17,7 +17,7 @@
  * Replies are canned: GET_INFO (version "0.0.0-fake"), two instances
  * ("home", "lab"), three mappings of "home" and one of "lab", GET_LIMITS
  * (max_mappings 4194304, mappings 4, max_peers 1048576, peers 3, instances
- * 2); GET_INSTANCE of another name fails as the module does (ENOENT). With
+ * 2), two permits of "home" (one timed, one for any port); GET_INSTANCE of another name fails as the module does (ENOENT). With
  * $NATCTL_FAKE_EMPTY set, dumps are empty. "monitor" gets six events
  * (created, expired, deleted, exhausted, peer-limit and one of another
  * command) and ends.
@@ -105,6 +105,9 @@ static const struct {
 	[CONENAT_CMD_GET_MAPPING] = { "GET_MAPPING", mapping_attrs, CONENAT_MAPPING_A_MAX },
 	[CONENAT_CMD_FLUSH_MAPPINGS] = { "FLUSH_MAPPINGS", mapping_attrs, CONENAT_MAPPING_A_MAX },
 	[CONENAT_CMD_NEW_PERMIT] = { "NEW_PERMIT", mapping_attrs, CONENAT_MAPPING_A_MAX },
+	[CONENAT_CMD_GET_PERMIT] = { "GET_PERMIT", mapping_attrs, CONENAT_MAPPING_A_MAX },
+	[CONENAT_CMD_DEL_PERMIT] = { "DEL_PERMIT", mapping_attrs, CONENAT_MAPPING_A_MAX },
+	[CONENAT_CMD_FLUSH_PERMITS] = { "FLUSH_PERMITS", mapping_attrs, CONENAT_MAPPING_A_MAX },
 	[CONENAT_CMD_GET_LIMITS] = { "GET_LIMITS", limits_attrs, CONENAT_LIMITS_A_MAX },
 	[CONENAT_CMD_SET_LIMITS] = { "SET_LIMITS", limits_attrs, CONENAT_LIMITS_A_MAX },
 };
@@ -221,7 +224,8 @@ static const char *check_request(struct nl_msg *req, uint8_t *cmdp)
 
 	logf_("%s flags=%s", commands[gh->cmd].name,
 	      (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP ? "dump" :
-	      (nlh->nlmsg_flags & NLM_F_ACK) ? "ack" : "none");
+	      (nlh->nlmsg_flags & NLM_F_ACK) ?
+	      ((nlh->nlmsg_flags & NLM_F_ECHO) ? "ack,echo" : "ack") : "none");
 
 	nla_for_each_attr(a, genlmsg_attrdata(gh, 0), genlmsg_attrlen(gh, 0), rem) {
 		int type = nla_type(a), len = nla_len(a);
@@ -332,6 +336,17 @@ static const struct fake_mapping mappings[] = {
 	  CONENAT_ORIGIN_DYNAMIC, 30, "192.0.2.7", 0 },
 };
 
+/* Permits: on the mappings above, by index. */
+static const struct {
+	unsigned int mapping;
+	const char *remote_addr;
+	uint16_t remote_port;		/* 0: any port */
+	int64_t expires;		/* < 0: as long as the mapping */
+} permits[] = {
+	{ 0, "203.0.113.5", 3478, 52 },
+	{ 1, "192.0.2.44", 0, -1 },
+};
+
 /* The remote the peer-limit event says a peer cap kept out of a filter. */
 #define PEER_LIMIT_REMOTE_ADDR	"203.0.113.9"
 #define PEER_LIMIT_REMOTE_PORT	4000
@@ -436,6 +451,65 @@ static struct nl_msg *mapping_msg(const struct fake_mapping *m, uint8_t cmd,
 	return msg;
 }
 
+static struct nl_msg *permit_msg(unsigned int i)
+{
+	const struct fake_mapping *m = &mappings[permits[i].mapping];
+	struct nl_msg *msg = reply_new(CONENAT_CMD_GET_PERMIT, NLM_F_MULTI);
+
+	if (!msg)
+		return NULL;
+	nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->instance);
+	nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, IPPROTO_UDP);
+	nla_put_u32(msg, CONENAT_MAPPING_A_INT_ADDR, ip(m->int_addr));
+	nla_put_u16(msg, CONENAT_MAPPING_A_INT_PORT, htons(m->int_port));
+	nla_put_u32(msg, CONENAT_MAPPING_A_EXT_ADDR, ip(m->ext_addr));
+	nla_put_u16(msg, CONENAT_MAPPING_A_EXT_PORT, htons(m->ext_port));
+	nla_put_u32(msg, CONENAT_MAPPING_A_REMOTE_ADDR,
+		    ip(permits[i].remote_addr));
+	if (permits[i].remote_port)
+		nla_put_u16(msg, CONENAT_MAPPING_A_REMOTE_PORT,
+			    htons(permits[i].remote_port));
+	if (permits[i].expires >= 0)
+		nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES,
+			    (uint32_t)permits[i].expires);
+	return msg;
+}
+
+/*
+ * NEW_MAPPING with NLM_F_ECHO: the mapping as the kernel would make it,
+ * the external address 198.51.100.1 and port 40000 unless the request
+ * named them.
+ */
+static struct nl_msg *echo_msg(struct nlmsghdr *nlh)
+{
+	struct nl_msg *msg = reply_new(CONENAT_CMD_GET_MAPPING, 0);
+	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1];
+	struct nlattr *a;
+
+	if (!msg)
+		return NULL;
+	genlmsg_parse(nlh, 0, tb, CONENAT_MAPPING_A_MAX, NULL);
+	nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE,
+		       nla_data(tb[CONENAT_MAPPING_A_INSTANCE]));
+	nla_put_u8(msg, CONENAT_MAPPING_A_PROTO,
+		   nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]));
+	nla_put_u32(msg, CONENAT_MAPPING_A_INT_ADDR,
+		    nla_get_u32(tb[CONENAT_MAPPING_A_INT_ADDR]));
+	nla_put_u16(msg, CONENAT_MAPPING_A_INT_PORT,
+		    nla_get_u16(tb[CONENAT_MAPPING_A_INT_PORT]));
+	a = tb[CONENAT_MAPPING_A_EXT_ADDR];
+	nla_put_u32(msg, CONENAT_MAPPING_A_EXT_ADDR,
+		    a ? nla_get_u32(a) : ip("198.51.100.1"));
+	a = tb[CONENAT_MAPPING_A_EXT_PORT];
+	nla_put_u16(msg, CONENAT_MAPPING_A_EXT_PORT,
+		    a ? nla_get_u16(a) : htons(40000));
+	nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, CONENAT_ORIGIN_STATIC);
+	a = tb[CONENAT_MAPPING_A_LIFETIME];
+	if (a)
+		nla_put_u32(msg, CONENAT_MAPPING_A_EXPIRES, nla_get_u32(a));
+	return msg;
+}
+
 /* Hands @msg to @cb and frees it. */
 static int deliver(struct nl_msg *msg, nl_reply_cb cb, void *arg)
 {
@@ -519,6 +593,22 @@ static int fake_replies(uint8_t cmd, struct nl_msg *req, nl_reply_cb cb,
 		}
 		if (!dump)
 			return fail_err("conenat: no such mapping");
+		return 0;
+	case CONENAT_CMD_NEW_MAPPING:
+		if (nlh->nlmsg_flags & NLM_F_ECHO)
+			return deliver(echo_msg(nlh), cb, arg);
+		return 0;
+	case CONENAT_CMD_GET_PERMIT:
+		genlmsg_parse(nlh, 0, tb, CONENAT_MAPPING_A_MAX, NULL);
+		if (tb[CONENAT_MAPPING_A_INSTANCE])
+			name = nla_data(tb[CONENAT_MAPPING_A_INSTANCE]);
+		for (i = 0; i < ARRAY_SIZE(permits) && !empty; i++) {
+			if (name && strcmp(name, mappings[permits[i].mapping].instance))
+				continue;
+			status = deliver(permit_msg(i), cb, arg);
+			if (status)
+				return status;
+		}
 		return 0;
 	default:
 		return 0;

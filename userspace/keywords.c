@@ -75,6 +75,9 @@ const char *attr_keyword(uint8_t cmd, int type)
 	case CONENAT_CMD_GET_MAPPING:
 	case CONENAT_CMD_FLUSH_MAPPINGS:
 	case CONENAT_CMD_NEW_PERMIT:
+	case CONENAT_CMD_GET_PERMIT:
+	case CONENAT_CMD_DEL_PERMIT:
+	case CONENAT_CMD_FLUSH_PERMITS:
 		return WORD(mapping_words, type);
 	case CONENAT_CMD_GET_LIMITS:
 	case CONENAT_CMD_SET_LIMITS:

@@ -266,9 +266,12 @@ static int mapping_request(uint8_t nlcmd, int flags, const struct mapping_req *r
 	return nl_req_send(req, cb, arg);
 }
 
+static int mapping_reply(struct nl_msg *msg, void *arg);
+
 static int mapping_add(int argc, char **argv)
 {
 	struct mapping_req r;
+	unsigned int count = 0;
 	int err;
 
 	err = parse_mapping_args("add",
@@ -278,7 +281,18 @@ static int mapping_add(int argc, char **argv)
 				 argc, argv, &r);
 	if (err)
 		return err;
-	return mapping_request(CONENAT_CMD_NEW_MAPPING, 0, &r, NULL, NULL);
+	if (!opt_echo)
+		return mapping_request(CONENAT_CMD_NEW_MAPPING, 0, &r, NULL, NULL);
+	/* -e: the kernel echoes the mapping it made, printed as "get" does */
+	open_json_array(NULL);
+	err = mapping_request(CONENAT_CMD_NEW_MAPPING, NLM_F_ECHO, &r,
+			      mapping_reply, &count);
+	if (err)
+		return err;
+	close_json_array();
+	if (!count && !opt_check)
+		return fail_err("the kernel did not echo the mapping");
+	return 0;
 }
 
 static int mapping_reply(struct nl_msg *msg, void *arg)

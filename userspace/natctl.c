@@ -24,6 +24,7 @@
 bool opt_json;
 bool opt_stats;
 bool opt_check;
+bool opt_echo;
 
 /* The line being run in batch mode, or 0. */
 static unsigned long batch_lineno;
@@ -168,6 +169,7 @@ static void print_usage(FILE *fp)
 		"  -b, --batch FILE    run the commands in FILE (\"-\": stdin), one per line\n"
 		"  -f, --force         with -b: go on after a failing line\n"
 		"  -c, --check         parse and check only; change nothing\n"
+		"  -e, --echo          print what \"mapping add\" made (the external endpoint chosen)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          print this help and exit\n"
 		"Exit status: 0 success, 1 usage error or bad input, 2 kernel or netlink error.\n");
@@ -490,6 +492,7 @@ static const struct option long_options[] = {
 	{ "batch",	required_argument,	NULL, 'b' },
 	{ "force",	no_argument,		NULL, 'f' },
 	{ "check",	no_argument,		NULL, 'c' },
+	{ "echo",	no_argument,		NULL, 'e' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 },
@@ -504,7 +507,7 @@ int main(int argc, char **argv)
 
 	opterr = 0;
 	/* "+": options end at the first word (the object). */
-	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fcVh", long_options,
+	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fceVh", long_options,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -524,6 +527,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			force = true;
+			break;
+		case 'e':
+			opt_echo = true;
 			break;
 		case 'c':
 			opt_check = true;

@@ -74,6 +74,7 @@ struct natctl_object {
 extern bool opt_json;		/* -j */
 extern bool opt_stats;		/* -s */
 extern bool opt_check;		/* -c: parse and check, send nothing */
+extern bool opt_echo;		/* -e: print what an add made */
 
 /* keywords.c: the word that set attribute @type of a @cmd request */
 const char *attr_keyword(uint8_t cmd, int type);

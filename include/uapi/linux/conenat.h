@@ -141,7 +141,9 @@
  *   absent: permanent). The internal endpoint's dynamic mappings are
  *   replaced. A static mapping serves every remote and lets every remote in,
  *   whatever the instance's filtering: it is the administrator's port
- *   forward. -EADDRINUSE if the external endpoint is taken.
+ *   forward. -EADDRINUSE if the external endpoint is taken. With
+ *   NLM_F_ECHO the mapping made comes back first, as GET_MAPPING replies
+ *   it (with the external endpoint chosen).
  *
  * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
  *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries; by
@@ -161,7 +163,22 @@
  *   REMOTE_ADDR required (not 0.0.0.0), REMOTE_PORT (0 or absent: any port;
  *   ignored under address-dependent filtering, which judges by address),
  *   LIFETIME (absent: as long as the mapping). Creates the internal
- *   endpoint's mapping when it has none.
+ *   endpoint's mapping when it has none. A permit for a remote already let
+ *   in (by traffic or another permit) extends it.
+ *
+ * CONENAT_CMD_GET_PERMIT (dump), optionally filtered by INSTANCE and PROTO:
+ *   one message per permit, INSTANCE, PROTO, INT_*, EXT_* of its mapping,
+ *   REMOTE_ADDR, REMOTE_PORT (absent: any port), EXPIRES (seconds left;
+ *   absent: as long as the mapping). Under address-dependent filtering a
+ *   permit has no port.
+ *
+ * CONENAT_CMD_DEL_PERMIT (do): as NEW_PERMIT without LIFETIME. -ENOENT
+ *   unless that permit exists. The remote's flows that are open go on; its
+ *   new ones meet the filter as a stranger's would, unless the internal
+ *   endpoint sends to it again.
+ *
+ * CONENAT_CMD_FLUSH_PERMITS (do): INSTANCE optional; deletes the permits of
+ *   one instance, or of all, as DEL_PERMIT does.
  *
  * CONENAT_CMD_GET_LIMITS (do), attribute set conenat_limits_attr: the
  *   namespace's MAX_MAPPINGS (its cap on mappings, default
@@ -213,7 +230,7 @@
 #define CONENAT_GENL_NAME	"conenat"
 #define CONENAT_GENL_VERSION	1
 
-#define CONENAT_API_VERSION	4
+#define CONENAT_API_VERSION	5
 
 /* Compiled-in limits, also reported by CONENAT_CMD_GET_INFO. */
 #define CONENAT_MAX_INSTANCES		64
@@ -278,6 +295,9 @@ enum conenat_cmd {
 	CONENAT_CMD_GET_LIMITS,
 	CONENAT_CMD_SET_LIMITS,
 	CONENAT_CMD_PEER_LIMIT_EVENT,
+	CONENAT_CMD_GET_PERMIT,
+	CONENAT_CMD_DEL_PERMIT,
+	CONENAT_CMD_FLUSH_PERMITS,
 
 	__CONENAT_CMD_MAX
 };
