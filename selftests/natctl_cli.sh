@@ -560,8 +560,10 @@ REJECTS=(
 	'unknown command "bogus" for "stats"|stats bogus'
 	'unknown command "bogus" for "monitor"|monitor bogus'
 	'unknown command "exhausted" for "monitor"|monitor exhausted'
-	'unexpected argument "extra"|monitor mapping extra'
-	'unexpected argument "extra"|monitor all extra'
+	'unknown argument "extra" for "monitor mapping"|monitor mapping extra'
+	'unknown argument "extra" for "monitor all"|monitor all extra'
+	'"instance" needs a value|monitor all instance'
+	'invalid instance name "sixteen-chars-xx"|monitor instance sixteen-chars-xx'
 	'unknown command "peer-limit" for "monitor"|monitor peer-limit'
 	'"limits set" needs "max-mappings" or "max-peers"|limits set'
 	'invalid max-peers "0": expected an integer 1..67108864|limits set max-peers 0'
@@ -1012,8 +1014,52 @@ t_fmt_monitor_text()
 	deleted home udp 10.0.1.4:4000 -> 198.51.100.1:7000 dynamic expires 12s remote 198.51.100.10:3478
 	exhausted home udp 10.0.1.2:5000
 	peer-limit home udp 10.0.1.2:5000 -> 198.51.100.1:5000 remote 203.0.113.9:4000
+	created lab udp 10.0.0.9:53 -> 203.0.113.2:2001 dynamic expires 30s remote 192.0.2.7
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
+}
+
+t_fmt_monitor_time()
+{
+	local re='^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6}Z '
+	fake_ok || return 1
+	run_fake -t monitor
+	[ "$RC" -eq 0 ] && [ "$(grep -cE "${re}(created|expired|deleted|exhausted|peer-limit) (home|lab) udp " "$OUT")" -eq 6 ] &&
+		[ "$(wc -l <"$OUT")" -eq 6 ] || return 1
+	run_fake --timestamp -j monitor mapping
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 4 ] &&
+		jq -e -s 'all(.[]; (keys_unsorted[0:2]) == ["time","event"] and
+			(.time | test("^20[0-9]{2}-.*T.*\\.[0-9]{6}Z$")))' "$OUT" >/dev/null
+}
+
+t_fmt_monitor_instance()
+{
+	fake_ok || return 1
+	run_fake monitor instance lab
+	[ "$RC" -eq 0 ] &&
+		[ "$(cat "$OUT")" = "created lab udp 10.0.0.9:53 -> 203.0.113.2:2001 dynamic expires 30s remote 192.0.2.7" ] ||
+		return 1
+	run_fake monitor exhaustion instance lab
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] || return 1
+	run_fake -j monitor all instance home
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 5 ] &&
+		jq -e -s 'all(.[]; .instance == "home")' "$OUT" >/dev/null
+}
+
+t_fmt_monitor_lost()
+{
+	# A receive overrun: a record of its own in the stream, and the
+	# warning on stderr; the events after it still come.
+	fake_ok || return 1
+	NATCTL_FAKE_OVERRUN=1 run_fake -j monitor
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 7 ] &&
+		[ "$(sed -n 6p "$OUT")" = '{"event":"lost"}' ] &&
+		jq -e -s '.[6].instance == "lab"' "$OUT" >/dev/null &&
+		grep -qx 'natctl: warning: events lost (socket overrun)' "$ERR" ||
+		return 1
+	NATCTL_FAKE_OVERRUN=1 run_fake monitor mapping instance lab
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "lost" ] &&
+		[ "$(wc -l <"$OUT")" -eq 2 ]
 }
 
 t_fmt_monitor_filters()
@@ -1023,11 +1069,11 @@ t_fmt_monitor_filters()
 	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "exhausted home udp 10.0.1.2:5000" ] ||
 		return 1
 	run_fake monitor mapping
-	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 3 ] &&
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 4 ] &&
 		! grep -qE 'exhausted|peer-limit' "$OUT" || return 1
 	# peer-limit events come with "all" (the default) only
 	run_fake monitor all
-	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 5 ] &&
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 6 ] &&
 		[ "$(grep -c '^peer-limit ' "$OUT")" -eq 1 ]
 }
 
@@ -1036,9 +1082,9 @@ t_fmt_monitor_json()
 	fake_ok || return 1
 	run_fake -j monitor
 	# One document per line, each an object with "event" first.
-	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 5 ] &&
-	jq -e -s 'length == 5 and
-		map(.event) == ["created","expired","deleted","exhausted","peer-limit"] and
+	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -eq 6 ] &&
+	jq -e -s 'length == 6 and
+		map(.event) == ["created","expired","deleted","exhausted","peer-limit","created"] and
 		(.[0] | keys_unsorted)[0] == "event" and .[0].external_port == 5000 and
 		.[3] == {"event":"exhausted","instance":"home","proto":"udp",
 			"internal_addr":"10.0.1.2","internal_port":5000} and
@@ -1369,8 +1415,9 @@ t_completion_objects()
 
 t_completion_options()
 {
-	completes 'natctl -' -j -p -s -n -b -f -c -e -V -h --json --pretty \
-		--stats --netns --batch --force --check --echo --version --help &&
+	completes 'natctl -' -j -p -s -n -b -f -c -e -t -V -h --json --pretty \
+		--stats --netns --batch --force --check --echo --timestamp \
+		--version --help &&
 	completes 'natctl --ba' --batch
 }
 
@@ -1555,12 +1602,12 @@ t_man_options()
 	man_text || return
 	for o in '-j, --json' '-p, --pretty' '-s, --stats' '-n, --netns NETNS' \
 		 '-b, --batch FILE' '-f, --force' '-c, --check' '-e, --echo' \
-		 '-V, --version' '-h, --help'; do
+		 '-t, --timestamp' '-V, --version' '-h, --help'; do
 		grep -qx "       $o" "$TMP/man.txt" ||
 			{ echo "no option $o" >"$ERR"; return 1; }
 	done
 	# Every option "natctl help" lists is one of those.
-	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 10 ]
+	[ "$("$NATCTL" help | grep -c '^  -[a-zA-Z], --')" -eq 11 ]
 }
 
 t_man_instance_options()
@@ -1606,8 +1653,8 @@ t_man_json_keys()
 	man_text || return
 	# Every key natctl-fake's JSON output holds is named in JSON OUTPUT.
 	: >"$TMP/keys"
-	for args in "info" "-s instance show" "stats show" "mapping show" \
-		    "monitor" "limits show" "conntrack show"; do
+	for args in "info" "-s instance show" "stats show" "mapping show" "permit show" "-t monitor" \
+		    "limits show" "conntrack show"; do
 		read -r -a ARGS <<<"$args"
 		run_fake -j "${ARGS[@]}"
 		[ "$RC" -eq 0 ] || return 1
@@ -1957,6 +2004,9 @@ TESTS+=(
 	"t_fmt_monitor_text|natctl-fake: monitor text lines"
 	"t_fmt_monitor_filters|natctl-fake: monitor mapping / exhaustion filter"
 	"t_fmt_monitor_json|natctl-fake: -j monitor, one JSON object per line"
+	"t_fmt_monitor_time|natctl-fake: -t monitor: each line starts with the UTC time; JSON \"time\" first"
+	"t_fmt_monitor_instance|natctl-fake: monitor instance NAME: that instance's events only"
+	"t_fmt_monitor_lost|natctl-fake: monitor: lost events make a record in the stream"
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_echo|natctl-fake: -e mapping add prints the mapping made, text and JSON"
 	"t_fmt_batch|natctl-fake: a batch of three commands"

@@ -18,9 +18,10 @@
  * ("home", "lab"), three mappings of "home" and one of "lab", GET_LIMITS
  * (max_mappings 4194304, mappings 4, max_peers 1048576, peers 3, instances
  * 2), two permits of "home" (one timed, one for any port); GET_INSTANCE of another name fails as the module does (ENOENT). With
- * $NATCTL_FAKE_EMPTY set, dumps are empty. "monitor" gets six events
- * (created, expired, deleted, exhausted, peer-limit and one of another
- * command) and ends.
+ * $NATCTL_FAKE_EMPTY set, dumps are empty. "monitor" gets seven events
+ * (created, expired, deleted, exhausted, peer-limit of "home", created of
+ * "lab", one of another command; with $NATCTL_FAKE_OVERRUN a receive
+ * overrun before the "lab" one) and ends.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -706,6 +707,18 @@ int nl_event_listen(const char *group, nl_reply_cb cb, void *arg)
 		return status;
 	status = deliver(mapping_msg(&mappings[0], CONENAT_CMD_PEER_LIMIT_EVENT,
 				     0), cb, arg);
+	if (status)
+		return status;
+	/* with $NATCTL_FAKE_OVERRUN, a receive overrun, as nl.c reports it */
+	if (getenv("NATCTL_FAKE_OVERRUN")) {
+		pr_warn("events lost (socket overrun)");
+		status = cb(NULL, arg);
+		if (status)
+			return status;
+	}
+	/* an event of the other instance */
+	status = deliver(mapping_msg(&mappings[3], CONENAT_CMD_MAPPING_EVENT,
+				     CONENAT_EVENT_CREATED), cb, arg);
 	if (status)
 		return status;
 	/* A message of another command is ignored. */

@@ -77,8 +77,10 @@ void mapping_print(struct nlattr **tb, const char *event)
 	char buf[4];
 
 	open_json_object(NULL);
-	if (event)
-		print_string(PRINT_ANY, "event", "%s ", event);
+	if (event) {
+		print_event_head(event);
+		print_text(" ");
+	}
 	if (tb[CONENAT_MAPPING_A_INSTANCE])
 		print_string(PRINT_ANY, "instance", "%s",
 			     nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]));

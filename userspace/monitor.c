@@ -3,7 +3,7 @@
  * natctl monitor: mapping, exhaustion and peer limit events, one line
  * each, until SIGINT or SIGTERM (then exit 0).
  *
- *   natctl monitor [mapping|exhaustion|all]
+ *   natctl [-t] monitor [mapping|exhaustion|all] [instance NAME]
  *
  * Text:
  *
@@ -19,8 +19,18 @@
  * "internal_addr":..,"internal_port":..} and {"event":"peer-limit", the
  * same, "external_addr":..,"external_port":..,"remote_addr":..,
  * "remote_port":..}. Each line is written out at once. peer-limit events
- * come with "all" only.
+ * come with "all" only. Lost events (a receive overrun) make a line of
+ * their own, "lost" ({"event":"lost"}), besides the warning on stderr.
+ * With -t every line starts with the time it was received, in UTC:
+ *
+ *   2026-12-06T21:53:12.123456Z created home udp ...
+ *
+ * and in JSON the first key is "time", with that string.
  */
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
 #include <linux/conenat.h>
 
 #include "natctl.h"
@@ -33,6 +43,28 @@ enum {
 	WANT_EXHAUSTION = 1 << 1,
 	WANT_PEER_LIMIT = 1 << 2,
 };
+
+struct monitor {
+	unsigned int want;
+	const char *instance;		/* NULL: every instance */
+};
+
+void print_event_head(const char *event)
+{
+	char when[40];
+	struct timeval tv;
+	struct tm tm;
+
+	if (opt_timestamp) {
+		gettimeofday(&tv, NULL);
+		gmtime_r(&tv.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(when + strlen(when), sizeof(when) - strlen(when),
+			 ".%06ldZ", (long)tv.tv_usec);
+		print_string(PRINT_ANY, "time", "%s ", when);
+	}
+	print_string(PRINT_ANY, "event", "%s", event);
+}
 
 static const char *event_name(const struct nlattr *a)
 {
@@ -61,7 +93,7 @@ static void print_endpoints_event(struct nlattr **tb, const char *event)
 	char buf[4];
 
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "event", "%s", event);
+	print_event_head(event);
 	if (tb[CONENAT_MAPPING_A_INSTANCE])
 		print_string(PRINT_ANY, "instance", " %s",
 			     nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]));
@@ -84,71 +116,98 @@ static void print_endpoints_event(struct nlattr **tb, const char *event)
 static int monitor_event(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1];
-	unsigned int want = *(unsigned int *)arg;
-	uint8_t cmd = nl_reply_cmd(msg);
+	const struct monitor *mon = arg;
+	uint8_t cmd;
 
-	if (cmd == CONENAT_CMD_MAPPING_EVENT && (want & WANT_MAPPING)) {
-		if (mapping_parse(msg, tb))
-			return 0;	/* said so; the next event may be fine */
-		mapping_print(tb, event_name(tb[CONENAT_MAPPING_A_EVENT]));
-	} else if (cmd == CONENAT_CMD_EXHAUSTED_EVENT &&
-		   (want & WANT_EXHAUSTION)) {
-		if (mapping_parse(msg, tb))
-			return 0;
-		print_endpoints_event(tb, "exhausted");
-	} else if (cmd == CONENAT_CMD_PEER_LIMIT_EVENT &&
-		   (want & WANT_PEER_LIMIT)) {
-		if (mapping_parse(msg, tb))
-			return 0;
-		print_endpoints_event(tb, "peer-limit");
-	} else {
+	if (!msg) {
+		/* events were lost: whoever reads the lines must know */
+		open_json_object(NULL);
+		print_event_head("lost");
+		print_nl();
+		close_json_object();
+		print_end(true);
 		return 0;
 	}
+	cmd = nl_reply_cmd(msg);
+	if (cmd != CONENAT_CMD_MAPPING_EVENT &&
+	    cmd != CONENAT_CMD_EXHAUSTED_EVENT &&
+	    cmd != CONENAT_CMD_PEER_LIMIT_EVENT)
+		return 0;
+	if (mapping_parse(msg, tb))
+		return 0;	/* said so; the next event may be fine */
+	if (mon->instance && (!tb[CONENAT_MAPPING_A_INSTANCE] ||
+			      strcmp(mon->instance,
+				     nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]))))
+		return 0;
+	if (cmd == CONENAT_CMD_MAPPING_EVENT && (mon->want & WANT_MAPPING))
+		mapping_print(tb, event_name(tb[CONENAT_MAPPING_A_EVENT]));
+	else if (cmd == CONENAT_CMD_EXHAUSTED_EVENT &&
+		 (mon->want & WANT_EXHAUSTION))
+		print_endpoints_event(tb, "exhausted");
+	else if (cmd == CONENAT_CMD_PEER_LIMIT_EVENT &&
+		 (mon->want & WANT_PEER_LIMIT))
+		print_endpoints_event(tb, "peer-limit");
+	else
+		return 0;
 	/* Write the line now: a reader of a pipe waits for it. */
 	print_end(true);
 	return 0;
 }
 
-static int monitor(unsigned int want, int argc, char **argv)
+static int monitor(const char *cmd, unsigned int want, int argc, char **argv)
 {
-	int err = no_more_args(argc, argv);
+	static const char *const keys[] = { "instance", NULL };
+	struct monitor mon = { .want = want };
+	const char *vals[2] = { NULL };
+	int err;
 
+	err = parse_pairs("monitor", cmd, argc, argv, keys, vals);
+	if (!err && vals[0])
+		err = parse_name(vals[0], "instance name",
+				 CONENAT_NAME_MAX - 1, false);
 	if (err)
 		return err;
-	return nl_event_listen(CONENAT_MCGRP_EVENTS, monitor_event, &want);
+	mon.instance = vals[0];
+	return nl_event_listen(CONENAT_MCGRP_EVENTS, monitor_event, &mon);
 }
 
 static int monitor_all(int argc, char **argv)
 {
-	return monitor(WANT_MAPPING | WANT_EXHAUSTION | WANT_PEER_LIMIT, argc,
-		       argv);
+	return monitor("all", WANT_MAPPING | WANT_EXHAUSTION | WANT_PEER_LIMIT,
+		       argc, argv);
 }
 
 static int monitor_mapping(int argc, char **argv)
 {
-	return monitor(WANT_MAPPING, argc, argv);
+	return monitor("mapping", WANT_MAPPING, argc, argv);
 }
 
 static int monitor_exhaustion(int argc, char **argv)
 {
-	return monitor(WANT_EXHAUSTION, argc, argv);
+	return monitor("exhaustion", WANT_EXHAUSTION, argc, argv);
 }
 
 static const struct natctl_cmd monitor_cmds[] = {
-	{ "all", monitor_all, "",
+	{ "all", monitor_all, "[instance NAME]",
 	  "print every event: mapping, exhaustion and peer-limit ones" },
-	{ "mapping", monitor_mapping, "",
+	{ "mapping", monitor_mapping, "[instance NAME]",
 	  "print mappings created, expired and deleted" },
-	{ "exhaustion", monitor_exhaustion, "",
+	{ "exhaustion", monitor_exhaustion, "[instance NAME]",
 	  "print flows dropped for want of a free external port" },
 	{ NULL, NULL, NULL,
 	  "peer-limit: a remote a peer cap left out of a mapping's filter (the first\n"
 	  "  of each mapping only); only \"all\" prints it.\n"
 	  "One line per event (with -j one JSON object per line) until SIGINT or\n"
-	  "  SIGTERM; lost events (a receive overrun) are reported on stderr.\n" },
+	  "  SIGTERM; lost events (a receive overrun) make a line \"lost\" and a\n"
+	  "  warning on stderr. With -t each line starts with the time (UTC).\n"
+	  "instance NAME: only the events of that instance.\n" },
 };
 
 int do_monitor(int argc, char **argv)
 {
+	/* "monitor instance NAME" is "monitor all instance NAME" */
+	if (argc > 0 && !strcmp(argv[0], "instance") &&
+	    strcmp(argv[argc - 1], "help"))
+		return monitor_all(argc, argv);
 	return cmd_dispatch("monitor", monitor_cmds, "all", argc, argv);
 }

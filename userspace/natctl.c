@@ -25,6 +25,7 @@ bool opt_json;
 bool opt_stats;
 bool opt_check;
 bool opt_echo;
+bool opt_timestamp;
 
 /* The line being run in batch mode, or 0. */
 static unsigned long batch_lineno;
@@ -170,6 +171,7 @@ static void print_usage(FILE *fp)
 		"  -f, --force         with -b: go on after a failing line\n"
 		"  -c, --check         parse and check only; change nothing\n"
 		"  -e, --echo          print what \"mapping add\" made (the external endpoint chosen)\n"
+		"  -t, --timestamp     monitor: start each line with the time (UTC)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          print this help and exit\n"
 		"Exit status: 0 success, 1 usage error or bad input, 2 kernel or netlink error.\n");
@@ -493,6 +495,7 @@ static const struct option long_options[] = {
 	{ "force",	no_argument,		NULL, 'f' },
 	{ "check",	no_argument,		NULL, 'c' },
 	{ "echo",	no_argument,		NULL, 'e' },
+	{ "timestamp",	no_argument,		NULL, 't' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 },
@@ -507,7 +510,7 @@ int main(int argc, char **argv)
 
 	opterr = 0;
 	/* "+": options end at the first word (the object). */
-	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fceVh", long_options,
+	while ((opt = getopt_long(argc, argv, "+:jpsn:b:fcetVh", long_options,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -530,6 +533,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			opt_echo = true;
+			break;
+		case 't':
+			opt_timestamp = true;
 			break;
 		case 'c':
 			opt_check = true;

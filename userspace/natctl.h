@@ -75,6 +75,7 @@ extern bool opt_json;		/* -j */
 extern bool opt_stats;		/* -s */
 extern bool opt_check;		/* -c: parse and check, send nothing */
 extern bool opt_echo;		/* -e: print what an add made */
+extern bool opt_timestamp;	/* -t: monitor's lines start with the time */
 
 /* keywords.c: the word that set attribute @type of a @cmd request */
 const char *attr_keyword(uint8_t cmd, int type);
@@ -136,6 +137,11 @@ void stats_print(struct nlattr *nest, const char *indent);
  * events) into tb[0..CONENAT_MAPPING_A_MAX]; 0 or an exit status.
  */
 int mapping_parse(struct nl_msg *msg, struct nlattr **tb);
+/*
+ * monitor.c: the head of an event line or object, inside its JSON object:
+ * with -t the time received ("time"), then @event ("event").
+ */
+void print_event_head(const char *event);
 /*
  * mapping.c: prints one mapping as a text line or a JSON object. @event,
  * when not NULL, comes first: the text word, or the JSON key "event".

@@ -486,6 +486,9 @@ static int event_drain(int fd, void *buf, nl_reply_cb cb, void *arg)
 				continue;
 			if (errno == ENOBUFS) {
 				pr_warn("events lost (socket overrun)");
+				status = cb(NULL, arg);
+				if (status)
+					return status;
 				continue;
 			}
 			return fail_err("netlink receive failed: %s",
@@ -496,6 +499,9 @@ static int event_drain(int fd, void *buf, nl_reply_cb cb, void *arg)
 		if (mh.msg_flags & MSG_TRUNC) {
 			pr_warn("an event larger than %d bytes was dropped",
 				EVENT_BUF_SIZE);
+			status = cb(NULL, arg);
+			if (status)
+				return status;
 			continue;
 		}
 		if (mh.msg_namelen < sizeof(from) || from.nl_pid != 0)

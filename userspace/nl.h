@@ -82,8 +82,9 @@ uint8_t nl_reply_cmd(struct nl_msg *msg);
  * of its own (no sequence number checks) and calls @cb for every message
  * of the family until SIGINT or SIGTERM arrives (then returns 0), or @cb
  * returns an exit status (then returns it). A receive buffer overrun
- * (ENOBUFS) prints "natctl: warning: events lost (socket overrun)" and goes
- * on. Resolving the family and the group prints the usual errors.
+ * (ENOBUFS) prints "natctl: warning: events lost (socket overrun)", calls
+ * @cb with a NULL message and goes on (so does an event too large to
+ * receive). Resolving the family and the group prints the usual errors.
  */
 int nl_event_listen(const char *group, nl_reply_cb cb, void *arg);
 
