@@ -206,8 +206,11 @@ static const struct natctl_cmd monitor_cmds[] = {
 int do_monitor(int argc, char **argv)
 {
 	/* "monitor instance NAME" is "monitor all instance NAME" */
-	if (argc > 0 && !strcmp(argv[0], "instance") &&
-	    strcmp(argv[argc - 1], "help"))
+	if (argc > 0 && !strcmp(argv[0], "instance")) {
+		if (!strcmp(argv[argc - 1], "help"))
+			return cmd_dispatch("monitor", monitor_cmds, "all", 1,
+					    &argv[argc - 1]);
 		return monitor_all(argc, argv);
+	}
 	return cmd_dispatch("monitor", monitor_cmds, "all", argc, argv);
 }
