@@ -113,22 +113,14 @@ uninstall:
 modules_install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 
-# DKMS keeps its own copy of the source in /usr/src/conenat-$(VERSION).
-DKMS_SRC := $(DESTDIR)/usr/src/conenat-$(VERSION)
-DKMS_FILES := Kbuild VERSION dkms.conf LICENSE kmod include
-
+# DKMS keeps its own copy of the source in /usr/src/conenat-$(VERSION);
+# re-running dkms-install replaces it, and any other version DKMS has.
 dkms-install:
-	rm -rf $(DKMS_SRC)
-	mkdir -p $(DKMS_SRC)
-	cp -r $(DKMS_FILES) $(DKMS_SRC)/
-	rm -f $(DKMS_SRC)/kmod/*.o $(DKMS_SRC)/kmod/*.ko $(DKMS_SRC)/kmod/*.mod* $(DKMS_SRC)/kmod/.*.cmd
-	dkms add -m conenat -v $(VERSION)
-	dkms build -m conenat -v $(VERSION)
-	dkms install -m conenat -v $(VERSION)
+	scripts/dkms-install.sh
 
 dkms-uninstall:
 	-dkms remove -m conenat -v $(VERSION) --all
-	rm -rf $(DKMS_SRC)
+	rm -rf $(DESTDIR)/usr/src/conenat-$(VERSION)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
