@@ -800,12 +800,12 @@ t_fmt_instance_text()
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
 	  port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off
-	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
+	  udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240 icmp-timeout 60 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	instance lab dev wan1 (ifindex 4)
 	  type custom mapping address-dependent filtering endpoint-independent
 	  external 203.0.113.1-203.0.113.4 (203.0.113.1) internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000
 	  port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on
-	  udp-timeout 60 max-peers 16 hold-down 0 max-per-host 8 mappings 1
+	  udp-timeout 60 tcp-timeout 3600 tcp-transitory-timeout 120 icmp-timeout 30 max-peers 16 hold-down 0 max-per-host 8 mappings 1
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want"
 }
@@ -819,7 +819,7 @@ t_fmt_instance_stats_text()
 	  type restricted-cone mapping endpoint-independent filtering address-dependent
 	  external dev (198.51.100.1) internal any ports 1024-65535
 	  port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off
-	  udp-timeout 300 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
+	  udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240 icmp-timeout 60 max-peers 65536 hold-down 120 max-per-host 0 mappings 3
 	  stats:
 	    mappings_created 102 mappings_expired 103 mappings_deleted 104
 	    out_new_flows 105 in_new_flows 106 in_filtered 107 in_no_mapping 108
@@ -848,7 +848,8 @@ t_fmt_instance_json()
 		(.[0] | keys_unsorted) == ["name","dev","ifindex","type","mapping",
 			"filtering","external","external_addr","internal","port_min",
 			"port_max","port_preservation","port_parity","hairpin",
-			"hairpin_filter","inbound_refresh","udp_timeout","max_peers","hold_down",
+			"hairpin_filter","inbound_refresh","udp_timeout","tcp_timeout",
+			"tcp_transitory_timeout","icmp_timeout","max_peers","hold_down",
 			"max_per_host","mappings"] and
 		.[0] == {"name":"home","dev":"wan0","ifindex":3,
 			"type":"restricted-cone","mapping":"endpoint-independent",
@@ -856,7 +857,8 @@ t_fmt_instance_json()
 			"external_addr":"198.51.100.1","internal":[],"port_min":1024,
 			"port_max":65535,"port_preservation":true,"port_parity":false,
 			"hairpin":true,"hairpin_filter":false,"inbound_refresh":false,
-			"udp_timeout":300,
+			"udp_timeout":300,"tcp_timeout":7440,
+			"tcp_transitory_timeout":240,"icmp_timeout":60,
 			"max_peers":65536,"hold_down":120,"max_per_host":0,
 			"mappings":3} and
 		.[1].type == "custom" and .[1].external == "203.0.113.1-203.0.113.4" and
@@ -1130,6 +1132,39 @@ t_fmt_echo()
 	run_fake mapping add instance home proto udp internal 10.0.1.2:5000
 	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] &&
 		grep -qx 'NEW_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.2 int_port=5000' "$FAKE_LOG"
+}
+
+t_fmt_save()
+{
+	# natctl save prints the batch that makes the configuration again:
+	# it checks clean with -c, and applied it sends exactly the settings
+	# the dumps hold (every setting of every instance, the static mapping
+	# by port on the instance that follows its device, the permits).
+	fake_ok || return 1
+	run_fake save
+	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] || return 1
+	cp "$OUT" "$TMP/saved"
+	cat >"$TMP/want" <<-'END'
+	# natctl save: the conenat configuration of this network namespace
+	limits set max-mappings 4194304 max-peers 1048576
+	instance add home dev wan0 type restricted-cone external dev internal any ports 1024-65535 port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240 icmp-timeout 60 max-per-host 0 max-peers 65536 hold-down 120
+	instance add lab dev wan1 mapping address-dependent filtering endpoint-independent external 203.0.113.1-203.0.113.4 internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000 port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on udp-timeout 60 tcp-timeout 3600 tcp-transitory-timeout 120 icmp-timeout 30 max-per-host 8 max-peers 16 hold-down 0
+	mapping add instance home proto udp internal 10.0.1.3:5000 external :6000
+	permit add instance home proto udp internal 10.0.1.2:5000 remote 203.0.113.5:3478 lifetime 52
+	permit add instance home proto udp internal 10.0.1.3:5000 remote 192.0.2.44
+	END
+	same_as "$TMP/want" || return 1
+	run_fake -c -b "$TMP/saved"
+	[ "$RC" -eq 0 ] || return 1
+	run_fake -b "$TMP/saved"
+	[ "$RC" -eq 0 ] &&
+	grep -qx 'NEW_INSTANCE flags=ack name="lab" ifname="wan1" mapping=1 filtering=0 ext_addr_min=203.0.113.1 ext_addr_max=203.0.113.4 internal=\[10.0.0.0/8,192.168.1.0/24\] port_min=2000 port_max=3000 port_preservation=0 port_parity=1 hairpin=0 hairpin_filter=1 inbound_refresh=1 udp_timeout=60 tcp_timeout=3600 tcp_transitory_timeout=120 icmp_timeout=30 max_per_host=8 max_peers=16 hold_down=0' "$FAKE_LOG" &&
+	grep -qx 'NEW_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.3 int_port=5000 ext_port=6000' "$FAKE_LOG" &&
+	[ "$(wc -l <"$FAKE_LOG")" -eq 6 ] || return 1
+	run_fake -j save
+	[ "$RC" -eq 1 ] && grep -q 'leave out -j' "$ERR" || return 1
+	run_fake save extra
+	[ "$RC" -eq 1 ] && grep -q 'unexpected argument "extra"' "$ERR"
 }
 
 t_fmt_batch()
@@ -1408,7 +1443,7 @@ t_completion_syntax()
 t_completion_objects()
 {
 	completes 'natctl ' info instance mapping permit stats monitor \
-		conntrack limits help &&
+		conntrack limits save help &&
 	completes 'natctl -j -s m' mapping monitor &&
 	completes 'natctl con' conntrack
 }
@@ -2009,6 +2044,7 @@ TESTS+=(
 	"t_fmt_monitor_lost|natctl-fake: monitor: lost events make a record in the stream"
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_echo|natctl-fake: -e mapping add prints the mapping made, text and JSON"
+	"t_fmt_save|natctl-fake: save prints a batch that -c accepts and that sends back what the dumps hold"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_batch_continuation|-b: a backslash continues a command; its error names its first line"
 	"t_aliases_and_help|delete, list and ls as iproute2 users type them; help at every depth"

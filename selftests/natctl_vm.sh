@@ -52,6 +52,11 @@ cleanup() {
 	for p in "$n_in" "$n_rt" "$n_out" "$n_bn"; do
 		ip netns del "$p" 2>/dev/null
 	done
+	if [ -f "$tmp/netns" ]; then
+		while read -r p; do
+			ip netns del "$p" 2>/dev/null
+		done <"$tmp/netns"
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -1099,6 +1104,62 @@ bench() {
 	echo "# bench: $k mapping add lines, 100 conntrack entries in the namespace: $(((t1 - t0) / 1000000)) ms" >&3
 	"$natctl" -n "$n_bn" mapping flush
 }
+
+# ---- save -------------------------------------------------------------------
+
+# save_ns NETNS: a namespace with the two devices the saved instances name
+save_ns() {
+	ip netns add "$1" && ip -n "$1" link set lo up &&
+	ip -n "$1" link add wan type dummy &&
+	ip -n "$1" link add wan2 type dummy &&
+	ip -n "$1" link add wan3 type dummy &&
+	ip -n "$1" addr add 198.51.100.1/24 dev wan &&
+	ip -n "$1" addr add 192.0.2.1/24 dev wan2 &&
+	ip -n "$1" addr add 100.64.0.1/24 dev wan3 &&
+	ip -n "$1" link set wan up && ip -n "$1" link set wan2 up &&
+	ip -n "$1" link set wan3 up
+}
+
+# natctl save in one namespace, natctl -b of its output in a fresh one:
+# the second namespace saves the same (lifetimes aside, which run down).
+save_round_trip() {
+	local a=cn-nv-sa-$sfx b=cn-nv-sb-$sfx
+	echo "$a" >>"$tmp/netns"
+	echo "$b" >>"$tmp/netns"
+	save_ns "$a" && save_ns "$b" || return 1
+	"$natctl" -n "$a" -b - <<-'END' || return 1
+	limits set max-peers 1000 max-mappings 50000
+	instance add one dev wan type full-cone ports 5000-5999 hold-down 0 udp-timeout 10m
+	instance add two dev wan2 external 192.0.2.1-192.0.2.4 internal 10.0.0.0/8,192.168.7.0/24 mapping address-dependent filtering endpoint-independent port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on tcp-timeout 1h tcp-transitory-timeout 3m icmp-timeout 20 max-per-host 9 max-peers 17
+	instance add three dev wan3 type symmetric ports 6000-6999
+	mapping add instance one proto udp internal 10.0.1.2:51820 external :5820
+	mapping add instance one proto tcp internal 10.0.1.2:8080 external :5080 lifetime 1h
+	mapping add instance two proto udp internal 10.0.0.9:53 external 192.0.2.3:2053
+	permit add instance three proto udp internal 10.0.1.5:4000 remote 203.0.113.9:3478 lifetime 10m
+	permit add instance three proto tcp internal 10.0.1.5:4001 remote 203.0.113.10
+	END
+	"$natctl" -n "$a" save >"$tmp/save-a" || return 1
+	# every line applies in the fresh namespace
+	"$natctl" -n "$b" -b "$tmp/save-a" || { cat "$tmp/save-a"; return 1; }
+	"$natctl" -n "$b" save >"$tmp/save-b" || return 1
+	# (mappings and permits come in hash order)
+	sed -E 's/ lifetime [0-9]+/ lifetime N/' "$tmp/save-a" | sort >"$tmp/save-a.n"
+	sed -E 's/ lifetime [0-9]+/ lifetime N/' "$tmp/save-b" | sort >"$tmp/save-b.n"
+	diff -u "$tmp/save-a.n" "$tmp/save-b.n" || return 1
+	# what it holds: 1 + limits + 3 instances + 3 static mappings + 2 permits
+	[ "$(wc -l <"$tmp/save-a")" -eq 10 ] || { cat "$tmp/save-a"; return 1; }
+	grep -qx 'mapping add instance one proto udp internal 10.0.1.2:51820 external :5820' "$tmp/save-a" &&
+	grep -qx 'mapping add instance two proto udp internal 10.0.0.9:53 external 192.0.2.3:2053' "$tmp/save-a" &&
+	grep -qE '^mapping add instance one proto tcp internal 10.0.1.2:8080 external :5080 lifetime (3[0-5][0-9]{2}|3600)$' "$tmp/save-a" &&
+	grep -qx 'permit add instance three proto tcp internal 10.0.1.5:4001 remote 203.0.113.10' "$tmp/save-a" &&
+	grep -qx 'limits set max-mappings 50000 max-peers 1000' "$tmp/save-a" &&
+	grep -qx 'instance add two dev wan2 mapping address-dependent filtering endpoint-independent external 192.0.2.1-192.0.2.4 internal 10.0.0.0/8,192.168.7.0/24 ports 1024-65535 port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on udp-timeout 300 tcp-timeout 3600 tcp-transitory-timeout 180 icmp-timeout 20 max-per-host 9 max-peers 17 hold-down 120' "$tmp/save-a" ||
+		{ cat "$tmp/save-a"; return 1; }
+	# the permit's dynamic mapping is not saved; its permit is
+	! grep -q '^mapping add instance three' "$tmp/save-a"
+}
+tap_check "save: its output applied to a fresh namespace saves the same; every setting, static mappings, permits, limits" \
+	save_round_trip
 
 if [ "${NATCTL_VM_BENCH:-0}" -gt 0 ]; then
 	tap_check "bench: natctl -b and ip -b, ${NATCTL_VM_BENCH} lines each (timings not asserted)" \

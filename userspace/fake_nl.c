@@ -301,17 +301,19 @@ struct fake_instance {
 	uint32_t udp_timeout, max_per_host, max_peers, hold_down, mappings;
 	uint64_t stats_base;
 	uint8_t hairpin_filter;
+	uint32_t tcp_timeout, tcp_transitory_timeout, icmp_timeout;
 };
 
 static const struct fake_instance instances[] = {
 	{ "home", "wan0", 3, CONENAT_ENDPOINT_INDEPENDENT,
 	  CONENAT_ADDRESS_DEPENDENT, "0.0.0.0", "0.0.0.0", "198.51.100.1",
 	  0, { NULL }, { 0 }, 1024, 65535, 1, 0, 1, 0, 300, 0,
-	  CONENAT_DEFAULT_MAX_PEERS, CONENAT_DEFAULT_HOLD_DOWN, 3, 100, 0 },
+	  CONENAT_DEFAULT_MAX_PEERS, CONENAT_DEFAULT_HOLD_DOWN, 3, 100, 0,
+	  7440, 240, 60 },
 	{ "lab", "wan1", 4, CONENAT_ADDRESS_DEPENDENT,
 	  CONENAT_ENDPOINT_INDEPENDENT, "203.0.113.1", "203.0.113.4",
 	  "203.0.113.1", 2, { "10.0.0.0", "192.168.1.0" }, { 8, 24 },
-	  2000, 3000, 0, 1, 0, 1, 60, 8, 16, 0, 1, 200, 1 },
+	  2000, 3000, 0, 1, 0, 1, 60, 8, 16, 0, 1, 200, 1, 3600, 120, 30 },
 };
 
 struct fake_mapping {
@@ -404,6 +406,10 @@ static struct nl_msg *instance_msg(const struct fake_instance *in)
 	nla_put_u8(msg, CONENAT_INSTANCE_A_HAIRPIN_FILTER, in->hairpin_filter);
 	nla_put_u8(msg, CONENAT_INSTANCE_A_INBOUND_REFRESH, in->refresh);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, in->udp_timeout);
+	nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TIMEOUT, in->tcp_timeout);
+	nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
+		    in->tcp_transitory_timeout);
+	nla_put_u32(msg, CONENAT_INSTANCE_A_ICMP_TIMEOUT, in->icmp_timeout);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PER_HOST, in->max_per_host);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PEERS, in->max_peers);
 	nla_put_u32(msg, CONENAT_INSTANCE_A_HOLD_DOWN, in->hold_down);

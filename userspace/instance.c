@@ -638,6 +638,112 @@ static int print_instance(struct nlattr **tb)
 	return 0;
 }
 
+/*
+ * natctl save: the instance as the "instance add" line that makes it again,
+ * every setting written out. Remembers in @arg (struct save_ctx) whether
+ * its external address follows the device.
+ */
+int instance_save_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[CONENAT_INSTANCE_A_MAX + 1];
+	struct save_ctx *ctx = arg;
+	static const struct {
+		int attr;
+		const char *word;
+	} toggles[] = {
+		{ CONENAT_INSTANCE_A_PORT_PRESERVATION, "port-preservation" },
+		{ CONENAT_INSTANCE_A_PORT_PARITY, "port-parity" },
+		{ CONENAT_INSTANCE_A_HAIRPIN, "hairpin" },
+		{ CONENAT_INSTANCE_A_HAIRPIN_FILTER, "hairpin-filter" },
+		{ CONENAT_INSTANCE_A_INBOUND_REFRESH, "inbound-refresh" },
+	}, numbers[] = {
+		{ CONENAT_INSTANCE_A_UDP_TIMEOUT, "udp-timeout" },
+		{ CONENAT_INSTANCE_A_TCP_TIMEOUT, "tcp-timeout" },
+		{ CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
+		  "tcp-transitory-timeout" },
+		{ CONENAT_INSTANCE_A_ICMP_TIMEOUT, "icmp-timeout" },
+		{ CONENAT_INSTANCE_A_MAX_PER_HOST, "max-per-host" },
+		{ CONENAT_INSTANCE_A_MAX_PEERS, "max-peers" },
+		{ CONENAT_INSTANCE_A_HOLD_DOWN, "hold-down" },
+	};
+	struct nlattr *m, *f, *min, *max, *pfx;
+	char a[ADDR_STRLEN], b[ADDR_STRLEN], buf[4];
+	const char *type;
+	size_t i;
+	int err, rem, count = 0;
+
+	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_INSTANCE)
+		return 0;
+	err = nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX, inst_policy);
+	if (err)
+		return err;
+	m = tb[CONENAT_INSTANCE_A_MAPPING];
+	f = tb[CONENAT_INSTANCE_A_FILTERING];
+	min = tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN];
+	max = tb[CONENAT_INSTANCE_A_EXT_ADDR_MAX];
+	if (!tb[CONENAT_INSTANCE_A_NAME] || !tb[CONENAT_INSTANCE_A_IFNAME] ||
+	    !m || !f || !min || !max || !tb[CONENAT_INSTANCE_A_PORT_MIN] ||
+	    !tb[CONENAT_INSTANCE_A_PORT_MAX])
+		return fail_err("malformed reply from the kernel: an instance without its settings");
+	if (ctx->ninstances == ARRAY_SIZE(ctx->instances))
+		return fail_err("the kernel sent more than %zu instances",
+				ARRAY_SIZE(ctx->instances));
+
+	print_text("instance add %s dev %s",
+		   nla_get_string(tb[CONENAT_INSTANCE_A_NAME]),
+		   nla_get_string(tb[CONENAT_INSTANCE_A_IFNAME]));
+	type = type_name(m, f);
+	if (strcmp(type, "custom"))
+		print_text(" type %s", type);
+	else
+		print_text(" mapping %s filtering %s",
+			   behaviour_name(nla_get_u8(m), buf),
+			   behaviour_name(nla_get_u8(f), buf));
+	if (!nla_get_u32(min) && !nla_get_u32(max))
+		print_text(" external dev");
+	else if (nla_get_u32(min) == nla_get_u32(max))
+		print_text(" external %s", fmt_addr(nla_get_u32(min), a));
+	else
+		print_text(" external %s-%s", fmt_addr(nla_get_u32(min), a),
+			   fmt_addr(nla_get_u32(max), b));
+	print_text(" internal ");
+	if (tb[CONENAT_INSTANCE_A_INTERNAL]) {
+		nla_for_each_nested(pfx, tb[CONENAT_INSTANCE_A_INTERNAL], rem) {
+			struct nlattr *pt[CONENAT_PREFIX_A_MAX + 1];
+
+			if (nla_parse_nested(pt, CONENAT_PREFIX_A_MAX, pfx,
+					     prefix_policy) < 0 ||
+			    !pt[CONENAT_PREFIX_A_ADDR] || !pt[CONENAT_PREFIX_A_LEN])
+				return fail_err("malformed reply from the kernel: a bad internal prefix");
+			print_text("%s%s/%u", count++ ? "," : "",
+				   fmt_addr(nla_get_u32(pt[CONENAT_PREFIX_A_ADDR]), a),
+				   nla_get_u8(pt[CONENAT_PREFIX_A_LEN]));
+		}
+	}
+	if (!count)
+		print_text("any");
+	print_text(" ports %u-%u",
+		   ntohs(nla_get_u16(tb[CONENAT_INSTANCE_A_PORT_MIN])),
+		   ntohs(nla_get_u16(tb[CONENAT_INSTANCE_A_PORT_MAX])));
+	for (i = 0; i < ARRAY_SIZE(toggles); i++)
+		if (tb[toggles[i].attr])
+			print_text(" %s %s", toggles[i].word,
+				   nla_get_u8(tb[toggles[i].attr]) ? "on" : "off");
+	for (i = 0; i < ARRAY_SIZE(numbers); i++)
+		if (tb[numbers[i].attr])
+			print_text(" %s %u", numbers[i].word,
+				   nla_get_u32(tb[numbers[i].attr]));
+	print_text("\n");
+
+	snprintf(ctx->instances[ctx->ninstances].name,
+		 sizeof(ctx->instances[0].name), "%s",
+		 nla_get_string(tb[CONENAT_INSTANCE_A_NAME]));
+	ctx->instances[ctx->ninstances].follows_dev =
+		!nla_get_u32(min) && !nla_get_u32(max);
+	ctx->ninstances++;
+	return 0;
+}
+
 static int instance_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[CONENAT_INSTANCE_A_MAX + 1];

@@ -313,6 +313,57 @@ static int mapping_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+/*
+ * natctl save: a static mapping as the "mapping add" line that makes it
+ * again; dynamic ones are traffic's, not configuration. On an instance
+ * whose address follows its device only the port is written, so that the
+ * mapping follows the device's next address too.
+ */
+int mapping_save_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1];
+	const struct save_ctx *ctx = arg;
+	char a[ADDR_STRLEN], buf[4];
+	bool follows = false;
+	const char *name;
+	size_t i;
+	int err;
+
+	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_MAPPING)
+		return 0;
+	err = mapping_parse(msg, tb);
+	if (err)
+		return err;
+	if (!tb[CONENAT_MAPPING_A_ORIGIN] ||
+	    nla_get_u8(tb[CONENAT_MAPPING_A_ORIGIN]) != CONENAT_ORIGIN_STATIC)
+		return 0;
+	if (!tb[CONENAT_MAPPING_A_INSTANCE] || !tb[CONENAT_MAPPING_A_PROTO] ||
+	    !tb[CONENAT_MAPPING_A_INT_ADDR] || !tb[CONENAT_MAPPING_A_INT_PORT] ||
+	    !tb[CONENAT_MAPPING_A_EXT_ADDR] || !tb[CONENAT_MAPPING_A_EXT_PORT])
+		return fail_err("malformed reply from the kernel: a mapping without its endpoints");
+	/* about to expire: nothing to restore */
+	if (tb[CONENAT_MAPPING_A_EXPIRES] &&
+	    !nla_get_u32(tb[CONENAT_MAPPING_A_EXPIRES]))
+		return 0;
+	name = nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]);
+	for (i = 0; i < ctx->ninstances; i++)
+		if (!strcmp(ctx->instances[i].name, name))
+			follows = ctx->instances[i].follows_dev;
+	print_text("mapping add instance %s proto %s internal %s:%u", name,
+		   fmt_proto(nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]), buf),
+		   fmt_addr(nla_get_u32(tb[CONENAT_MAPPING_A_INT_ADDR]), a),
+		   ntohs(nla_get_u16(tb[CONENAT_MAPPING_A_INT_PORT])));
+	print_text(" external %s:%u",
+		   follows ? "" :
+		   fmt_addr(nla_get_u32(tb[CONENAT_MAPPING_A_EXT_ADDR]), a),
+		   ntohs(nla_get_u16(tb[CONENAT_MAPPING_A_EXT_PORT])));
+	if (tb[CONENAT_MAPPING_A_EXPIRES])
+		print_text(" lifetime %u",
+			   nla_get_u32(tb[CONENAT_MAPPING_A_EXPIRES]));
+	print_text("\n");
+	return 0;
+}
+
 /* get and del: the mapping named by its internal or external endpoint. */
 static int mapping_one(const char *cmd, uint8_t nlcmd, int argc, char **argv)
 {

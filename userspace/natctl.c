@@ -42,6 +42,7 @@ static const struct natctl_object objects[] = {
 	{ "monitor", do_monitor, "print mapping and exhaustion events as they happen" },
 	{ "conntrack", do_conntrack, "the conntrack entries behind the mappings" },
 	{ "limits", do_limits, "the namespace's cap on mappings" },
+	{ "save", do_save, "print the configuration as natctl commands that make it again" },
 	{ "help", do_help, "print this help" },
 };
 

@@ -26,6 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/conenat.h>
+
+struct nl_msg;
+
 #ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #endif
@@ -137,6 +141,24 @@ void stats_print(struct nlattr *nest, const char *indent);
  * events) into tb[0..CONENAT_MAPPING_A_MAX]; 0 or an exit status.
  */
 int mapping_parse(struct nl_msg *msg, struct nlattr **tb);
+/*
+ * natctl save (save.c): what the instances' lines tell the mapping lines.
+ * The *_save_reply() functions print a reply as the batch line that makes
+ * it again.
+ */
+struct save_ctx {
+	struct {
+		char name[CONENAT_NAME_MAX];
+		bool follows_dev;	/* "external dev" */
+	} instances[CONENAT_MAX_INSTANCES];
+	size_t ninstances;
+};
+
+int instance_save_reply(struct nl_msg *msg, void *arg);
+int mapping_save_reply(struct nl_msg *msg, void *arg);
+int permit_save_reply(struct nl_msg *msg, void *arg);
+int do_save(int argc, char **argv);
+
 /*
  * monitor.c: the head of an event line or object, inside its JSON object:
  * with -t the time received ("time"), then @event ("event").

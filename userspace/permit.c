@@ -175,6 +175,41 @@ static int permit_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+/* natctl save: a permit as the "permit add" line that makes it again. */
+int permit_save_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1];
+	char a[ADDR_STRLEN], r[ADDR_STRLEN], buf[4];
+	int err;
+
+	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_PERMIT)
+		return 0;
+	err = mapping_parse(msg, tb);
+	if (err)
+		return err;
+	if (!tb[CONENAT_MAPPING_A_INSTANCE] || !tb[CONENAT_MAPPING_A_PROTO] ||
+	    !tb[CONENAT_MAPPING_A_INT_ADDR] || !tb[CONENAT_MAPPING_A_INT_PORT] ||
+	    !tb[CONENAT_MAPPING_A_REMOTE_ADDR])
+		return fail_err("malformed reply from the kernel: a permit without its endpoints");
+	if (tb[CONENAT_MAPPING_A_EXPIRES] &&
+	    !nla_get_u32(tb[CONENAT_MAPPING_A_EXPIRES]))
+		return 0;
+	print_text("permit add instance %s proto %s internal %s:%u remote %s",
+		   nla_get_string(tb[CONENAT_MAPPING_A_INSTANCE]),
+		   fmt_proto(nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]), buf),
+		   fmt_addr(nla_get_u32(tb[CONENAT_MAPPING_A_INT_ADDR]), a),
+		   ntohs(nla_get_u16(tb[CONENAT_MAPPING_A_INT_PORT])),
+		   fmt_addr(nla_get_u32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]), r));
+	if (tb[CONENAT_MAPPING_A_REMOTE_PORT])
+		print_text(":%u",
+			   ntohs(nla_get_u16(tb[CONENAT_MAPPING_A_REMOTE_PORT])));
+	if (tb[CONENAT_MAPPING_A_EXPIRES])
+		print_text(" lifetime %u",
+			   nla_get_u32(tb[CONENAT_MAPPING_A_EXPIRES]));
+	print_text("\n");
+	return 0;
+}
+
 static int permit_show(int argc, char **argv)
 {
 	struct permit_req r;
