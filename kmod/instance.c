@@ -35,12 +35,12 @@ void conenat_instance_defaults(struct conenat_config *cfg)
 	cfg->filtering = CONENAT_ADDRESS_DEPENDENT;
 	cfg->port_preservation = true;
 	cfg->hairpin = true;
-	cfg->port_min = 1024;
-	cfg->port_max = 65535;
-	cfg->udp_timeout = 300;
-	cfg->tcp_timeout = 7440;
-	cfg->tcp_transitory_timeout = 240;
-	cfg->icmp_timeout = 60;
+	cfg->port_min = CONENAT_DEFAULT_PORT_MIN;
+	cfg->port_max = CONENAT_DEFAULT_PORT_MAX;
+	cfg->udp_timeout = CONENAT_DEFAULT_UDP_TIMEOUT;
+	cfg->tcp_timeout = CONENAT_DEFAULT_TCP_TIMEOUT;
+	cfg->tcp_transitory_timeout = CONENAT_DEFAULT_TCP_TRANSITORY_TIMEOUT;
+	cfg->icmp_timeout = CONENAT_DEFAULT_ICMP_TIMEOUT;
 	cfg->max_peers = CONENAT_DEFAULT_MAX_PEERS;
 	cfg->hold_down = CONENAT_DEFAULT_HOLD_DOWN;
 }

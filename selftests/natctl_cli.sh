@@ -989,20 +989,22 @@ t_fmt_permit()
 	fake_ok || return 1
 	run_fake permit show
 	cat >"$TMP/want" <<-'END'
-	home udp 10.0.1.2:5000 -> 198.51.100.1:5000 expires 52s remote 203.0.113.5:3478
 	home udp 10.0.1.3:5000 -> 198.51.100.1:6000 permanent remote 192.0.2.44
+	lab udp 10.0.0.9:53 -> 203.0.113.2:2001 expires 52s remote 203.0.113.5:3478
 	END
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && same_as "$TMP/want" || return 1
-	run_fake -j permit show instance home
-	[ "$RC" -eq 0 ] &&
-	jq -e 'length == 2 and
-		.[0] == {"instance":"home","proto":"udp","internal_addr":"10.0.1.2",
-			"internal_port":5000,"external_addr":"198.51.100.1",
-			"external_port":5000,"expires":52,
-			"remote_addr":"203.0.113.5","remote_port":3478} and
-		.[1].expires == null and (.[1] | has("remote_port") | not)' \
-		"$OUT" >/dev/null || return 1
 	run_fake -j permit show instance lab
+	[ "$RC" -eq 0 ] &&
+	jq -e 'length == 1 and
+		.[0] == {"instance":"lab","proto":"udp","internal_addr":"10.0.0.9",
+			"internal_port":53,"external_addr":"203.0.113.2",
+			"external_port":2001,"expires":52,
+			"remote_addr":"203.0.113.5","remote_port":3478}' \
+		"$OUT" >/dev/null || return 1
+	run_fake -j permit show instance home
+	[ "$RC" -eq 0 ] && jq -e 'length == 1 and .[0].expires == null and
+		(.[0] | has("remote_port") | not)' "$OUT" >/dev/null || return 1
+	NATCTL_FAKE_EMPTY=1 run_fake -j permit show
 	[ "$RC" -eq 0 ] && [ "$(cat "$OUT")" = "[]" ]
 }
 
@@ -1150,8 +1152,8 @@ t_fmt_save()
 	instance add home dev wan0 type restricted-cone external dev internal any ports 1024-65535 port-preservation on port-parity off hairpin on hairpin-filter off inbound-refresh off udp-timeout 300 tcp-timeout 7440 tcp-transitory-timeout 240 icmp-timeout 60 max-per-host 0 max-peers 65536 hold-down 120
 	instance add lab dev wan1 mapping address-dependent filtering endpoint-independent external 203.0.113.1-203.0.113.4 internal 10.0.0.0/8,192.168.1.0/24 ports 2000-3000 port-preservation off port-parity on hairpin off hairpin-filter on inbound-refresh on udp-timeout 60 tcp-timeout 3600 tcp-transitory-timeout 120 icmp-timeout 30 max-per-host 8 max-peers 16 hold-down 0
 	mapping add instance home proto udp internal 10.0.1.3:5000 external :6000
-	permit add instance home proto udp internal 10.0.1.2:5000 remote 203.0.113.5:3478 lifetime 52
 	permit add instance home proto udp internal 10.0.1.3:5000 remote 192.0.2.44
+	permit add instance lab proto udp internal 10.0.0.9:53 remote 203.0.113.5:3478 lifetime 52
 	END
 	same_as "$TMP/want" || return 1
 	run_fake -c -b "$TMP/saved"
@@ -1165,6 +1167,145 @@ t_fmt_save()
 	[ "$RC" -eq 1 ] && grep -q 'leave out -j' "$ERR" || return 1
 	run_fake save extra
 	[ "$RC" -eq 1 ] && grep -q 'unexpected argument "extra"' "$ERR"
+}
+
+# The fake's configuration, as natctl save prints it, in another order and
+# with the settings of "home" left to their defaults.
+config_same()
+{
+	cat <<-'END'
+	# comments and blank lines are fine
+
+	instance add lab dev wan1 mapping address-dependent filtering endpoint-independent \
+		external 203.0.113.1-203.0.113.4 internal 192.168.1.0/24,10.0.0.0/8 \
+		ports 2000-3000 port-preservation off port-parity on hairpin off \
+		hairpin-filter on inbound-refresh on udp-timeout 1m tcp-timeout 1h \
+		tcp-transitory-timeout 2m icmp-timeout 30 max-per-host 8 max-peers 16 \
+		hold-down 0
+	instance add home dev wan0
+	permit add instance lab proto udp internal 10.0.0.9:53 remote 203.0.113.5:3478 lifetime 1h
+	permit add instance home proto udp internal 10.0.1.3:5000 remote 192.0.2.44:7
+	mapping add instance home proto udp internal 10.0.1.3:5000 external :6000
+	limits set max-peers 1048576
+	END
+}
+
+# requests_sent: what the fake logged, reads left out
+requests_sent()
+{
+	grep -v '^GET_' "$FAKE_LOG" 2>/dev/null
+}
+
+t_sync_same()
+{
+	# Nothing differs: sync sends nothing but its reads.
+	fake_ok || return 1
+	config_same >"$TMP/conf"
+	run_fake sync "$TMP/conf"
+	# (lab's udp-timeout of 1m earns the usual warning, once)
+	[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] &&
+		[ "$(cat "$ERR")" = "natctl: $TMP/conf line 3: warning: udp-timeout 60 is below RFC 4787's 120 s minimum" ] &&
+		[ -z "$(requests_sent)" ] && grep -q '^GET_PERMIT' "$FAKE_LOG"
+}
+
+t_sync_changes()
+{
+	# Only what differs: "lab" goes, "home" gets its new timer (its
+	# dynamic mappings stay), the static mapping moves, a permit and an
+	# instance come, limits back to their defaults.
+	fake_ok || return 1
+	cat >"$TMP/conf" <<-'END'
+	instance add home dev wan0 udp-timeout 600
+	instance add new dev wan9 type full-cone
+	mapping add instance home proto udp internal 10.0.1.3:5000 external :6001
+	mapping add instance home proto tcp internal 10.0.1.3:22 external :2222
+	permit add instance home proto udp internal 10.0.1.3:5000 remote 192.0.2.44
+	permit add instance new proto udp internal 10.0.1.9:1 remote 192.0.2.45
+	END
+	run_fake sync "$TMP/conf"
+	[ "$RC" -eq 0 ] || return 1
+	cat >"$TMP/want" <<-'END'
+	DEL_INSTANCE flags=ack name="lab"
+	SET_LIMITS flags=ack max_mappings=4194304 max_peers=4194304
+	SET_INSTANCE flags=ack name="home" mapping=0 filtering=1 ext_addr_min=0.0.0.0 ext_addr_max=0.0.0.0 port_min=1024 port_max=65535 port_preservation=1 port_parity=0 hairpin=1 hairpin_filter=0 inbound_refresh=0 udp_timeout=600 tcp_timeout=7440 tcp_transitory_timeout=240 icmp_timeout=60 max_per_host=0 max_peers=65536 hold_down=120 internal=[]
+	NEW_INSTANCE flags=ack name="new" ifname="wan9" mapping=0 filtering=0
+	DEL_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.3 int_port=5000
+	NEW_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.3 int_port=5000 ext_port=6001
+	NEW_MAPPING flags=ack instance="home" proto=6 int_addr=10.0.1.3 int_port=22 ext_port=2222
+	NEW_PERMIT flags=ack instance="new" proto=17 int_addr=10.0.1.9 int_port=1 remote_addr=192.0.2.45
+	END
+	requests_sent >"$OUT"
+	same_as "$TMP/want"
+}
+
+t_restore()
+{
+	# Every instance goes, then the file's lines in order.
+	fake_ok || return 1
+	config_same >"$TMP/conf"
+	run_fake restore "$TMP/conf"
+	[ "$RC" -eq 0 ] && [ "$(grep -vc warning "$ERR")" -eq 0 ] || return 1
+	requests_sent >"$OUT"
+	[ "$(sed -n 1,3p "$OUT")" = 'DEL_INSTANCE flags=ack name="home"
+DEL_INSTANCE flags=ack name="lab"
+SET_LIMITS flags=ack max_mappings=4194304 max_peers=1048576' ] &&
+		[ "$(sed -n 5p "$OUT")" = 'NEW_INSTANCE flags=ack name="home" ifname="wan0"' ] &&
+		[ "$(sed -n 8p "$OUT")" = 'NEW_MAPPING flags=ack instance="home" proto=17 int_addr=10.0.1.3 int_port=5000 ext_port=6000' ] &&
+		[ "$(wc -l <"$OUT")" -eq 8 ] || return 1
+	# stdin
+	IN=$TMP/conf run_fake restore -
+	[ "$RC" -eq 0 ] && [ "$(requests_sent | wc -l)" -eq 8 ]
+}
+
+t_config_errors()
+{
+	# A file with errors changes nothing: every bad line is named, with
+	# its file and line, and nothing but nothing is sent.
+	local verb
+	fake_ok || return 1
+	{
+		config_same
+		printf 'mapping show\ninstance set home udp-timeout 5m\nmonitor\n'
+		printf 'instance add x dev eth0 bogus 1\npermit add instance home\n'
+	} >"$TMP/conf"
+	for verb in restore sync; do
+		run_fake "$verb" "$TMP/conf"
+		[ "$RC" -eq 1 ] && [ ! -e "$FAKE_LOG" ] &&
+		grep -qx "natctl: $TMP/conf line 14: \"mapping show\" has no place in a configuration (instance add, mapping add, permit add and limits set lines only)" "$ERR" &&
+		grep -q "^natctl: $TMP/conf line 15: \"instance set\" has no place" "$ERR" &&
+		grep -q "^natctl: $TMP/conf line 16: \"monitor\" has no place" "$ERR" &&
+		grep -qx "natctl: $TMP/conf line 17: unknown argument \"bogus\" for \"instance add\"; try \"natctl instance help\"" "$ERR" &&
+		grep -qx "natctl: $TMP/conf line 18: \"permit add\" needs \"proto\"; try \"natctl permit help\"" "$ERR" &&
+		[ "$(grep -vc warning "$ERR")" -eq 5 ] || return 1
+	done
+	run_fake sync /nonexistent/conf
+	[ "$RC" -eq 1 ] && grep -q 'cannot open "/nonexistent/conf"' "$ERR" || return 1
+	run_fake sync
+	[ "$RC" -eq 1 ] && grep -q '"sync" needs a FILE' "$ERR" || return 1
+	run_fake -j restore "$TMP/conf"
+	[ "$RC" -eq 1 ] && grep -q 'leave out -j' "$ERR" || return 1
+	# -c: the file is checked, nothing read or sent
+	config_same >"$TMP/conf"
+	run_fake -c sync "$TMP/conf"
+	[ "$RC" -eq 0 ] && [ ! -e "$FAKE_LOG" ]
+}
+
+t_config_rollback()
+{
+	# The kernel refuses a line halfway: the configuration from before is
+	# put back (a restore of what save printed first), exit 2.
+	fake_ok || return 1
+	config_same >"$TMP/conf"
+	echo 'mapping add instance home proto tcp internal 10.0.1.3:22 external :2222' >>"$TMP/conf"
+	NATCTL_FAKE_FAIL=NEW_MAPPING run_fake sync "$TMP/conf"
+	[ "$RC" -eq 2 ] &&
+	grep -qx "natctl: $TMP/conf line 14: conenat: fake refusal of NEW_MAPPING" "$ERR" &&
+	grep -qx "natctl: sync of \"$TMP/conf\" failed: putting the configuration from before back" "$ERR" || return 1
+	# after the failing request: every instance deleted, then the old
+	# configuration's lines, as save printed them
+	requests_sent | sed -n '/proto=6/,$p' | sed 1d >"$OUT"
+	[ "$(sed -n 1p "$OUT")" = 'DEL_INSTANCE flags=ack name="home"' ] &&
+		grep -q '^NEW_INSTANCE flags=ack name="lab" ifname="wan1" mapping=1 filtering=0 ext_addr_min=203.0.113.1' "$OUT"
 }
 
 t_fmt_batch()
@@ -2045,6 +2186,11 @@ TESTS+=(
 	"t_fmt_actions_silent|natctl-fake: add and flush print nothing"
 	"t_fmt_echo|natctl-fake: -e mapping add prints the mapping made, text and JSON"
 	"t_fmt_save|natctl-fake: save prints a batch that -c accepts and that sends back what the dumps hold"
+	"t_sync_same|natctl-fake: sync of the configuration in force sends nothing (defaults, order, prefix order, permit port under address-dependent filtering)"
+	"t_sync_changes|natctl-fake: sync sends exactly what differs"
+	"t_restore|natctl-fake: restore deletes every instance, then the file's lines in order; stdin"
+	"t_config_errors|natctl-fake: restore and sync of a bad file name each bad line and send nothing; -c"
+	"t_config_rollback|natctl-fake: a refusal halfway puts the configuration from before back, exit 2"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_batch_continuation|-b: a backslash continues a command; its error names its first line"
 	"t_aliases_and_help|delete, list and ls as iproute2 users type them; help at every depth"

@@ -17,11 +17,13 @@
  * Replies are canned: GET_INFO (version "0.0.0-fake"), two instances
  * ("home", "lab"), three mappings of "home" and one of "lab", GET_LIMITS
  * (max_mappings 4194304, mappings 4, max_peers 1048576, peers 3, instances
- * 2), two permits of "home" (one timed, one for any port); GET_INSTANCE of another name fails as the module does (ENOENT). With
+ * 2), two permits (one of "home" for any port, one timed of "lab"); GET_INSTANCE of another name fails as the module does (ENOENT). With
  * $NATCTL_FAKE_EMPTY set, dumps are empty. "monitor" gets seven events
  * (created, expired, deleted, exhausted, peer-limit of "home", created of
  * "lab", one of another command; with $NATCTL_FAKE_OVERRUN a receive
- * overrun before the "lab" one) and ends.
+ * overrun before the "lab" one) and ends. $NATCTL_FAKE_FAIL=NAME (e.g.
+ * NEW_MAPPING) makes every request of that command fail as the kernel's
+ * refusals do, after it is logged.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -346,8 +348,8 @@ static const struct {
 	uint16_t remote_port;		/* 0: any port */
 	int64_t expires;		/* < 0: as long as the mapping */
 } permits[] = {
-	{ 0, "203.0.113.5", 3478, 52 },
 	{ 1, "192.0.2.44", 0, -1 },
+	{ 3, "203.0.113.5", 3478, 52 },
 };
 
 /* The remote the peer-limit event says a peer cap kept out of a filter. */
@@ -640,6 +642,9 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 	uint8_t cmd = 0;
 	int status;
 
+	status = nl_collect(req);
+	if (status >= 0)
+		return status;
 	why = check_request(req, &cmd);
 	if (why) {
 		logf_(" BAD: %s", why);
@@ -653,6 +658,12 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 		return 0;
 	}
 	log_flush();
+	/* $NATCTL_FAKE_FAIL names a command the "kernel" refuses */
+	if (getenv("NATCTL_FAKE_FAIL") &&
+	    !strcmp(getenv("NATCTL_FAKE_FAIL"), commands[cmd].name)) {
+		nlmsg_free(req);
+		return fail_err("conenat: fake refusal of %s", commands[cmd].name);
+	}
 	status = fake_replies(cmd, req, cb, arg);
 	nlmsg_free(req);
 	return status;

@@ -27,8 +27,11 @@ bool opt_check;
 bool opt_echo;
 bool opt_timestamp;
 
-/* The line being run in batch mode, or 0. */
+/* The line being run in batch mode, or 0; and the file's name, if given. */
 static unsigned long batch_lineno;
+static const char *batch_name;
+/* The objects a batch may use (NULL: all), see batch_run(). */
+static const char *const *batch_objects;
 
 static int do_help(int argc, char **argv);
 
@@ -43,6 +46,8 @@ static const struct natctl_object objects[] = {
 	{ "conntrack", do_conntrack, "the conntrack entries behind the mappings" },
 	{ "limits", do_limits, "the namespace's cap on mappings" },
 	{ "save", do_save, "print the configuration as natctl commands that make it again" },
+	{ "restore", do_restore, "make the configuration exactly a file's" },
+	{ "sync", do_sync, "change what differs from a file's configuration" },
 	{ "help", do_help, "print this help" },
 };
 
@@ -54,7 +59,10 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	char line[1024];
 	int n;
 
-	if (batch_lineno)
+	if (batch_lineno && batch_name)
+		n = snprintf(line, sizeof(line), "natctl: %s line %lu: %s",
+			     batch_name, batch_lineno, prefix);
+	else if (batch_lineno)
 		n = snprintf(line, sizeof(line), "natctl: batch line %lu: %s",
 			     batch_lineno, prefix);
 	else
@@ -75,10 +83,20 @@ void pr_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Warnings off while natctl reads what it printed itself (restore). */
+static bool warnings_muted;
+
+void warnings_mute(bool mute)
+{
+	warnings_muted = mute;
+}
+
 void pr_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (warnings_muted)
+		return;
 	va_start(ap, fmt);
 	vmsg("warning: ", fmt, ap);
 	va_end(ap);
@@ -303,6 +321,19 @@ static int run_command(int argc, char **argv)
 	if (i == ARRAY_SIZE(objects))
 		return usage_err("unknown object \"%s\"; try \"natctl help\"",
 				 argv[0]);
+	if (batch_objects) {
+		/* pairs of words: an object and one of its commands */
+		const char *const *o;
+
+		for (o = batch_objects; *o; o += 2)
+			if (!strcmp(o[0], argv[0]) && argc > 1 &&
+			    !strcmp(o[1], argv[1]))
+				break;
+		if (!*o)
+			return usage_err("\"%s%s%s\" has no place in a configuration (instance add, mapping add, permit add and limits set lines only)",
+					 argv[0], argc > 1 ? " " : "",
+					 argc > 1 ? argv[1] : "");
+	}
 	status = objects[i].handler(argc - 1, argv + 1);
 	print_end(status == 0);
 	return status;
@@ -430,24 +461,17 @@ static ssize_t read_command(FILE *fp, char **cmd, size_t *cmdcap, char **line,
 	return used;
 }
 
-static int run_batch(const char *file, bool force)
+int batch_run(FILE *fp, const char *name, const char *const *objs,
+	      bool force)
 {
-	FILE *fp;
 	char *line = NULL, *cmd = NULL;
 	size_t cap = 0, cmdcap = 0;
 	unsigned long lineno = 0, first = 0;
 	ssize_t len;
 	int worst = 0;
 
-	if (!strcmp(file, "-")) {
-		fp = stdin;
-	} else {
-		fp = fopen(file, "r");
-		if (!fp)
-			return usage_err("cannot open batch file \"%s\": %s",
-					 file, strerror(errno));
-	}
-
+	batch_name = name;
+	batch_objects = objs;
 	while ((len = read_command(fp, &cmd, &cmdcap, &line, &cap, &lineno,
 				   &first)) >= 0) {
 		char **argv;
@@ -472,17 +496,46 @@ static int run_batch(const char *file, bool force)
 		if (err > worst)
 			worst = err;
 	} else if (ferror(fp)) {
-		int err = fail_err("cannot read batch file \"%s\": %s", file,
+		int err = fail_err("cannot read \"%s\": %s",
+				   name ? name : "the batch file",
 				   strerror(errno));
 
 		if (err > worst)
 			worst = err;
 	}
+	batch_name = NULL;
+	batch_objects = NULL;
 	free(line);
 	free(cmd);
+	return worst;
+}
+
+static int run_batch(const char *file, bool force)
+{
+	FILE *fp = stdin;
+	int status;
+
+	if (strcmp(file, "-")) {
+		fp = fopen(file, "r");
+		if (!fp)
+			return usage_err("cannot open batch file \"%s\": %s",
+					 file, strerror(errno));
+	}
+	status = batch_run(fp, NULL, NULL, force);
 	if (fp != stdin)
 		fclose(fp);
-	return worst;
+	return status;
+}
+
+unsigned long batch_line(void)
+{
+	return batch_lineno;
+}
+
+void batch_context(const char *name, unsigned long line)
+{
+	batch_name = name;
+	batch_lineno = line;
 }
 
 /* ---- main ------------------------------------------------------------ */

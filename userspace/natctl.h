@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/conenat.h>
 
@@ -100,6 +101,8 @@ int cmd_dispatch(const char *object, const struct natctl_cmd *cmds,
 void pr_err(const char *fmt, ...) __printf(1, 2);
 /* Warning: "natctl: warning: MESSAGE\n" (batch line prefix as above). */
 void pr_warn(const char *fmt, ...) __printf(1, 2);
+/* Silences pr_warn() (@mute) or lets it speak again. */
+void warnings_mute(bool mute);
 /* pr_err() then return NATCTL_EXIT_USAGE. */
 int usage_err(const char *fmt, ...) __printf(1, 2);
 /* pr_err() then return NATCTL_EXIT_FAIL. */
@@ -158,6 +161,24 @@ int instance_save_reply(struct nl_msg *msg, void *arg);
 int mapping_save_reply(struct nl_msg *msg, void *arg);
 int permit_save_reply(struct nl_msg *msg, void *arg);
 int do_save(int argc, char **argv);
+/* save.c: prints the configuration, as "natctl save" does */
+int save_print(void);
+int do_restore(int argc, char **argv);
+int do_sync(int argc, char **argv);
+
+/*
+ * natctl.c: runs the commands of @fp as -b does (@force: -f), errors
+ * naming "@name line N" (@name NULL: "batch line N"); @objs, NULL or a
+ * NULL terminated list of pairs of words (an object, one of its
+ * commands), refuses every other command.
+ * Returns the worst exit status. batch_line() is the line being run (0:
+ * none); batch_context() makes later errors name @name and @line as if
+ * that line ran.
+ */
+int batch_run(FILE *fp, const char *name, const char *const *objs,
+	      bool force);
+unsigned long batch_line(void);
+void batch_context(const char *name, unsigned long line);
 
 /*
  * monitor.c: the head of an event line or object, inside its JSON object:

@@ -333,6 +333,10 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 	int status = 0;
 	int err;
 
+	status = nl_collect(req);
+	if (status >= 0)
+		return status;
+	status = 0;
 	if (opt_check) {
 		nlmsg_free(req);
 		return 0;

@@ -88,6 +88,18 @@ uint8_t nl_reply_cmd(struct nl_msg *msg);
  */
 int nl_event_listen(const char *group, nl_reply_cb cb, void *arg);
 
+/*
+ * natctl restore and sync (nlmsg.c): while a collector is set,
+ * nl_req_send() hands it every request instead of sending it; the
+ * collector owns the message and returns 0 or an exit status.
+ * nl_collect() returns -1 when none is set. nl_req_resend() builds, from
+ * a kept request, a new one of the same command and attributes to send.
+ */
+void nl_collect_start(int (*fn)(struct nl_msg *req, void *arg), void *arg);
+void nl_collect_stop(void);
+int nl_collect(struct nl_msg *req);
+struct nl_msg *nl_req_resend(struct nl_msg *kept);
+
 /* Closes the socket, if open. */
 void nl_fini(void);
 

@@ -29,11 +29,22 @@ static char *out_buf;
 static size_t out_len;
 static size_t out_cap;
 
+/* Where output goes: stdout, unless print_redirect() says otherwise. */
+static FILE *out_fp;
+
 static void out_flush(void)
 {
 	if (out_len)
-		fwrite(out_buf, 1, out_len, stdout);
+		fwrite(out_buf, 1, out_len, out_fp ? out_fp : stdout);
 	out_len = 0;
+}
+
+FILE *print_redirect(FILE *fp)
+{
+	FILE *old = out_fp ? out_fp : stdout;
+
+	out_fp = fp == stdout ? NULL : fp;
+	return old;
 }
 
 static void out_write(const char *s, size_t n)
@@ -48,7 +59,7 @@ static void out_write(const char *s, size_t n)
 		if (!p) {
 			/* Out of memory: stream what we have, then this. */
 			out_flush();
-			fwrite(s, 1, n, stdout);
+			fwrite(s, 1, n, out_fp ? out_fp : stdout);
 			return;
 		}
 		out_buf = p;
@@ -462,5 +473,5 @@ void print_end(bool ok)
 	}
 	out_len = 0;
 	depth = 0;
-	fflush(stdout);
+	fflush(out_fp ? out_fp : stdout);
 }

@@ -27,6 +27,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
@@ -41,6 +42,12 @@ enum output_type {
 /* Selects the mode once, before any output. */
 void print_init(bool json, bool pretty);
 bool print_is_json(void);
+
+/*
+ * Sends what print_end() writes to @fp instead of stdout (stdout: back to
+ * it); returns where it went before.
+ */
+FILE *print_redirect(FILE *fp);
 
 /* Ends a command: writes (ok) or drops (!ok) its output, resets the state. */
 void print_end(bool ok);

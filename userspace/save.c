@@ -44,15 +44,16 @@ static int save_limits_reply(struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-static int save(int argc, char **argv)
+/**
+ * save_print() - print the configuration as natctl commands
+ *
+ * Return: 0 or an exit status.
+ */
+int save_print(void)
 {
 	struct save_ctx ctx = { .ninstances = 0 };
-	int err = no_more_args(argc, argv);
+	int err;
 
-	if (err)
-		return err;
-	if (print_is_json())
-		return usage_err("\"save\" prints natctl commands, not JSON: leave out -j");
 	print_text("# natctl save: the conenat configuration of this network namespace\n");
 	err = nl_simple(CONENAT_CMD_GET_LIMITS, 0, save_limits_reply, NULL);
 	if (!err)
@@ -65,6 +66,17 @@ static int save(int argc, char **argv)
 		err = nl_simple(CONENAT_CMD_GET_PERMIT, NLM_F_DUMP,
 				permit_save_reply, &ctx);
 	return err;
+}
+
+static int save(int argc, char **argv)
+{
+	int err = no_more_args(argc, argv);
+
+	if (err)
+		return err;
+	if (print_is_json())
+		return usage_err("\"save\" prints natctl commands, not JSON: leave out -j");
+	return save_print();
 }
 
 int do_save(int argc, char **argv)
