@@ -1584,7 +1584,7 @@ t_completion_syntax()
 t_completion_objects()
 {
 	completes 'natctl ' info instance mapping permit stats monitor \
-		conntrack limits save help &&
+		conntrack limits save restore sync help &&
 	completes 'natctl -j -s m' mapping monitor &&
 	completes 'natctl con' conntrack
 }

@@ -1007,6 +1007,90 @@ permit_at_expiry() {
 tap_check "permit add as its endpoint's mapping expires: the permit gets a live mapping; the remote gets in" \
 	permit_at_expiry
 
+# ---- sync and restore -------------------------------------------------------
+
+# normalised: lifetimes run down, dumps come in hash order
+saved_norm() {
+	sed -E 's/ lifetime [0-9]+/ lifetime N/' "$1" | sort
+}
+
+# sync changes what differs and nothing else: the dynamic mapping of an
+# unchanged instance keeps its port, a new static mapping forwards at once;
+# a bad file or a refusal halfway leaves the configuration as it was;
+# restore makes it exactly the file's.
+sync_restore() {
+	local ext err rc
+	ip netns exec "$n_in" socat -u UDP4-RECVFROM:6002,bind=10.0.1.3,fork \
+		SYSTEM:'echo $SOCAT_PEERADDR:$SOCAT_PEERPORT >>'"$tmp/sync.rx" \
+		>/dev/null 2>&1 &
+	track_pid $!
+	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6002 '" ||
+		return 1
+	nc save >"$tmp/conf0" || return 1
+	send "$n_in" 10.0.1.2 5040 198.51.100.10 4000
+	wait_for 20 has_mapping 10.0.1.2:5040 || { echo "no dynamic mapping"; return 1; }
+	ext=$(nc -j mapping get instance home proto udp internal 10.0.1.2:5040 |
+		jq '.[0].external_port')
+
+	# a static mapping more, and lab's timer changed
+	{
+		sed -E '/^instance add lab /s/ udp-timeout [0-9]+/ udp-timeout 900/' "$tmp/conf0"
+		echo 'mapping add instance home proto udp internal 10.0.1.3:6002 external :7042'
+	} >"$tmp/conf1"
+	grep -q 'udp-timeout 900' "$tmp/conf1" || return 1
+	nc sync "$tmp/conf1" || return 1
+	[ "$(nc -j mapping get instance home proto udp internal 10.0.1.2:5040 |
+		jq '.[0].external_port')" = "$ext" ] ||
+		{ echo "sync took the dynamic mapping of an unchanged instance"; return 1; }
+	[ "$(nc -j instance show lab | jq '.[0].udp_timeout')" -eq 900 ] || return 1
+	send "$n_out" 198.51.100.10 7300 198.51.100.1 7042
+	wait_for 20 sh -c "grep -qx 198.51.100.10:7300 '$tmp/sync.rx'" ||
+		{ echo "the static mapping sync added does not forward"; return 1; }
+	nc save >"$tmp/conf1.saved" || return 1
+	# the same file again: nothing changes, not even a timer
+	nc sync "$tmp/conf1" && nc save >"$tmp/conf1.again" &&
+		diff <(saved_norm "$tmp/conf1.saved") <(saved_norm "$tmp/conf1.again") ||
+		return 1
+
+	# a bad line: nothing changes, the line is named
+	{ cat "$tmp/conf1"; echo 'instance add x dev wan3 bogus 1'; } >"$tmp/conf-bad"
+	err=$(nc sync "$tmp/conf-bad" 2>&1)
+	rc=$?
+	[ "$rc" -eq 1 ] && [[ $err == *"conf-bad line "*": unknown argument \"bogus\" for \"instance add\""* ]] ||
+		{ echo "bad file: $rc $err"; return 1; }
+	nc save >"$tmp/conf1.after" &&
+		diff <(saved_norm "$tmp/conf1.saved") <(saved_norm "$tmp/conf1.after") ||
+		return 1
+
+	# the kernel refuses a line halfway (an external endpoint twice): the
+	# configuration from before is back, exit 2
+	{
+		cat "$tmp/conf1"
+		echo 'mapping add instance home proto udp internal 10.0.1.3:6003 external :7043'
+		echo 'mapping add instance home proto udp internal 10.0.1.3:6004 external :7043'
+	} >"$tmp/conf-refused"
+	err=$(nc sync "$tmp/conf-refused" 2>&1)
+	rc=$?
+	[ "$rc" -eq 2 ] && [[ $err == *"conf-refused line "*"the external endpoint is in use"* ]] &&
+		[[ $err == *"putting the configuration from before back"* ]] ||
+		{ echo "refused: $rc $err"; return 1; }
+	nc save >"$tmp/conf1.back" &&
+		diff <(saved_norm "$tmp/conf1.saved") <(saved_norm "$tmp/conf1.back") ||
+		return 1
+
+	# restore: exactly the first file; dynamic mappings go with their instances
+	nc restore "$tmp/conf0" || return 1
+	! has_mapping 10.0.1.2:5040 || { echo "restore kept a dynamic mapping"; return 1; }
+	nc save >"$tmp/conf0.back" &&
+		diff <(saved_norm "$tmp/conf0") <(saved_norm "$tmp/conf0.back") || return 1
+	send "$n_out" 198.51.100.10 7301 198.51.100.1 7042
+	sleep 1
+	! grep -qx 198.51.100.10:7301 "$tmp/sync.rx" ||
+		{ echo "the static mapping outlived restore"; return 1; }
+}
+tap_check "sync: only what differs changes (dynamic mapping kept, new static mapping forwards); bad file or refusal halfway change nothing; restore makes it the file's" \
+	sync_restore
+
 # ---- instance del -------------------------------------------------------------
 
 instance_del() {
