@@ -34,8 +34,8 @@ packages=(
 	nftables gnuplot-nox
 	# natctl's man page check (groff) and man -l (man-db)
 	groff-base man-db
-	# packaging
-	dkms
+	# packaging; systemd-analyze verify checks conenat.service
+	dkms systemd
 )
 
 case ${1:-} in

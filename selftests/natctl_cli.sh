@@ -1891,7 +1891,9 @@ t_install()
 {
 	local dest=$TMP/destdir f
 	local files=(usr/sbin/natctl usr/share/man/man8/natctl.8
-		     usr/share/bash-completion/completions/natctl)
+		     usr/share/bash-completion/completions/natctl
+		     usr/lib/systemd/system/conenat.service
+		     etc/conenat/conenat.conf)
 	make -s -C "$USERSPACE" install DESTDIR="$dest" PREFIX=/usr \
 		>"$OUT" 2>"$ERR" || return 1
 	for f in "${files[@]}"; do
@@ -1901,11 +1903,59 @@ t_install()
 		cmp -s "$dest/usr/share/man/man8/natctl.8" "$MANPAGE" &&
 		cmp -s "$dest/usr/share/bash-completion/completions/natctl" \
 			"$COMPLETION" || return 1
-	# exactly those three files
-	[ "$(find "$dest" -type f | wc -l)" -eq 3 ] || return 1
+	# the unit runs the natctl installed, from its installed path
+	grep -qx 'ExecStart=/usr/sbin/natctl restore /etc/conenat/conenat.conf' \
+		"$dest/usr/lib/systemd/system/conenat.service" || return 1
+	# exactly those five files
+	[ "$(find "$dest" -type f | wc -l)" -eq 5 ] || return 1
+	# an installed configuration is never overwritten...
+	echo 'instance add x dev wan0' >"$dest/etc/conenat/conenat.conf"
+	make -s -C "$USERSPACE" install DESTDIR="$dest" PREFIX=/usr \
+		>"$OUT" 2>"$ERR" &&
+		[ "$(cat "$dest/etc/conenat/conenat.conf")" = 'instance add x dev wan0' ] ||
+		return 1
+	# ...nor removed: uninstall takes the example only
+	make -s -C "$USERSPACE" uninstall DESTDIR="$dest" PREFIX=/usr \
+		>"$OUT" 2>"$ERR" || return 1
+	[ "$(find "$dest" -type f)" = "$dest/etc/conenat/conenat.conf" ] || return 1
+	rm "$dest/etc/conenat/conenat.conf"
+	make -s -C "$USERSPACE" install DESTDIR="$dest" PREFIX=/usr \
+		>"$OUT" 2>"$ERR" &&
 	make -s -C "$USERSPACE" uninstall DESTDIR="$dest" PREFIX=/usr \
 		>"$OUT" 2>"$ERR" || return 1
 	[ "$(find "$dest" -type f | wc -l)" -eq 0 ]
+}
+
+t_unit()
+{
+	# conenat.service: systemd-analyze verify finds nothing (the unit
+	# made for natctl where it is built), it applies the configuration
+	# before the network is up, reload syncs, stop clears.
+	local u=$TMP/unit/conenat.service
+	command -v systemd-analyze >/dev/null ||
+		{ echo "systemd-analyze missing (scripts/deps.sh)" >"$ERR"; return 1; }
+	mkdir -p "$TMP/unit"
+	sed "s|@SBINDIR@|$(dirname "$NATCTL")|g" "$USERSPACE/conenat.service.in" >"$u"
+	systemd-analyze verify "$u" >"$OUT" 2>"$ERR" && [ ! -s "$ERR" ] || return 1
+	grep -qx 'Before=network-pre.target shutdown.target' "$u" &&
+		grep -qx 'DefaultDependencies=no' "$u" &&
+		grep -qx "ExecReload=$(dirname "$NATCTL")/natctl sync /etc/conenat/conenat.conf" "$u" &&
+		grep -qx "ExecStop=$(dirname "$NATCTL")/natctl restore /dev/null" "$u"
+}
+
+t_conf_example()
+{
+	# The example configuration: as installed it configures nothing and
+	# checks clean; its example, uncommented, checks clean too.
+	local conf=$USERSPACE/conenat.conf
+	"$NATCTL" -c restore "$conf" >"$OUT" 2>"$ERR" && [ ! -s "$ERR" ] ||
+		return 1
+	[ -z "$(grep -v '^#' "$conf")" ] || return 1
+	sed -n '/^# instance add/,$p' "$conf" | sed -E 's/^#( |\t|$)//' \
+		>"$TMP/example.conf"
+	[ "$(grep -cE '^(instance|mapping|permit) add ' "$TMP/example.conf")" -eq 3 ] &&
+		"$NATCTL" -c restore "$TMP/example.conf" >"$OUT" 2>"$ERR" &&
+		[ ! -s "$ERR" ]
 }
 
 t_install_top()
@@ -2222,7 +2272,9 @@ TESTS+=(
 	"t_man_json_keys|man page: JSON OUTPUT names every key natctl prints"
 	"t_man_exit_status|man page: exit statuses 0, 1, 2"
 	"t_man_examples_parse|man page: every natctl line of EXAMPLES parses"
-	"t_install|make install DESTDIR PREFIX=/usr: three files; make uninstall removes them"
+	"t_install|make install DESTDIR PREFIX=/usr: five files, the unit for that prefix; make uninstall removes them, keeps a changed conenat.conf"
+	"t_unit|conenat.service: systemd-analyze verify clean; before network-pre; reload syncs, stop clears"
+	"t_conf_example|conenat.conf: the example as installed and uncommented checks clean"
 	"t_install_top|top-level make install / uninstall, default PREFIX /usr/local"
 	"t_fuzz|fuzz: 2000 random command lines (-b -f) and 100 runs under natctl-asan"
 )
