@@ -538,8 +538,8 @@ struct conenat_permit_view {
 	u32 expires;
 };
 
-bool conenat_permit_view(struct conenat_net *cn, void *obj,
-			 struct conenat_permit_view *v);
+bool conenat_peer_as_permit(struct conenat_net *cn, void *obj,
+			    struct conenat_permit_view *v);
 unsigned int conenat_permits_flush(struct conenat_net *cn,
 				   const struct conenat_instance *inst);
 bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,

@@ -1066,10 +1066,11 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 */
 	if (!IS_ERR(m) && !m->ek.addr)
 		conenat_gc_renumber(cn);
+	/* a message of NLMSG_GOODSIZE holds a mapping */
 	if (!IS_ERR(m) && echo &&
-	    conenat_fill_mapping(echo, m, CONENAT_CMD_GET_MAPPING, 0,
-				 info->snd_portid, info->snd_seq, 0)) {
-		/* a message of NLMSG_GOODSIZE holds a mapping */
+	    WARN_ON_ONCE(conenat_fill_mapping(echo, m, CONENAT_CMD_GET_MAPPING,
+					      0, info->snd_portid,
+					      info->snd_seq, 0))) {
 		nlmsg_free(echo);
 		echo = NULL;
 	}
@@ -1108,9 +1109,14 @@ out_unlock:
 	if (replaced)
 		conenat_ct_cleanup(cn);
 	if (echo) {
+		/*
+		 * The mapping is made: a full receive buffer loses the echo,
+		 * not the success.
+		 */
 		if (!err)
-			return genlmsg_reply(echo, info);
-		nlmsg_free(echo);
+			genlmsg_reply(echo, info);
+		else
+			nlmsg_free(echo);
 	}
 	return err;
 }
@@ -1269,7 +1275,13 @@ static int conenat_nl_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		/* the dump's generation; a resize of the table starts a new one */
 		cb->seq = 1;
 	}
-	rhashtable_walk_start(&d->iter);
+	/*
+	 * A resize since the last round restarts the walk: entries already
+	 * sent may come again, so the next message (or NLMSG_DONE) carries
+	 * NLM_F_DUMP_INTR.
+	 */
+	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
+		cb->seq++;
 	/* the entry that did not fit last time, or the first */
 	obj = rhashtable_walk_peek(&d->iter);
 	while (obj) {
@@ -1461,11 +1473,12 @@ out_unlock:
 static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct conenat_net *cn = conenat_info_cn(info);
-	struct nlattr **tb = info->attrs;
 	const struct conenat_config *cfg;
+	struct nlattr **tb = info->attrs;
 	struct conenat_instance *inst;
 	struct conenat_mapping *m;
 	struct conenat_int_key ik;
+	__be32 raddr;
 	__be16 rport;
 	int err;
 
@@ -1487,13 +1500,21 @@ static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
 	cfg = rcu_dereference_protected(inst->cfg,
 					lockdep_is_held(&cn->config_lock));
 	conenat_nl_permit_ik(&ik, inst, info);
+	raddr = nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]);
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
 	err = -ENOENT;
-	if (m && conenat_mapping_live(m))
-		err = conenat_permit_del(m,
-					 nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
-					 conenat_permit_port(cfg, rport));
+	if (m && conenat_mapping_live(m)) {
+		/*
+		 * As named, else as address-dependent filtering keeps it
+		 * (a static mapping keeps its permits through a change of
+		 * filtering, by the port they were given).
+		 */
+		err = conenat_permit_del(m, raddr, rport);
+		if (err == -ENOENT && rport &&
+		    cfg->filtering == CONENAT_ADDRESS_DEPENDENT)
+			err = conenat_permit_del(m, raddr, 0);
+	}
 	rcu_read_unlock();
 	if (err)
 		NL_SET_ERR_MSG_MOD(info->extack, "no such permit");
@@ -1542,7 +1563,7 @@ static int conenat_dump_permit(struct sk_buff *skb,
 	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
 	struct conenat_permit_view v;
 
-	if (!conenat_permit_view(cn, obj, &v) || !conenat_dump_wants(d, v.m))
+	if (!conenat_peer_as_permit(cn, obj, &v) || !conenat_dump_wants(d, v.m))
 		return 0;
 	return conenat_fill_permit(skb, &v, NETLINK_CB(cb->skb).portid,
 				   cb->nlh->nlmsg_seq, NLM_F_MULTI);

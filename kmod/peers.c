@@ -12,11 +12,12 @@
  * A peer learned from traffic lives while a flow to it does, then the
  * mapping's timer for its protocol: the conntrack link counts the flows
  * (conenat_peer_flow_start() and _end(), once per flow, never per packet).
- * A permit's peer lives its lifetime, or as long as the mapping, or until
- * the administrator deletes the permit: then it is a peer like one learned
- * from traffic whose timer ran out, living on only while flows to it do. No
- * peer outlives its mapping: the GC reaps the peers of mappings that are
- * gone.
+ * A permit lets the remote in for its lifetime, or as long as the mapping,
+ * or until the administrator deletes it. What traffic taught and what a
+ * permit grants are kept apart in the peer, so that deleting a permit ends
+ * the permit only: a remote the internal endpoint talks to stays in for as
+ * long as traffic keeps it. No peer outlives its mapping: the GC reaps the
+ * peers of mappings that are gone.
  *
  * Peers are bounded: a mapping records at most its instance's max-peers,
  * a namespace at most its max-peers. At a cap the remote is not recorded
@@ -40,13 +41,12 @@ struct conenat_peer_key {
  * @node: entry in the namespace's peer table
  * @key: the mapping's id and the remote (port 0: any port)
  * @ek: the mapping's external endpoint, where the GC finds the mapping
- * @expires: conenat_now() second at which a timed peer ends, once no flow
- *	to it is left
+ * @expires: conenat_now() second until which traffic keeps the peer once no
+ *	flow to it is left (in the past for a peer only a permit made)
+ * @permit_end: conenat_now() second at which a timed permit ends
  * @nflows: linked conntrack entries to the remote; -1 once the peer is
  *	being reaped
- * @timed: the peer ends by @expires, else only with its mapping
- * @permit: an administrator's permit made or confirmed it (listed, and
- *	deleted, as a permit)
+ * @permit: enum conenat_permit; set by the control path only
  * @rcu: frees the peer after readers
  */
 struct conenat_peer {
@@ -54,10 +54,17 @@ struct conenat_peer {
 	struct conenat_peer_key key;
 	struct conenat_ext_key ek;
 	u32 expires;
+	u32 permit_end;
 	atomic_t nflows;
-	bool timed;
-	bool permit;
+	u8 permit;
 	struct rcu_head rcu;
+};
+
+/* What an administrator's permit grants a peer. */
+enum conenat_permit {
+	CONENAT_PERMIT_NONE,
+	CONENAT_PERMIT_TIMED,		/* until @permit_end */
+	CONENAT_PERMIT_FOREVER,		/* as long as the mapping */
 };
 
 static struct kmem_cache *conenat_peer_cache __read_mostly;
@@ -96,19 +103,34 @@ static struct conenat_peer *conenat_peer_find(const struct conenat_mapping *m,
 				 conenat_peer_params);
 }
 
-/* Move a timed peer's end to @secs from now, never earlier. */
-static void conenat_peer_extend(struct conenat_peer *p, u32 secs)
+/* Move an end to @secs from now, never earlier. */
+static void conenat_end_extend(u32 *end, u32 secs)
 {
-	u32 expires = conenat_now() + secs;
+	u32 t = conenat_now() + secs;
 
-	if ((s32)(expires - READ_ONCE(p->expires)) > 0)
-		WRITE_ONCE(p->expires, expires);
+	if ((s32)(t - READ_ONCE(*end)) > 0)
+		WRITE_ONCE(*end, t);
+}
+
+static bool conenat_end_ahead(const u32 *end)
+{
+	return (s32)(READ_ONCE(*end) - conenat_now()) > 0;
+}
+
+/* Whether a permit lets the remote in now. */
+static bool conenat_peer_permitted(const struct conenat_peer *p)
+{
+	u8 permit = READ_ONCE(p->permit);
+
+	return permit == CONENAT_PERMIT_FOREVER ||
+	       (permit == CONENAT_PERMIT_TIMED &&
+		conenat_end_ahead(&p->permit_end));
 }
 
 static bool conenat_peer_current(const struct conenat_peer *p)
 {
-	return !READ_ONCE(p->timed) || atomic_read(&p->nflows) > 0 ||
-	       (s32)(READ_ONCE(p->expires) - conenat_now()) > 0;
+	return atomic_read(&p->nflows) > 0 || conenat_end_ahead(&p->expires) ||
+	       conenat_peer_permitted(p);
 }
 
 /*
@@ -143,9 +165,89 @@ static void conenat_peer_uncharge(struct conenat_net *cn,
 	atomic_dec(&cn->npeers);
 }
 
+/* A permit for @lifetime seconds (0: as long as the mapping). */
+static void conenat_peer_grant(struct conenat_peer *p, u32 lifetime)
+{
+	if (!lifetime) {
+		WRITE_ONCE(p->permit, CONENAT_PERMIT_FOREVER);
+		return;
+	}
+	if (READ_ONCE(p->permit) == CONENAT_PERMIT_FOREVER)
+		return;
+	if (conenat_peer_permitted(p))
+		conenat_end_extend(&p->permit_end, lifetime);
+	else
+		WRITE_ONCE(p->permit_end, conenat_now() + lifetime);
+	WRITE_ONCE(p->permit, CONENAT_PERMIT_TIMED);
+}
+
+static struct conenat_peer *conenat_peer_new(const struct conenat_mapping *m,
+					     __be32 raddr, __be16 rport)
+{
+	struct conenat_peer *p = kmem_cache_zalloc(conenat_peer_cache,
+						   GFP_ATOMIC);
+
+	if (!p)
+		return NULL;
+	conenat_peer_key(&p->key, m, raddr, rport);
+	p->ek = m->ek;
+	p->expires = conenat_now();
+	return p;
+}
+
 /*
- * Record a remote, or extend it: a lifetime of 0 makes the peer last as
- * long as the mapping. Safe in softirq context.
+ * What an existing peer gets: traffic extends its own timer; a permit is
+ * granted and must not be lost to the GC. The GC reaps a peer it found
+ * stale by setting nflows to -1 and then looking again (a permit granted
+ * meanwhile saves it); here the grant is stored before nflows is read. So
+ * either the GC sees the grant, or this sees -1 and the peer is replaced.
+ *
+ * Return: 0, or -EAGAIN when the peer is being reaped.
+ */
+static int conenat_peer_update(struct conenat_peer *p, u32 lifetime,
+			       bool permit)
+{
+	if (!permit) {
+		conenat_end_extend(&p->expires, lifetime);
+		return 0;
+	}
+	conenat_peer_grant(p, lifetime);
+	/* pairs with the atomic_cmpxchg() in conenat_peer_reap() */
+	smp_mb();
+	return atomic_read(&p->nflows) < 0 ? -EAGAIN : 0;
+}
+
+/*
+ * A permit for a peer the GC is reaping: a new peer takes its place in the
+ * table, and its charge. If the GC removed it first, -ENOENT: insert anew.
+ */
+static int conenat_peer_replace(struct conenat_mapping *m,
+				struct conenat_peer *old, u32 lifetime)
+{
+	struct conenat_net *cn = m->inst->cn;
+	struct conenat_peer *p;
+	int err;
+
+	p = conenat_peer_new(m, old->key.raddr, old->key.rport);
+	if (!p)
+		return -ENOMEM;
+	p->expires = READ_ONCE(old->expires);
+	conenat_peer_grant(p, lifetime);
+	err = rhashtable_replace_fast(&cn->peer_table, &old->node, &p->node,
+				      conenat_peer_params);
+	if (err) {
+		kmem_cache_free(conenat_peer_cache, p);
+		return err;
+	}
+	call_rcu(&old->rcu, conenat_peer_free_rcu);
+	conenat_gc_wake(cn);
+	return 0;
+}
+
+/*
+ * Record a remote, or extend it: traffic for @lifetime seconds after its
+ * last flow, or a permit (@permit) for @lifetime seconds, 0 for as long as
+ * the mapping. Safe in softirq context.
  */
 static int conenat_peer_add(struct conenat_mapping *m,
 			    const struct conenat_config *cfg, __be32 raddr,
@@ -153,49 +255,50 @@ static int conenat_peer_add(struct conenat_mapping *m,
 {
 	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p, *old;
+	int tries, err;
 
-	p = conenat_peer_find(m, raddr, rport);
-	if (p) {
-		if (!lifetime)
-			WRITE_ONCE(p->timed, false);
-		else if (READ_ONCE(p->timed))
-			conenat_peer_extend(p, lifetime);
+	/* a race with the GC or another CPU costs a round, rarely two */
+	for (tries = 0; tries < 3; tries++) {
+		p = conenat_peer_find(m, raddr, rport);
+		if (p) {
+			/*
+			 * Traffic may lose a peer the GC is reaping right
+			 * now: the remote's next new flow records it again.
+			 */
+			if (!conenat_peer_update(p, lifetime, permit))
+				return 0;
+			err = conenat_peer_replace(m, p, lifetime);
+			if (err != -ENOENT)
+				return err;
+			continue;
+		}
+
+		if (!conenat_peer_charge(m, cfg, raddr, rport))
+			return -ENOSPC;
+		p = conenat_peer_new(m, raddr, rport);
+		if (!p) {
+			conenat_peer_uncharge(cn, m);
+			return -ENOMEM;
+		}
 		if (permit)
-			WRITE_ONCE(p->permit, true);
-		/*
-		 * One the GC is reaping right now (nflows -1) goes all the
-		 * same: the remote's next new flow records it again.
-		 */
-		return 0;
-	}
-
-	if (!conenat_peer_charge(m, cfg, raddr, rport))
-		return -ENOSPC;
-	p = kmem_cache_zalloc(conenat_peer_cache, GFP_ATOMIC);
-	if (!p) {
-		conenat_peer_uncharge(cn, m);
-		return -ENOMEM;
-	}
-	conenat_peer_key(&p->key, m, raddr, rport);
-	p->ek = m->ek;
-	p->timed = lifetime != 0;
-	p->permit = permit;
-	p->expires = conenat_now() + lifetime;
-	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
-						conenat_peer_params);
-	if (old) {
+			conenat_peer_grant(p, lifetime);
+		else
+			p->expires += lifetime;
+		old = rhashtable_lookup_get_insert_fast(&cn->peer_table,
+							&p->node,
+							conenat_peer_params);
+		if (!old) {
+			/* the GC reaps peers */
+			conenat_gc_wake(cn);
+			return 0;
+		}
 		/* another CPU recorded it first, or the table is full */
 		kmem_cache_free(conenat_peer_cache, p);
 		conenat_peer_uncharge(cn, m);
 		if (IS_ERR(old))
 			return PTR_ERR(old);
-		if (permit)
-			WRITE_ONCE(old->permit, true);
-		return 0;
 	}
-	/* the GC reaps peers */
-	conenat_gc_wake(cn);
-	return 0;
+	return -EBUSY;
 }
 
 /**
@@ -206,8 +309,10 @@ static int conenat_peer_add(struct conenat_mapping *m,
  * @rport: the remote port, 0 for any port
  * @lifetime: seconds the permission lasts, 0 for as long as the mapping
  *
- * Adding an existing peer extends a timed one, or makes it last as long as
- * the mapping, and makes it a permit. Caller holds rcu_read_lock().
+ * A permit for a remote already let in extends it (a timed permit that
+ * exists lasts at least @lifetime more; 0 makes it last as long as the
+ * mapping). Control path, under the namespace's config_lock and
+ * rcu_read_lock().
  *
  * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
  */
@@ -215,6 +320,7 @@ int conenat_peer_permit(struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 lifetime)
 {
+	lockdep_assert_held(&m->inst->cn->config_lock);
 	return conenat_peer_add(m, cfg, raddr, rport, lifetime, true);
 }
 
@@ -241,69 +347,55 @@ int conenat_peer_record(struct conenat_mapping *m,
 	return err == -ENOSPC ? 0 : err;
 }
 
-/*
- * A permit deleted: the peer ends now, unless flows to it are open; they
- * keep it, and the last one to end gives it the mapping's timer, as for a
- * peer learned from traffic.
- */
-static void conenat_peer_unpermit(struct conenat_peer *p)
-{
-	WRITE_ONCE(p->permit, false);
-	/*
-	 * A filter decision meanwhile may still see the permit: the remote's
-	 * flow then was let in just before the deletion.
-	 */
-	WRITE_ONCE(p->expires, conenat_now());
-	WRITE_ONCE(p->timed, true);
-}
-
 /**
  * conenat_permit_del() - delete one permit
  * @m: the mapping
  * @raddr: the remote address
  * @rport: the remote port, 0 for the permit of any port
  *
- * Caller holds rcu_read_lock() and the namespace's config_lock. The GC
- * reaps the peer.
+ * The permit ends now; what traffic taught the peer stays, and the GC
+ * reaps it once that is over too. Caller holds rcu_read_lock() and the
+ * namespace's config_lock.
  *
- * Return: 0, or -ENOENT when the mapping has no such permit.
+ * Return: 0, or -ENOENT when the mapping has no such permit in force.
  */
 int conenat_permit_del(struct conenat_mapping *m, __be32 raddr, __be16 rport)
 {
 	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
 
-	if (!p || !READ_ONCE(p->permit))
+	lockdep_assert_held(&m->inst->cn->config_lock);
+	if (!p || !conenat_peer_permitted(p))
 		return -ENOENT;
-	conenat_peer_unpermit(p);
+	WRITE_ONCE(p->permit, CONENAT_PERMIT_NONE);
 	conenat_gc_wake(m->inst->cn);
 	return 0;
 }
 
 /**
- * conenat_permit_view() - what a dump shows of a peer, if it is a permit
+ * conenat_peer_as_permit() - what a dump shows of a peer, if it is a permit
  * @cn: the namespace's state
  * @obj: a peer, from a walk of the peer table
  * @v: filled in: the permit's live mapping, remote, and seconds left
  *
  * Caller holds rcu_read_lock(); @v->m is valid while it does.
  *
- * Return: whether @obj is a current permit of a live mapping.
+ * Return: whether @obj holds a permit in force, of a live mapping.
  */
-bool conenat_permit_view(struct conenat_net *cn, void *obj,
-			 struct conenat_permit_view *v)
+bool conenat_peer_as_permit(struct conenat_net *cn, void *obj,
+			    struct conenat_permit_view *v)
 {
 	struct conenat_peer *p = obj;
 	s32 left;
 
-	if (!READ_ONCE(p->permit) || !conenat_peer_current(p))
+	if (!conenat_peer_permitted(p))
 		return false;
 	v->m = conenat_lookup_ext(cn, &p->ek);
 	if (!v->m || v->m->id != p->key.mid || !conenat_mapping_live(v->m))
 		return false;
 	v->raddr = p->key.raddr;
 	v->rport = p->key.rport;
-	v->timed = READ_ONCE(p->timed);
-	left = (s32)(READ_ONCE(p->expires) - conenat_now());
+	v->timed = READ_ONCE(p->permit) == CONENAT_PERMIT_TIMED;
+	left = (s32)(READ_ONCE(p->permit_end) - conenat_now());
 	v->expires = left > 0 ? left : 0;
 	return true;
 }
@@ -319,9 +411,10 @@ static bool conenat_permit_flush_one(void *obj, void *arg)
 	struct conenat_permit_flush *f = arg;
 	struct conenat_permit_view v;
 
-	if (conenat_permit_view(f->cn, obj, &v) &&
+	if (conenat_peer_as_permit(f->cn, obj, &v) &&
 	    (!f->inst || v.m->inst == f->inst)) {
-		conenat_peer_unpermit(obj);
+		WRITE_ONCE(((struct conenat_peer *)obj)->permit,
+			   CONENAT_PERMIT_NONE);
 		f->removed++;
 	}
 	return false;
@@ -342,6 +435,7 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
 {
 	struct conenat_permit_flush f = { .cn = cn, .inst = inst };
 
+	lockdep_assert_held(&cn->config_lock);
 	conenat_ht_walk(&cn->peer_table, conenat_permit_flush_one, &f, true);
 	if (f.removed)
 		conenat_gc_wake(cn);
@@ -354,8 +448,8 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
  * @raddr: the remote address
  * @rport: the remote port, 0 for the peer by address
  *
- * Caller holds rcu_read_lock(). While flows to it are counted, a timed
- * peer does not end.
+ * Caller holds rcu_read_lock(). While flows to it are counted, the peer
+ * does not end.
  *
  * Return: whether the flow was counted (the peer exists and is not being
  * reaped); only then must conenat_peer_flow_end() follow.
@@ -384,8 +478,7 @@ void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,
 
 	if (!p || !atomic_add_unless(&p->nflows, -1, -1))
 		return;
-	if (READ_ONCE(p->timed))
-		conenat_peer_extend(p, timeout);
+	conenat_end_extend(&p->expires, timeout);
 }
 
 static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
@@ -442,6 +535,14 @@ void conenat_peer_reap(struct conenat_net *cn, void *obj)
 		/* a flow confirmed meanwhile keeps it */
 		if (atomic_cmpxchg(&p->nflows, 0, -1) != 0)
 			return;
+		/*
+		 * A permit granted meanwhile keeps it too: the cmpxchg orders
+		 * this look after it (see conenat_peer_update()).
+		 */
+		if (conenat_peer_current(p)) {
+			atomic_set(&p->nflows, 0);
+			return;
+		}
 	} else {
 		atomic_set(&p->nflows, -1);
 	}
