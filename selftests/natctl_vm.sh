@@ -662,9 +662,20 @@ permit_lifecycle() {
 		{ echo "flush nosuch: $err"; return 1; }
 	nc permit flush instance home || return 1
 	[ "$(nc -j permit show | jq length)" -eq 0 ] || { nc permit show; return 1; }
+
+	# deleting a permit ends the permit only: a remote the host sends to
+	# stays let in, for as long as its traffic keeps it
+	send "$n_in" 10.0.1.3 6001 198.51.100.10 7500
+	nc permit add instance home proto udp internal 10.0.1.3:6001 \
+		remote 198.51.100.10 &&
+	nc permit del instance home proto udp internal 10.0.1.3:6001 \
+		remote 198.51.100.10 || return 1
+	send "$n_out" 198.51.100.10 7202 198.51.100.1 "$ext"
+	wait_for 20 permit_received 198.51.100.10:7202 ||
+		{ echo "the host's own peer went with the permit"; return 1; }
 	nc mapping del instance home proto udp internal 10.0.1.3:6001
 }
-tap_check "permit show lists permits; del stops the remote's new flows (not its open one), and a second del is refused; flush" \
+tap_check "permit show lists permits; del stops the remote's new flows (not its open one, nor a remote the host sends to), and a second del is refused; flush" \
 	permit_lifecycle
 
 # -e: "mapping add" without an external port prints the port the instance
