@@ -378,6 +378,62 @@ static int permit_add(struct cn_sock *nl, const char *inst,
 	return cn_talk(nl, nlh, NULL, NULL, e);
 }
 
+/* DEL_PERMIT, or FLUSH_PERMITS of @inst when @int_addr is NULL. */
+static int permit_del(struct cn_sock *nl, const char *inst,
+		      const char *int_addr, uint16_t int_port,
+		      const char *raddr, uint16_t rport, struct cn_err *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = cn_msg(nl, buf, int_addr ? CONENAT_CMD_DEL_PERMIT :
+		     CONENAT_CMD_FLUSH_PERMITS, 0);
+	mnl_attr_put_strz(nlh, CONENAT_MAPPING_A_INSTANCE, inst);
+	if (int_addr) {
+		mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, IPPROTO_UDP);
+		mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_INT_ADDR, ip4(int_addr));
+		mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_INT_PORT,
+				 htons(int_port));
+		mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_REMOTE_ADDR, ip4(raddr));
+		if (rport)
+			mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_REMOTE_PORT,
+					 htons(rport));
+	}
+	return cn_talk(nl, nlh, NULL, NULL, e);
+}
+
+struct permit_list {
+	unsigned int n;
+	uint32_t raddr[8];
+	uint16_t rport[8];
+};
+
+static int permit_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1] = { NULL };
+	struct permit_list *l = data;
+
+	if (cn_parse(nlh, tb, CONENAT_MAPPING_A_MAX) < 0 ||
+	    !tb[CONENAT_MAPPING_A_REMOTE_ADDR])
+		return MNL_CB_ERROR;
+	if (l->n < 8) {
+		l->raddr[l->n] = mnl_attr_get_u32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]);
+		l->rport[l->n] = tb[CONENAT_MAPPING_A_REMOTE_PORT] ?
+			ntohs(mnl_attr_get_u16(tb[CONENAT_MAPPING_A_REMOTE_PORT])) : 0;
+	}
+	l->n++;
+	return MNL_CB_OK;
+}
+
+static int permit_dump(struct cn_sock *nl, struct permit_list *l)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+
+	memset(l, 0, sizeof(*l));
+	return cn_talk(nl, cn_msg(nl, buf, CONENAT_CMD_GET_PERMIT, NLM_F_DUMP),
+		       permit_cb, l, NULL);
+}
+
 static const char *addr_str(uint32_t a)
 {
 	static char bufs[4][INET_ADDRSTRLEN];
@@ -1277,6 +1333,62 @@ TEST_F_TIMEOUT(nat, permit_opens_filter, NAT_TIMEOUT)
 	filtered = counter(&self->nl, "nat0", CONENAT_STATS_A_IN_FILTERED);
 	EXPECT_EQ(1u, filtered) TH_LOG("in_filtered is %llu",
 				       (unsigned long long)filtered);
+}
+
+/*
+ * Permits listed, deleted and flushed: the dump holds the permits (not the
+ * peers traffic taught), a deleted permit lets no new flow in, a second
+ * delete is refused with ENOENT, a flush empties the list.
+ */
+TEST_F_TIMEOUT(nat, permit_del_and_flush, NAT_TIMEOUT)
+{
+	struct permit_list l;
+	struct sockaddr_in ext, f;
+	struct cn_err e;
+	int in, pa, pb, pb2, ret;
+
+	NEW_INSTANCE("nat0", "wan", PRESET_PORT_RESTRICTED_CONE);
+	in = UDP(CN_IN1, NULL, 5001);
+	pa = UDP(CN_OUT, CN_PEER_A, 4000);
+	pb = UDP(CN_OUT, CN_PEER_B, 4000);
+	pb2 = UDP(CN_OUT, CN_PEER_B, 4002);
+
+	/* a peer taught by traffic: not a permit */
+	SEND(in, CN_PEER_A, 4000, "hello A");
+	ASSERT_ARRIVES(pa, "hello A", &ext, "A hears in1:5001");
+	ASSERT_EQ(0, permit_dump(&self->nl, &l));
+	ASSERT_EQ(0u, l.n) TH_LOG("traffic's peer listed as a permit");
+
+	ret = permit_add(&self->nl, "nat0", CN_IN1_ADDR, 5001, CN_PEER_B, 0, &e);
+	ASSERT_EQ(0, ret) TH_LOG("NEW_PERMIT: %s (%s)", strerror(-ret), e.msg);
+	ret = permit_add(&self->nl, "nat0", CN_IN1_ADDR, 5001, CN_PEER_A, 4001,
+			 &e);
+	ASSERT_EQ(0, ret) TH_LOG("NEW_PERMIT: %s (%s)", strerror(-ret), e.msg);
+	ASSERT_EQ(0, permit_dump(&self->nl, &l));
+	ASSERT_EQ(2u, l.n);
+
+	SEND(pb, CN_WAN_ADDR, ntohs(ext.sin_port), "B permitted");
+	ASSERT_ARRIVES(in, "B permitted", &f, "B:4000 reaches in1");
+	ASSERT_SENDER(f, CN_PEER_B, 4000, "in1 hears B:4000");
+
+	ret = permit_del(&self->nl, "nat0", CN_IN1_ADDR, 5001, CN_PEER_B, 0, &e);
+	ASSERT_EQ(0, ret) TH_LOG("DEL_PERMIT: %s (%s)", strerror(-ret), e.msg);
+	ret = permit_del(&self->nl, "nat0", CN_IN1_ADDR, 5001, CN_PEER_B, 0, &e);
+	ASSERT_EQ(-ENOENT, ret);
+	ASSERT_NE(NULL, strstr(e.msg, "no such permit")) TH_LOG("extack: %s", e.msg);
+	SEND(pb2, CN_WAN_ADDR, ntohs(ext.sin_port), "B after del");
+	EXPECT_NO_ARRIVAL(in, "B:4002, a new flow after the delete, stays out");
+	ASSERT_EQ(0, permit_dump(&self->nl, &l));
+	ASSERT_EQ(1u, l.n);
+	EXPECT_EQ(ip4(CN_PEER_A), l.raddr[0]);
+	EXPECT_EQ(4001, l.rport[0]);
+
+	ASSERT_EQ(0, permit_del(&self->nl, "nat0", NULL, 0, NULL, 0, &e));
+	ASSERT_EQ(0, permit_dump(&self->nl, &l));
+	EXPECT_EQ(0u, l.n);
+	ret = permit_del(&self->nl, "nosuch", NULL, 0, NULL, 0, &e);
+	EXPECT_EQ(-ENOENT, ret);
+	EXPECT_NE(NULL, strstr(e.msg, "no such instance")) TH_LOG("extack: %s", e.msg);
 }
 
 /* ------------------------------------------------------------ the device */
