@@ -9,10 +9,13 @@
 #   CONENAT_KO          the module to test (default: kmod/conenat.ko)
 #   CONENAT_SOAK_EXTRA  seconds of a further soak after the suite (default 0)
 #   CONENAT_SUITE       "all" (default), or "kernel": the tests of the
-#                       module's own robustness only, leaving out those of
-#                       natctl and of applications (natdiscovery, natctl_vm,
-#                       punch, wireguard), for a debug-kernel run that has
-#                       to fit in CI's time
+#                       module's own robustness only (lifecycle, netlink,
+#                       races, conntrack links, renumbering, peers, expiry,
+#                       memory, the NAT behaviours, fuzz, soak), leaving out
+#                       those of natctl and of applications (natdiscovery,
+#                       natctl_vm, punch, wireguard, ...) and the wire and
+#                       cost checks of hold-down and lookups, for a
+#                       debug-kernel run that has to fit in CI's time
 # On a kernel with kmemleak (scripts/debug-kernel.sh), the suite ends by
 # unloading conenat and asking kmemleak for leaks.
 set -u
@@ -56,7 +59,8 @@ tap_fold natctl_info "$top/selftests/natctl_info.sh"
 tap_fold genl "$top/selftests/conenat_genl_test"
 tap_fold ctl "$top/selftests/conenat_ctl_test"
 suite=${CONENAT_SUITE:-all}
-# app_fold NAME COMMAND...: a test of natctl or of applications, run in the
+# app_fold NAME COMMAND...: a test of natctl, of applications or of wire
+# behaviour and cost the debug kernel's checkers add nothing to, run in the
 # whole suite; the kernel suite says it left it out.
 app_fold() {
 	if [ "$suite" = all ]; then
@@ -71,9 +75,9 @@ tap_fold torture "$top/selftests/torture.sh"
 tap_fold ctlink "$top/selftests/ctlink.sh"
 tap_fold renumber "$top/selftests/renumber.sh"
 tap_fold peers "$top/selftests/peers.sh"
-tap_fold holddown "$top/selftests/holddown.sh"
+app_fold holddown "$top/selftests/holddown.sh"
 tap_fold expiry "$top/selftests/expiry.sh"
-tap_fold lookups "$top/selftests/lookups.sh"
+app_fold lookups "$top/selftests/lookups.sh"
 tap_fold memcg "$top/selftests/memcg.sh"
 tap_fold nat "$top/selftests/conenat_nat_test"
 tap_fold fuzz "$top/selftests/fuzz.sh"
