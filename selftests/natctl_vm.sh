@@ -598,21 +598,18 @@ man_example() {
 tap_check "man page example: full cone lets anyone in; a static mapping too; port-restricted filters; a permit opens" \
 	man_example
 
-# permit show, del and flush: what the inside host receives, and from whom.
-# An echo of each datagram's source, on 10.0.1.3:6001, into a file.
-# (socat's address syntax has no room for a colon: "ADDR PORT" lines)
+# permit show, del and flush: what the inside host receives, and from whom
+# (udp_echo.py on 10.0.1.3:6001 logs "FROM-ADDR:PORT PAYLOAD").
 permit_received() {
-	grep -qx "${1%:*} ${1##*:}" "$tmp/permit.rx" 2>/dev/null
+	grep -q "^$1 " "$tmp/permit.rx" 2>/dev/null
 }
 
 permit_lifecycle() {
 	local ext j f0 err
-	ip netns exec "$n_in" socat -u UDP4-RECVFROM:6001,bind=10.0.1.3,fork \
-		SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT >>'"$tmp/permit.rx" \
-		>/dev/null 2>&1 &
+	ip netns exec "$n_in" python3 "$top/selftests/udp_echo.py" serve \
+		10.0.1.3:6001 >"$tmp/permit.rx" 2>&1 &
 	track_pid $!
-	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6001 '" ||
-		return 1
+	wait_for 20 grep -qx ready "$tmp/permit.rx" || return 1
 	# restricted cone: a permit is for every port of its remote
 	nc permit add instance home proto udp internal 10.0.1.3:6001 \
 		remote 198.51.100.10:7200 lifetime 60 &&
@@ -649,7 +646,7 @@ permit_lifecycle() {
 
 	# its open flow goes on; a new one is filtered
 	send "$n_out" 198.51.100.10 7200 198.51.100.1 "$ext"
-	wait_for 20 sh -c "[ \$(grep -c '198.51.100.10 7200' '$tmp/permit.rx') -ge 2 ]" ||
+	wait_for 20 sh -c "[ \$(grep -c '^198.51.100.10:7200 ' '$tmp/permit.rx') -ge 2 ]" ||
 		{ echo "the open flow stopped"; return 1; }
 	f0=$(in_filtered)
 	send "$n_out" 198.51.100.10 7201 198.51.100.1 "$ext"
@@ -1035,12 +1032,10 @@ same_saved() {
 # restore makes it exactly the file's.
 sync_restore() {
 	local ext err rc
-	ip netns exec "$n_in" socat -u UDP4-RECVFROM:6002,bind=10.0.1.3,fork \
-		SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT >>'"$tmp/sync.rx" \
-		>/dev/null 2>&1 &
+	ip netns exec "$n_in" python3 "$top/selftests/udp_echo.py" serve \
+		10.0.1.3:6002 >"$tmp/sync.rx" 2>&1 &
 	track_pid $!
-	wait_for 20 sh -c "ip netns exec $n_in ss -uln | grep -q '10.0.1.3:6002 '" ||
-		return 1
+	wait_for 20 grep -qx ready "$tmp/sync.rx" || return 1
 	nc save >"$tmp/conf0" || return 1
 	send "$n_in" 10.0.1.2 5040 198.51.100.10 4000
 	wait_for 20 has_mapping 10.0.1.2:5040 || { echo "no dynamic mapping"; return 1; }
@@ -1059,7 +1054,7 @@ sync_restore() {
 		{ echo "sync took the dynamic mapping of an unchanged instance"; return 1; }
 	[ "$(nc -j instance show lab | jq '.[0].udp_timeout')" -eq 900 ] || return 1
 	send "$n_out" 198.51.100.10 7300 198.51.100.1 7042
-	wait_for 20 sh -c "grep -qx '198.51.100.10 7300' '$tmp/sync.rx'" ||
+	wait_for 20 grep -q '^198.51.100.10:7300 ' "$tmp/sync.rx" ||
 		{ echo "the static mapping sync added does not forward"; return 1; }
 	nc save >"$tmp/conf1.saved" || return 1
 	# the same file again: nothing changes, not even a timer
@@ -1100,7 +1095,7 @@ sync_restore() {
 		same_saved "$tmp/conf0" "$tmp/conf0.back" || return 1
 	send "$n_out" 198.51.100.10 7301 198.51.100.1 7042
 	sleep 1
-	! grep -qx '198.51.100.10 7301' "$tmp/sync.rx" ||
+	! grep -q '^198.51.100.10:7301 ' "$tmp/sync.rx" ||
 		{ echo "the static mapping outlived restore"; return 1; }
 }
 tap_check "sync: only what differs changes (dynamic mapping kept, new static mapping forwards); bad file or refusal halfway change nothing; restore makes it the file's" \
