@@ -9,7 +9,7 @@
 # the kernel log holds no report of any kind and kmemleak found nothing once
 # conenat was unloaded.
 #
-# Environment: CONENAT_SUITE (all, the default, or kernel: see
+# Environment: CONENAT_SUITE (all, the default, kernel or ci: see
 # selftests/run_guest.sh); DEBUG_SOAK_SECONDS (default 600: the ten-minute soak of
 # make soak), the soak after the suite; FUZZ_MESSAGES (default 100000), the
 # fuzzer's messages;

@@ -8,14 +8,13 @@
 # Environment (make check-debug sets them):
 #   CONENAT_KO          the module to test (default: kmod/conenat.ko)
 #   CONENAT_SOAK_EXTRA  seconds of a further soak after the suite (default 0)
-#   CONENAT_SUITE       "all" (default), or "kernel": the tests of the
-#                       module's own robustness only (lifecycle, netlink,
-#                       races, conntrack links, renumbering, peers, expiry,
-#                       memory, the NAT behaviours, fuzz, soak), leaving out
-#                       those of natctl and of applications (natdiscovery,
-#                       natctl_vm, punch, wireguard, ...) and the wire and
-#                       cost checks of hold-down and lookups, for a
-#                       debug-kernel run that has to fit in CI's time
+#   CONENAT_SUITE       "all" (default); "kernel": the module's own tests,
+#                       leaving out those of natctl and of applications
+#                       (natdiscovery, natctl_vm, punch, wireguard, ...);
+#                       "ci": the kernel suite without the control-path
+#                       refusals of ctl (the fuzzer covers them) and the
+#                       wire and cost checks of hold-down and lookups, for
+#                       a debug-kernel run that has to fit in CI's hour
 # On a kernel with kmemleak (scripts/debug-kernel.sh), the suite ends by
 # unloading conenat and asking kmemleak for leaks.
 set -u
@@ -57,13 +56,21 @@ fi
 tap_fold lifecycle "$top/selftests/lifecycle.sh"
 tap_fold natctl_info "$top/selftests/natctl_info.sh"
 tap_fold genl "$top/selftests/conenat_genl_test"
-tap_fold ctl "$top/selftests/conenat_ctl_test"
+kernel_fold ctl "$top/selftests/conenat_ctl_test"
 suite=${CONENAT_SUITE:-all}
-# app_fold NAME COMMAND...: a test of natctl, of applications or of wire
-# behaviour and cost the debug kernel's checkers add nothing to, run in the
-# whole suite; the kernel suite says it left it out.
+# app_fold NAME COMMAND...: a test of natctl or of applications, run in the
+# whole suite; the kernel and ci suites say they left it out.
 app_fold() {
 	if [ "$suite" = all ]; then
+		tap_fold "$@"
+	else
+		echo "# $1: not in the $suite suite (make check runs it)"
+	fi
+}
+
+# kernel_fold NAME COMMAND...: a test of the module the ci suite leaves out
+kernel_fold() {
+	if [ "$suite" != ci ]; then
 		tap_fold "$@"
 	else
 		echo "# $1: not in the $suite suite (make check runs it)"
@@ -75,9 +82,9 @@ tap_fold torture "$top/selftests/torture.sh"
 tap_fold ctlink "$top/selftests/ctlink.sh"
 tap_fold renumber "$top/selftests/renumber.sh"
 tap_fold peers "$top/selftests/peers.sh"
-app_fold holddown "$top/selftests/holddown.sh"
+kernel_fold holddown "$top/selftests/holddown.sh"
 tap_fold expiry "$top/selftests/expiry.sh"
-app_fold lookups "$top/selftests/lookups.sh"
+kernel_fold lookups "$top/selftests/lookups.sh"
 tap_fold memcg "$top/selftests/memcg.sh"
 tap_fold nat "$top/selftests/conenat_nat_test"
 tap_fold fuzz "$top/selftests/fuzz.sh"
