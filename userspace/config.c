@@ -183,10 +183,6 @@ static int cmp_prefix(const void *a, const void *b)
 /* The settings @tb gives, defaults for the rest; -1 if malformed. */
 static int settings_from(struct nlattr **tb, struct settings *s)
 {
-	static const struct nla_policy policy[CONENAT_PREFIX_A_MAX + 1] = {
-		[CONENAT_PREFIX_A_ADDR]	= { .type = NLA_U32 },
-		[CONENAT_PREFIX_A_LEN]	= { .type = NLA_U8 },
-	};
 	uint64_t sorted[CONENAT_MAX_PREFIXES];
 	struct nlattr *pfx;
 	unsigned int i;
@@ -218,9 +214,7 @@ static int settings_from(struct nlattr **tb, struct settings *s)
 	nla_for_each_nested(pfx, tb[CONENAT_INSTANCE_A_INTERNAL], rem) {
 		struct nlattr *pt[CONENAT_PREFIX_A_MAX + 1];
 
-		if (s->nprefixes == CONENAT_MAX_PREFIXES ||
-		    nla_parse_nested(pt, CONENAT_PREFIX_A_MAX, pfx, policy) < 0 ||
-		    !pt[CONENAT_PREFIX_A_ADDR] || !pt[CONENAT_PREFIX_A_LEN])
+		if (s->nprefixes == CONENAT_MAX_PREFIXES || prefix_parse(pfx, pt))
 			return -1;
 		sorted[s->nprefixes++] =
 			(uint64_t)ntohl(nla_get_u32(pt[CONENAT_PREFIX_A_ADDR])) << 8 |
@@ -312,13 +306,6 @@ static void current_free(struct current *c)
 	free(c->permit);
 }
 
-static const struct nla_policy inst_policy[CONENAT_INSTANCE_A_MAX + 1] = {
-	[CONENAT_INSTANCE_A_NAME]		= { .type = NLA_STRING },
-	[CONENAT_INSTANCE_A_IFNAME]		= { .type = NLA_STRING },
-	[CONENAT_INSTANCE_A_INTERNAL]		= { .type = NLA_NESTED },
-	[CONENAT_INSTANCE_A_STATS]		= { .type = NLA_NESTED },
-};
-
 static int cur_instance_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[CONENAT_INSTANCE_A_MAX + 1];
@@ -328,7 +315,7 @@ static int cur_instance_reply(struct nl_msg *msg, void *arg)
 
 	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_INSTANCE)
 		return 0;
-	err = nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX, inst_policy);
+	err = instance_parse(msg, tb);
 	if (err)
 		return err;
 	if (!tb[CONENAT_INSTANCE_A_NAME] || !tb[CONENAT_INSTANCE_A_IFNAME])
@@ -343,7 +330,7 @@ static int cur_instance_reply(struct nl_msg *msg, void *arg)
 	snprintf(ci->ifname, sizeof(ci->ifname), "%s",
 		 nla_get_string(tb[CONENAT_INSTANCE_A_IFNAME]));
 	if (settings_from(tb, &ci->s))
-		return fail_err("malformed reply from the kernel: a bad internal prefix");
+		return NATCTL_EXIT_FAIL;
 	c->ninst++;
 	return 0;
 }

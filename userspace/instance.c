@@ -446,6 +446,19 @@ static const struct nla_policy prefix_policy[CONENAT_PREFIX_A_MAX + 1] = {
 	[CONENAT_PREFIX_A_LEN]	= { .type = NLA_U8 },
 };
 
+int instance_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	return nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX, inst_policy);
+}
+
+int prefix_parse(struct nlattr *pfx, struct nlattr **tb)
+{
+	if (nla_parse_nested(tb, CONENAT_PREFIX_A_MAX, pfx, prefix_policy) < 0 ||
+	    !tb[CONENAT_PREFIX_A_ADDR] || !tb[CONENAT_PREFIX_A_LEN])
+		return fail_err("malformed reply from the kernel: a bad internal prefix");
+	return 0;
+}
+
 /* A behaviour's name, or its number for one this natctl does not know. */
 static const char *behaviour_name(uint8_t b, char buf[4])
 {
@@ -532,10 +545,8 @@ static int print_internal(struct nlattr *list)
 			struct nlattr *tb[CONENAT_PREFIX_A_MAX + 1];
 			char a[ADDR_STRLEN], item[24];
 
-			if (nla_parse_nested(tb, CONENAT_PREFIX_A_MAX, pfx,
-					     prefix_policy) < 0 ||
-			    !tb[CONENAT_PREFIX_A_ADDR] || !tb[CONENAT_PREFIX_A_LEN])
-				return fail_err("malformed reply from the kernel: a bad internal prefix");
+			if (prefix_parse(pfx, tb))
+				return NATCTL_EXIT_FAIL;
 			snprintf(item, sizeof(item), "%s/%u",
 				 fmt_addr(nla_get_u32(tb[CONENAT_PREFIX_A_ADDR]), a),
 				 nla_get_u8(tb[CONENAT_PREFIX_A_LEN]));
@@ -674,7 +685,7 @@ int instance_save_reply(struct nl_msg *msg, void *arg)
 
 	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_INSTANCE)
 		return 0;
-	err = nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX, inst_policy);
+	err = instance_parse(msg, tb);
 	if (err)
 		return err;
 	m = tb[CONENAT_INSTANCE_A_MAPPING];
@@ -711,10 +722,8 @@ int instance_save_reply(struct nl_msg *msg, void *arg)
 		nla_for_each_nested(pfx, tb[CONENAT_INSTANCE_A_INTERNAL], rem) {
 			struct nlattr *pt[CONENAT_PREFIX_A_MAX + 1];
 
-			if (nla_parse_nested(pt, CONENAT_PREFIX_A_MAX, pfx,
-					     prefix_policy) < 0 ||
-			    !pt[CONENAT_PREFIX_A_ADDR] || !pt[CONENAT_PREFIX_A_LEN])
-				return fail_err("malformed reply from the kernel: a bad internal prefix");
+			if (prefix_parse(pfx, pt))
+				return NATCTL_EXIT_FAIL;
 			print_text("%s%s/%u", count++ ? "," : "",
 				   fmt_addr(nla_get_u32(pt[CONENAT_PREFIX_A_ADDR]), a),
 				   nla_get_u8(pt[CONENAT_PREFIX_A_LEN]));
@@ -752,7 +761,7 @@ static int instance_reply(struct nl_msg *msg, void *arg)
 
 	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_INSTANCE)
 		return 0;
-	err = nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX, inst_policy);
+	err = instance_parse(msg, tb);
 	if (err)
 		return err;
 	if (!tb[CONENAT_INSTANCE_A_NAME])

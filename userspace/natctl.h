@@ -140,6 +140,14 @@ struct nl_msg;
 void stats_print(struct nlattr *nest, const char *indent);
 
 /*
+ * instance.c: parses a message of the conenat_instance_attr set into
+ * tb[0..CONENAT_INSTANCE_A_MAX], and one internal prefix nest into
+ * tb[0..CONENAT_PREFIX_A_MAX] (both present); 0 or an exit status, having
+ * said what was wrong. The one policy of each set.
+ */
+int instance_parse(struct nl_msg *msg, struct nlattr **tb);
+int prefix_parse(struct nlattr *pfx, struct nlattr **tb);
+/*
  * mapping.c: parses a message of the conenat_mapping_attr set (replies,
  * events) into tb[0..CONENAT_MAPPING_A_MAX]; 0 or an exit status.
  */

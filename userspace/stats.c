@@ -100,11 +100,6 @@ void stats_print(struct nlattr *nest, const char *indent)
 
 /* ---- stats show ------------------------------------------------------ */
 
-static const struct nla_policy inst_policy[CONENAT_INSTANCE_A_MAX + 1] = {
-	[CONENAT_INSTANCE_A_NAME]	= { .type = NLA_STRING },
-	[CONENAT_INSTANCE_A_STATS]	= { .type = NLA_NESTED },
-};
-
 static int stats_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[CONENAT_INSTANCE_A_MAX + 1];
@@ -113,8 +108,7 @@ static int stats_reply(struct nl_msg *msg, void *arg)
 
 	if (nl_reply_cmd(msg) != CONENAT_CMD_GET_INSTANCE)
 		return 0;
-	err = nl_reply_parse(msg, tb, CONENAT_INSTANCE_A_MAX,
-			     inst_policy);
+	err = instance_parse(msg, tb);
 	if (err)
 		return err;
 	if (!tb[CONENAT_INSTANCE_A_NAME])
