@@ -845,13 +845,13 @@ t_fmt_instance_json()
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
 	jq -e '
 		length == 2 and
-		(.[0] | keys_unsorted) == ["name","dev","ifindex","type","mapping",
+		(.[0] | keys_unsorted) == ["instance","dev","ifindex","type","mapping",
 			"filtering","external","external_addr","internal","port_min",
 			"port_max","port_preservation","port_parity","hairpin",
 			"hairpin_filter","inbound_refresh","udp_timeout","tcp_timeout",
 			"tcp_transitory_timeout","icmp_timeout","max_peers","hold_down",
 			"max_per_host","mappings"] and
-		.[0] == {"name":"home","dev":"wan0","ifindex":3,
+		.[0] == {"instance":"home","dev":"wan0","ifindex":3,
 			"type":"restricted-cone","mapping":"endpoint-independent",
 			"filtering":"address-dependent","external":"dev",
 			"external_addr":"198.51.100.1","internal":[],"port_min":1024,
@@ -873,7 +873,7 @@ t_fmt_instance_json_stats()
 	fake_ok || return 1
 	run_fake -j -p -s instance show lab
 	[ "$RC" -eq 0 ] && [ "$(wc -l <"$OUT")" -gt 10 ] &&
-	jq -e 'length == 1 and .[0].name == "lab" and
+	jq -e 'length == 1 and .[0].instance == "lab" and
 		.[0].stats == {"mappings_created":202,"mappings_expired":203,
 			"mappings_deleted":204,"out_new_flows":205,"in_new_flows":206,
 			"in_filtered":207,"in_no_mapping":208,"hairpin_flows":209,
@@ -1401,10 +1401,10 @@ t_fmt_limits_json()
 	fake_ok || return 1
 	run_fake -j limits show
 	[ "$RC" -eq 0 ] && [ ! -s "$ERR" ] && [ "$(wc -l <"$OUT")" -eq 1 ] &&
-	jq -e 'length == 1 and
-		(.[0] | keys_unsorted) == ["max_mappings","mappings","max_peers",
+	jq -e 'type == "object" and
+		keys_unsorted == ["max_mappings","mappings","max_peers",
 			"peers","instances"] and
-		.[0] == {"max_mappings":4194304,"mappings":4,"max_peers":1048576,
+		. == {"max_mappings":4194304,"mappings":4,"max_peers":1048576,
 			"peers":3,"instances":2}' "$OUT" >/dev/null
 }
 

@@ -169,7 +169,7 @@ instance_add_defaults() {
 	while read -r key want; do
 		json_eq "$j" ".[0].$key == $want" || { echo "key $key"; return 1; }
 	done <<-END
-	name "home"
+	instance "home"
 	dev "wan"
 	ifindex $ifindex
 	type "restricted-cone"
@@ -190,7 +190,7 @@ instance_add_defaults() {
 	mappings 0
 	END
 	# the order of the keys natctl prints
-	json_eq "$j" '.[0] | keys_unsorted | .[0:4] == ["name", "dev", "ifindex", "type"]'
+	json_eq "$j" '.[0] | keys_unsorted | .[0:4] == ["instance", "dev", "ifindex", "type"]'
 }
 tap_check "instance add home dev wan: -j instance show has every default, field by field" \
 	instance_add_defaults
@@ -251,7 +251,7 @@ instance_second() {
 	local j
 	nc instance add lab dev wan2 type symmetric external 192.0.2.1 || return 1
 	j=$(nc -j instance show) || return 1
-	json_eq "$j" 'map(.name) == ["home", "lab"] or map(.name) == ["lab", "home"]' &&
+	json_eq "$j" 'map(.instance) == ["home", "lab"] or map(.instance) == ["lab", "home"]' &&
 	json_eq "$(nc -j instance show lab)" '.[0] | .type == "symmetric" and
 		.dev == "wan2" and .external == "192.0.2.1"' &&
 	[ "$(nc instance show | grep -c '^instance ')" -eq 2 ]
@@ -316,10 +316,10 @@ tap_check "-n NETNS acts in that namespace, as ip netns exec does" netns_option
 limits_cmd() {
 	local j
 	j=$(nc -j limits show) || return 1
-	echo "$j" | jq -e '.[0].max_mappings == 4194304 and .[0].instances == 2' >/dev/null ||
+	echo "$j" | jq -e '.max_mappings == 4194304 and .instances == 2' >/dev/null ||
 		{ echo "limits show: $j"; return 1; }
 	nc limits set max-mappings 1000 || return 1
-	[ "$(nc -j limits | jq '.[0].max_mappings')" -eq 1000 ] || return 1
+	[ "$(nc -j limits | jq '.max_mappings')" -eq 1000 ] || return 1
 	nc limits show | grep -q '^max-mappings 1000 mappings [0-9]* max-peers [0-9]* peers [0-9]* instances 2$' ||
 		{ nc limits show; return 1; }
 	nc limits set max-mappings 4194304

@@ -136,7 +136,7 @@ counter() {
 }
 
 limit() {
-	nc -j limits show | jq -r ".[0].$1"
+	nc -j limits show | jq -r ".$1"
 }
 
 mapping_cap() {
@@ -234,7 +234,7 @@ die_with_mapping() {
 	# the inside endpoints stop talking, or they would map again
 	ip netns pids "$n_in" | xargs -r kill
 	nc mapping flush instance home || return 1
-	wait_for 10 sh -c "[ \"\$($natctl -n $n_rt -j limits show | jq -r '.[0].peers')\" = 0 ]" ||
+	wait_for 10 sh -c "[ \"\$($natctl -n $n_rt -j limits show | jq -r '.peers')\" = 0 ]" ||
 		{ echo "peers left after the flush: $(limit peers)"; return 1; }
 }
 

@@ -135,7 +135,7 @@ instance_del_under_storm() {
 	nc instance del tt || { wait "$pid"; return 1; }
 	# del_storm ends with "no such instance" once it is gone: expected
 	wait "$pid"
-	nc -j limits show | jq -e '.[0].mappings == 0 and .[0].instances == 0' \
+	nc -j limits show | jq -e '.mappings == 0 and .instances == 0' \
 		>/dev/null || { nc -j limits show; return 1; }
 	nc instance add tt dev wan
 }

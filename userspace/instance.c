@@ -588,7 +588,7 @@ static int print_instance(struct nlattr **tb)
 	int err;
 
 	open_json_object(NULL);
-	print_string(PRINT_ANY, "name", "instance %s",
+	print_string(PRINT_ANY, "instance", "instance %s",
 		     nla_get_string(tb[CONENAT_INSTANCE_A_NAME]));
 	if (tb[CONENAT_INSTANCE_A_IFNAME])
 		print_string(PRINT_ANY, "dev", " dev %s",

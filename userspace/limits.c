@@ -6,8 +6,7 @@
  *   natctl limits set [max-mappings N] [max-peers N]
  *
  * Text: "max-mappings 4194304 mappings 12 max-peers 4194304 peers 30
- * instances 1" on one line; JSON: an array of one object, keys in
- * limits_reply().
+ * instances 1" on one line; JSON: one object, keys in limits_reply().
  *
  * At the mapping cap a new flow gets no mapping (counted as table_full);
  * existing mappings are never evicted, also when the cap is lowered under
@@ -56,11 +55,8 @@ static int limits_show(int argc, char **argv)
 
 	if (err)
 		return err;
-	/* like every command but info, JSON is an array */
-	open_json_array(NULL);
-	err = nl_simple(CONENAT_CMD_GET_LIMITS, 0, limits_reply, NULL);
-	close_json_array();
-	return err;
+	/* one object, as info: the namespace has one set of limits */
+	return nl_simple(CONENAT_CMD_GET_LIMITS, 0, limits_reply, NULL);
 }
 
 /* The keywords of "limits set", their attributes and ranges. */
