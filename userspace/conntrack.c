@@ -208,21 +208,6 @@ struct show_ctx {
 	struct endpoint internal;	/* the filter, if has_addr */
 };
 
-/* Text " ADDR:PORT" after @fmt's words; JSON PREFIX_addr, PREFIX_port. */
-static void print_ep(uint32_t addr, uint16_t port, const char *prefix,
-		     const char *fmt)
-{
-	char a[ADDR_STRLEN], key[32], text[ADDR_STRLEN + 6];
-
-	fmt_addr(addr, a);
-	snprintf(key, sizeof(key), "%s_addr", prefix);
-	print_string(PRINT_JSON, key, NULL, a);
-	snprintf(key, sizeof(key), "%s_port", prefix);
-	print_uint(PRINT_JSON, key, NULL, port);
-	snprintf(text, sizeof(text), "%s:%u", a, port);
-	print_string(PRINT_FP, NULL, fmt, text);
-}
-
 /* One row: the entry @e seen through mapping @m. */
 static void print_row(const struct show_ctx *c, const struct ext_map *m,
 		      const struct ct_entry *e, const char *direction,
@@ -239,9 +224,9 @@ static void print_row(const struct show_ctx *c, const struct ext_map *m,
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "instance", "%s", m->instance);
 	print_string(PRINT_ANY, "proto", " %s", fmt_proto(e->proto, buf));
-	print_ep(iaddr, iport, "internal", " %s");
-	print_ep(m->addr, m->port, "external", " -> %s");
-	print_ep(raddr, rport, "remote", " remote %s");
+	print_endpoint(iaddr, iport, "internal", " %s");
+	print_endpoint(m->addr, m->port, "external", " -> %s");
+	print_endpoint(raddr, rport, "remote", " remote %s");
 	print_string(PRINT_ANY, "direction", " %s", direction);
 	if (e->has_timeout)
 		print_uint(PRINT_ANY, "timeout", " timeout %us", e->timeout);

@@ -50,25 +50,31 @@ int mapping_parse(struct nl_msg *msg, struct nlattr **tb)
 	return nl_reply_parse(msg, tb, CONENAT_MAPPING_A_MAX, mapping_policy);
 }
 
-void mapping_print_endpoint(struct nlattr *addr, struct nlattr *port,
-			    const char *prefix, const char *fmt)
+void print_endpoint(uint32_t addr, int port, const char *prefix,
+		    const char *fmt)
 {
 	char a[ADDR_STRLEN], key[32], text[ADDR_STRLEN + 6];
 
-	if (!addr)
-		return;
-	fmt_addr(nla_get_u32(addr), a);
+	fmt_addr(addr, a);
 	snprintf(key, sizeof(key), "%s_addr", prefix);
 	print_string(PRINT_JSON, key, NULL, a);
-	if (port) {
+	if (port >= 0) {
 		snprintf(key, sizeof(key), "%s_port", prefix);
-		print_uint(PRINT_JSON, key, NULL, ntohs(nla_get_u16(port)));
-		snprintf(text, sizeof(text), "%s:%u", a,
-			 ntohs(nla_get_u16(port)));
+		print_uint(PRINT_JSON, key, NULL, (unsigned int)port);
+		snprintf(text, sizeof(text), "%s:%u", a, (uint16_t)port);
 	} else {
 		snprintf(text, sizeof(text), "%s", a);
 	}
 	print_string(PRINT_FP, NULL, fmt, text);
+}
+
+void mapping_print_endpoint(struct nlattr *addr, struct nlattr *port,
+			    const char *prefix, const char *fmt)
+{
+	if (addr)
+		print_endpoint(nla_get_u32(addr),
+			       port ? ntohs(nla_get_u16(port)) : -1, prefix,
+			       fmt);
 }
 
 void mapping_print(struct nlattr **tb, const char *event)

@@ -199,7 +199,14 @@ void print_event_head(const char *event);
  */
 void mapping_print(struct nlattr **tb, const char *event);
 /*
- * mapping.c: prints an endpoint, nothing when @addr is NULL: text
+ * mapping.c: the one function that prints an endpoint: text " ADDR:PORT"
+ * (" ADDR" when @port is -1, port in host order) through @fmt, e.g. " %s"
+ * or " -> %s"; JSON "PREFIX_addr" and "PREFIX_port".
+ */
+void print_endpoint(uint32_t addr, int port, const char *prefix,
+		    const char *fmt);
+/*
+ * mapping.c: prints an endpoint of attributes, nothing when @addr is NULL: text
  * " ADDR:PORT" (" ADDR" when @port is NULL) through @fmt, e.g. " %s" or
  * " -> %s"; JSON "PREFIX_addr" and "PREFIX_port".
  */
