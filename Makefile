@@ -25,7 +25,7 @@ CHECKPATCH := $(SRCPKG_DIR)/scripts/checkpatch.pl
 KERNEL_FILES := $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) include/uapi/linux/conenat.h
 
 .PHONY: all modules natctl selftests check check-deps style sparse install \
-	uninstall modules_install dkms-install dkms-uninstall clean help soak demo bench \
+	uninstall modules_install dkms-install dkms-uninstall deb clean help soak demo bench \
 	check-debug check-installed soak-installed bench-installed
 
 all: modules natctl
@@ -118,6 +118,12 @@ modules_install: modules
 dkms-install:
 	scripts/dkms-install.sh
 
+# Debian packages (conenat-dkms, natctl) in deb/, lintian-clean; the build
+# dependencies are installed as root, as make check installs its own.
+deb:
+	@scripts/deps.sh deb
+	scripts/deb.sh
+
 dkms-uninstall:
 	-dkms remove -m conenat -v $(VERSION) --all
 	rm -rf $(DESTDIR)/usr/src/conenat-$(VERSION)
@@ -145,4 +151,5 @@ help:
 	@echo "  modules_install install conenat.ko into /lib/modules/$(KVER)"
 	@echo "  dkms-install    register, build and install the module with DKMS"
 	@echo "  dkms-uninstall  remove the module from DKMS"
+	@echo "  deb             the Debian packages conenat-dkms and natctl, in deb/ (lintian-checked)"
 	@echo "  clean           remove build products"

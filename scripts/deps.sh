@@ -4,12 +4,17 @@
 # Make sure the Debian packages that building and testing conenat need are
 # installed. As root, install what is missing with apt-get; otherwise name the
 # exact command to run and fail. `deps.sh debug` adds what building the debug
-# kernel of make check-debug needs.
+# kernel of make check-debug needs, `deps.sh deb` what make deb needs.
 set -eu
 
 debug_packages=(
 	# scripts/debug-kernel.sh: Debian's linux-source-6.1, built
 	flex bison bc libelf-dev libssl-dev
+)
+
+deb_packages=(
+	# make deb: debian/ builds with debhelper and dh-dkms, lintian checks
+	debhelper dh-dkms lintian dpkg-dev fakeroot
 )
 
 packages=(
@@ -41,8 +46,9 @@ packages=(
 case ${1:-} in
 '') ;;
 debug) packages+=("${debug_packages[@]}") ;;
+deb) packages+=("${deb_packages[@]}") ;;
 *)
-	echo "usage: $0 [debug]" >&2
+	echo "usage: $0 [debug|deb]" >&2
 	exit 2
 	;;
 esac

@@ -1926,6 +1926,20 @@ t_install()
 	[ "$(find "$dest" -type f | wc -l)" -eq 0 ]
 }
 
+t_version_sources()
+{
+	# One version, VERSION's: natctl's, natctl.8's, dkms.conf's and the
+	# Debian changelog's.
+	local v
+	v=$(cat "$HERE/../VERSION")
+	[ -n "$v" ] &&
+	"$NATCTL" -V | grep -q "^natctl $v " &&
+	grep -q "^\.TH NATCTL 8 [0-9-]* \"conenat $v\"" "$MANPAGE" &&
+	grep -qx "PACKAGE_VERSION=\"$v\"" "$HERE/../dkms.conf" &&
+	[ "$(sed -n '1s/^conenat (\([^)]*\)).*/\1/p' "$HERE/../debian/changelog")" = "$v" ] ||
+		{ echo "a version other than VERSION's $v" >"$ERR"; return 1; }
+}
+
 t_unit()
 {
 	# conenat.service: systemd-analyze verify finds nothing (the unit
@@ -2273,6 +2287,7 @@ TESTS+=(
 	"t_man_exit_status|man page: exit statuses 0, 1, 2"
 	"t_man_examples_parse|man page: every natctl line of EXAMPLES parses"
 	"t_install|make install DESTDIR PREFIX=/usr: five files, the unit for that prefix; make uninstall removes them, keeps a changed conenat.conf"
+	"t_version_sources|one version: VERSION's is natctl's, natctl.8's, dkms.conf's and debian/changelog's"
 	"t_unit|conenat.service: systemd-analyze verify clean; before network-pre; reload syncs, stop clears"
 	"t_conf_example|conenat.conf: the example as installed and uncommented checks clean"
 	"t_install_top|top-level make install / uninstall, default PREFIX /usr/local"
