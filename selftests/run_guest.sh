@@ -53,11 +53,15 @@ if ! insmod "$CONENAT_KO"; then
 	exit 1
 fi
 
-tap_fold lifecycle "$top/selftests/lifecycle.sh"
-tap_fold natctl_info "$top/selftests/natctl_info.sh"
-tap_fold genl "$top/selftests/conenat_genl_test"
-kernel_fold ctl "$top/selftests/conenat_ctl_test"
 suite=${CONENAT_SUITE:-all}
+case $suite in
+all | kernel | ci) ;;
+*)
+	tap_fail "CONENAT_SUITE=$suite: expected all, kernel or ci"
+	tap_done
+	exit 1
+	;;
+esac
 # app_fold NAME COMMAND...: a test of natctl or of applications, run in the
 # whole suite; the kernel and ci suites say they left it out.
 app_fold() {
@@ -76,6 +80,11 @@ kernel_fold() {
 		echo "# $1: not in the $suite suite (make check runs it)"
 	fi
 }
+
+tap_fold lifecycle "$top/selftests/lifecycle.sh"
+tap_fold natctl_info "$top/selftests/natctl_info.sh"
+tap_fold genl "$top/selftests/conenat_genl_test"
+kernel_fold ctl "$top/selftests/conenat_ctl_test"
 app_fold natdiscovery "$top/selftests/natdiscovery.sh"
 app_fold natctl_vm "$top/selftests/natctl_vm.sh"
 tap_fold torture "$top/selftests/torture.sh"
