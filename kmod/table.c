@@ -274,8 +274,8 @@ void *conenat_ht_walk(struct rhashtable *ht,
 		      bool may_sleep)
 {
 	struct rhashtable_iter iter;
-	bool yielded = false;
 	void *obj, *found = NULL;
+	bool yielded = false;
 
 	rhashtable_walk_enter(ht, &iter);
 	rhashtable_walk_start(&iter);
