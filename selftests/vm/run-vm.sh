@@ -313,25 +313,41 @@ trap 'exit 143' TERM
 
 : >"$log" || die "cannot write the console log $log"
 start=$(date +%s)
-# Run in the background and wait, so that INT/TERM reach our trap (and kill
-# qemu) at once instead of after the pipeline ends. sed -u strips the CRs of
-# the guest tty, and the firmware's terminal escapes (which would clear the
-# user's screen), without buffering the live output.
-(
-	set +e
-	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-		-machine q35 "${accel[@]}" \
-		-m "${VM_MEM:-2048}" -smp "$cpus" \
-		-nographic -nodefaults -serial stdio -no-reboot \
-		-pidfile "$pidfile" \
-		-kernel "$kernel" -initrd "$tmpdir/initrd" -append "$cmdline" \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		</dev/null 2>&1 | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c=>]//g' | tee -a "$log"
-	echo "${PIPESTATUS[0]}" >"$tmpdir/qemu.status"
-) &
-wait $! || true
-# qemu has exited: its pid may be reused, so never signal it from now on.
-rm -f "$pidfile"
+
+# One boot of the guest, its console appended to the log.
+boot() {
+	# Run in the background and wait, so that INT/TERM reach our trap
+	# (and kill qemu) at once instead of after the pipeline ends. sed -u
+	# strips the CRs of the guest tty, and the firmware's terminal escapes
+	# (which would clear the user's screen), without buffering the live
+	# output.
+	(
+		set +e
+		timeout -k 10 "$timeout_s" qemu-system-x86_64 \
+			-machine q35 "${accel[@]}" \
+			-m "${VM_MEM:-2048}" -smp "$cpus" \
+			-nographic -nodefaults -serial stdio -no-reboot \
+			-pidfile "$pidfile" \
+			-kernel "$kernel" -initrd "$tmpdir/initrd" -append "$cmdline" \
+			-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+			</dev/null 2>&1 | sed -u -e 's/\r//g' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1b[c=>]//g' | tee -a "$log"
+		echo "${PIPESTATUS[0]}" >"$tmpdir/qemu.status"
+	) &
+	wait $! || true
+	# qemu has exited: its pid may be reused, so never signal it from now on.
+	rm -f "$pidfile"
+}
+
+boot
+# A kernel report while the guest booted, before the tests ran (stage2.sh
+# looks): nothing of conenat was loaded. Boot once more, keeping the first
+# console log; a second such boot fails the run.
+if grep -q '^CONENAT-VM-BOOT-REPORT' "$log"; then
+	mv "$log" "$log.boot1"
+	echo "$prog: the kernel reported a problem while booting, before the tests ran (console log $log.boot1); booting once more" >&2
+	: >"$log"
+	boot
+fi
 elapsed=$(($(date +%s) - start))
 qemu_status=$(cat "$tmpdir/qemu.status" 2>/dev/null || echo '?')
 
@@ -355,7 +371,10 @@ if [ -n "$splat" ]; then
 	} >&2
 fi
 
-if [ -z "$status" ]; then
+if grep -q '^CONENAT-VM-BOOT-REPORT' "$log"; then
+	echo "$prog: the kernel reported a problem while booting, on the second boot too" >&2
+	result=124
+elif [ -z "$status" ]; then
 	{
 		case $qemu_status in
 		124 | 137) echo "$prog: timed out after ${timeout_s}s (VM_TIMEOUT)" ;;

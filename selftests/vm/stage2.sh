@@ -95,6 +95,15 @@ $bb ip link set lo up || die "cannot bring up lo"
 
 # The firmware's last line has no newline: start on a fresh line.
 echo
+# A report the kernel made while booting, before anything of the tests ran
+# (seen once under emulation: KASAN in the debug kernel's early interrupt
+# handling, with no module loaded): say so and power off at once, so that
+# run-vm.sh boots again instead of running the tests on a kernel whose run
+# it would fail anyway.
+if $bb dmesg | $bb grep -qE 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|Call Trace:|Kernel panic'; then
+	echo "CONENAT-VM-BOOT-REPORT: the kernel reported a problem while booting"
+	halt
+fi
 read -r uptime _ </proc/uptime
 echo "CONENAT-VM-START: kernel $kver, uptime ${uptime}s, running $1"
 cd "$GUEST_CWD" 2>/dev/null || cd /
