@@ -121,7 +121,7 @@ dkms-install:
 # Debian packages (conenat-dkms, natctl) in deb/, lintian-clean; the build
 # dependencies are installed as root, as make check installs its own.
 deb:
-	@scripts/deps.sh deb
+	@scripts/deps.sh
 	scripts/deb.sh
 
 dkms-uninstall:

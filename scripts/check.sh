@@ -93,6 +93,7 @@ run_stage style one_test "checkpatch --strict clean" make -s style KDIR="$KDIR"
 run_stage sparse one_test "sparse (C=2) clean" make -s sparse KDIR="$KDIR"
 run_stage userspace selftests/natctl_cli.sh "$top/userspace/natctl"
 run_stage dkms scripts/dkms-check.sh
+run_stage deb one_test "make deb: conenat-dkms and natctl build, lintian finds no error or warning" scripts/deb.sh
 # The guest gets conenat.ko in its module tree, so that autoloading by the
 # family alias can be tested without a slow depmod over 9p.
 export VM_MODULES="$top/kmod/conenat.ko"

@@ -35,6 +35,38 @@ fi
 mkdir -p "$top/deb"
 rm -f "$top"/deb/*
 cp "$tmp"/*.deb "$tmp"/*.changes "$tmp"/*.buildinfo "$top/deb/"
+# what each package must hold
+natctl=$top/deb/natctl_${version}_$(dpkg --print-architecture).deb
+dkms=$top/deb/conenat-dkms_${version}_all.deb
+want() { # DEB PATH
+	dpkg-deb -c "$1" | awk '{ print $6 }' | grep -qx "./$2" || {
+		echo "deb: $(basename "$1") lacks $2" >&2
+		exit 1
+	}
+}
+for f in usr/sbin/natctl usr/share/man/man8/natctl.8.gz \
+	 usr/share/bash-completion/completions/natctl \
+	 lib/systemd/system/conenat.service etc/conenat/conenat.conf; do
+	want "$natctl" "$f"
+done
+for f in Kbuild dkms.conf kmod/main.c include/uapi/linux/conenat.h; do
+	want "$dkms" "usr/src/conenat-$version/$f"
+done
+dpkg-deb -e "$natctl" "$tmp/natctl.ctl"
+dpkg-deb -e "$dkms" "$tmp/dkms.ctl"
+grep -qx /etc/conenat/conenat.conf "$tmp/natctl.ctl/conffiles" &&
+	grep -q "deb-systemd-helper enable 'conenat.service'" "$tmp/natctl.ctl/postinst" &&
+	grep -q 'common.postinst' "$tmp/dkms.ctl/postinst" &&
+	grep -q 'dkms remove' "$tmp/dkms.ctl/prerm" || {
+	echo "deb: a conffile or a maintainer script is missing" >&2
+	exit 1
+}
+grep -q 'ExecStart=/usr/sbin/natctl restore /etc/conenat/conenat.conf' \
+	<(dpkg-deb --fsys-tarfile "$natctl" | tar -xOf - ./lib/systemd/system/conenat.service) || {
+	echo "deb: conenat.service does not run /usr/sbin/natctl" >&2
+	exit 1
+}
+
 changes=$(ls "$top"/deb/*.changes)
 lintian --fail-on error,warning --info "$changes" || {
 	echo "deb: lintian found errors or warnings (see above)" >&2

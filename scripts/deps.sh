@@ -4,7 +4,7 @@
 # Make sure the Debian packages that building and testing conenat need are
 # installed. As root, install what is missing with apt-get; otherwise name the
 # exact command to run and fail. `deps.sh debug` adds what building the debug
-# kernel of make check-debug needs, `deps.sh deb` what make deb needs.
+# kernel of make check-debug needs.
 set -eu
 
 debug_packages=(
@@ -12,10 +12,6 @@ debug_packages=(
 	flex bison bc libelf-dev libssl-dev
 )
 
-deb_packages=(
-	# make deb: debian/ builds with debhelper and dh-dkms, lintian checks
-	debhelper dh-dkms lintian dpkg-dev fakeroot
-)
 
 packages=(
 	# building the module and natctl
@@ -39,16 +35,16 @@ packages=(
 	nftables gnuplot-nox
 	# natctl's man page check (groff) and man -l (man-db)
 	groff-base man-db
-	# packaging; systemd-analyze verify checks conenat.service
-	dkms systemd
+	# packaging; systemd-analyze verify checks conenat.service; make deb
+	# builds with debhelper and dh-dkms, lintian checks the packages
+	dkms systemd debhelper dh-dkms lintian dpkg-dev fakeroot
 )
 
 case ${1:-} in
 '') ;;
 debug) packages+=("${debug_packages[@]}") ;;
-deb) packages+=("${deb_packages[@]}") ;;
 *)
-	echo "usage: $0 [debug|deb]" >&2
+	echo "usage: $0 [debug]" >&2
 	exit 2
 	;;
 esac
