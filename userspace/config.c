@@ -140,7 +140,7 @@ static int plan_read(struct plan *p, FILE *fp, const char *name)
 /* An instance's settings, every one of them, as numbers. */
 struct settings {
 	uint32_t v[CONENAT_INSTANCE_A_MAX + 1];
-	uint32_t prefix[CONENAT_MAX_PREFIXES];	/* addr, then len in the low byte */
+	uint32_t prefix[CONENAT_MAX_PREFIXES];	/* sorted, network order */
 	uint8_t prefix_len[CONENAT_MAX_PREFIXES];
 	unsigned int nprefixes;
 };
@@ -279,7 +279,6 @@ struct cur_instance {
 	char ifname[IF_NAMESIZE];
 	struct settings s;
 	bool keep;			/* the file has it, on the same device */
-	bool remade;			/* deleted and made again */
 };
 
 /* A static mapping or a permit: what identifies it and what it maps to. */
@@ -409,18 +408,9 @@ static int cur_permit_reply(struct nl_msg *msg, void *arg)
 
 static int cur_limits_reply(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];
 	struct current *c = arg;
-	int err;
 
-	err = nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, NULL);
-	if (err)
-		return err;
-	if (!tb[CONENAT_LIMITS_A_MAX_MAPPINGS] || !tb[CONENAT_LIMITS_A_MAX_PEERS])
-		return fail_err("malformed reply from the kernel: limits without their caps");
-	c->max_mappings = nla_get_u32(tb[CONENAT_LIMITS_A_MAX_MAPPINGS]);
-	c->max_peers = nla_get_u32(tb[CONENAT_LIMITS_A_MAX_PEERS]);
-	return 0;
+	return limits_caps(msg, &c->max_mappings, &c->max_peers);
 }
 
 /* The static mappings and permits, read (again). */
@@ -633,7 +623,6 @@ static int apply_sync(const struct plan *p, struct current *c)
 			continue;
 		}
 		err = del_instance(c->inst[i].name);
-		c->inst[i].remade = k != NULL;
 	}
 	plan_limits(p, &max_mappings, &max_peers);
 	if (!err && (max_mappings != c->max_mappings ||

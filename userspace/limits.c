@@ -20,6 +20,22 @@
 #include "parse.h"
 #include "print.h"
 
+int limits_caps(struct nl_msg *msg, uint32_t *max_mappings,
+		uint32_t *max_peers)
+{
+	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];
+	int err;
+
+	err = nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, NULL);
+	if (err)
+		return err;
+	if (!tb[CONENAT_LIMITS_A_MAX_MAPPINGS] || !tb[CONENAT_LIMITS_A_MAX_PEERS])
+		return fail_err("malformed reply from the kernel: limits without their caps");
+	*max_mappings = nla_get_u32(tb[CONENAT_LIMITS_A_MAX_MAPPINGS]);
+	*max_peers = nla_get_u32(tb[CONENAT_LIMITS_A_MAX_PEERS]);
+	return 0;
+}
+
 static int limits_reply(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];

@@ -165,6 +165,9 @@ struct save_ctx {
 	size_t ninstances;
 };
 
+/* limits.c: the namespace's two caps from a GET_LIMITS reply; 0 or an exit status */
+int limits_caps(struct nl_msg *msg, uint32_t *max_mappings,
+		uint32_t *max_peers);
 int instance_save_reply(struct nl_msg *msg, void *arg);
 int mapping_save_reply(struct nl_msg *msg, void *arg);
 int permit_save_reply(struct nl_msg *msg, void *arg);

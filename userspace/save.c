@@ -30,17 +30,14 @@
 
 static int save_limits_reply(struct nl_msg *msg, void *arg)
 {
-	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];
+	uint32_t max_mappings, max_peers;
 	int err;
 
-	err = nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, NULL);
+	err = limits_caps(msg, &max_mappings, &max_peers);
 	if (err)
 		return err;
-	if (!tb[CONENAT_LIMITS_A_MAX_MAPPINGS] || !tb[CONENAT_LIMITS_A_MAX_PEERS])
-		return fail_err("malformed reply from the kernel: limits without their caps");
-	print_text("limits set max-mappings %u max-peers %u\n",
-		   nla_get_u32(tb[CONENAT_LIMITS_A_MAX_MAPPINGS]),
-		   nla_get_u32(tb[CONENAT_LIMITS_A_MAX_PEERS]));
+	print_text("limits set max-mappings %u max-peers %u\n", max_mappings,
+		   max_peers);
 	return 0;
 }
 
