@@ -601,6 +601,20 @@ static int conenat_nl_dump_instances(struct sk_buff *skb,
 
 /* -------------------------------------------------------------- mappings */
 
+/* What a mapping and a permit of it both carry: the mapping's endpoints. */
+static int conenat_put_endpoints(struct sk_buff *msg,
+				 const struct conenat_mapping *m)
+{
+	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
+	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
+	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int conenat_fill_mapping(struct sk_buff *msg,
 				const struct conenat_mapping *m, u8 cmd,
 				u8 event, u32 portid, u32 seq, int flags)
@@ -611,12 +625,7 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
-	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
-	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
-	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
-	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
-	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
+	if (conenat_put_endpoints(msg, m) ||
 	    nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, conenat_mapping_origin(m)))
 		goto err_cancel;
 	if (m->ik.raddr &&
@@ -756,6 +765,23 @@ static struct conenat_instance *conenat_nl_mapping_inst(struct conenat_net *cn,
 	}
 	return conenat_nl_instance(cn, tb[CONENAT_MAPPING_A_INSTANCE],
 				   info->extack) ?: ERR_PTR(-ENOENT);
+}
+
+/*
+ * The internal endpoint a request names, remote-less: a request's mapping
+ * serves every remote of it.
+ */
+static void conenat_nl_int_key(struct conenat_int_key *ik,
+			       const struct conenat_instance *inst,
+			       struct genl_info *info)
+{
+	struct nlattr **tb = info->attrs;
+
+	memset(ik, 0, sizeof(*ik));
+	ik->addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
+	ik->port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
+	ik->proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
+	ik->inst = inst->id;
 }
 
 /*
@@ -1018,12 +1044,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	if (tb[CONENAT_MAPPING_A_EXT_PORT])
 		want.port = nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT]);
 
-	/* a static mapping serves every remote of the internal endpoint */
-	memset(&ik, 0, sizeof(ik));
-	ik.addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
-	ik.port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-	ik.proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
-	ik.inst = inst->id;
+	conenat_nl_int_key(&ik, inst, info);
 
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
@@ -1390,19 +1411,6 @@ static int conenat_nl_permit_key(struct genl_info *info, __be16 *rport)
 	return 0;
 }
 
-static void conenat_nl_permit_ik(struct conenat_int_key *ik,
-				 const struct conenat_instance *inst,
-				 struct genl_info *info)
-{
-	struct nlattr **tb = info->attrs;
-
-	memset(ik, 0, sizeof(*ik));
-	ik->addr = nla_get_be32(tb[CONENAT_MAPPING_A_INT_ADDR]);
-	ik->port = nla_get_be16(tb[CONENAT_MAPPING_A_INT_PORT]);
-	ik->proto = nla_get_u8(tb[CONENAT_MAPPING_A_PROTO]);
-	ik->inst = inst->id;
-}
-
 /* Address-dependent filtering judges by address: its permits have no port. */
 static __be16 conenat_permit_port(const struct conenat_config *cfg,
 				  __be16 rport)
@@ -1436,7 +1444,7 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	}
 	cfg = rcu_dereference_protected(inst->cfg,
 					lockdep_is_held(&cn->config_lock));
-	conenat_nl_permit_ik(&ik, inst, info);
+	conenat_nl_int_key(&ik, inst, info);
 
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
@@ -1499,7 +1507,7 @@ static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
 	}
 	cfg = rcu_dereference_protected(inst->cfg,
 					lockdep_is_held(&cn->config_lock));
-	conenat_nl_permit_ik(&ik, inst, info);
+	conenat_nl_int_key(&ik, inst, info);
 	raddr = nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]);
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
@@ -1527,19 +1535,13 @@ static int conenat_fill_permit(struct sk_buff *msg,
 			       const struct conenat_permit_view *v,
 			       u32 portid, u32 seq, int flags)
 {
-	const struct conenat_mapping *m = v->m;
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags,
 			  CONENAT_CMD_GET_PERMIT);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
-	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
-	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
-	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
-	    nla_put_be32(msg, CONENAT_MAPPING_A_EXT_ADDR, m->ek.addr) ||
-	    nla_put_be16(msg, CONENAT_MAPPING_A_EXT_PORT, m->ek.port) ||
+	if (conenat_put_endpoints(msg, v->m) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, v->raddr))
 		goto err_cancel;
 	if (v->rport &&
