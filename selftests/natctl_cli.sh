@@ -1290,6 +1290,28 @@ t_config_errors()
 	[ "$RC" -eq 0 ] && [ ! -e "$FAKE_LOG" ]
 }
 
+t_config_unloaded()
+{
+	# Without the module (after an rmmod), an empty file is in force:
+	# "systemctl stop conenat", natctl restore /dev/null, succeeds and
+	# sends nothing; a file with a line fails as any request does then.
+	local verb
+	fake_ok || return 1
+	for verb in restore sync; do
+		NATCTL_FAKE_UNLOADED=1 run_fake "$verb" /dev/null
+		[ "$RC" -eq 0 ] && [ ! -s "$OUT" ] && [ ! -s "$ERR" ] &&
+			[ ! -e "$FAKE_LOG" ] || return 1
+		echo '# only a comment' >"$TMP/conf"
+		NATCTL_FAKE_UNLOADED=1 run_fake "$verb" "$TMP/conf"
+		[ "$RC" -eq 0 ] && [ ! -e "$FAKE_LOG" ] || return 1
+		config_same >"$TMP/conf"
+		NATCTL_FAKE_UNLOADED=1 run_fake "$verb" "$TMP/conf"
+		[ "$RC" -eq 2 ] && [ ! -e "$FAKE_LOG" ] &&
+			[ "$(grep -vc warning "$ERR")" -eq 1 ] &&
+			grep -q 'module is not loaded' "$ERR" || return 1
+	done
+}
+
 t_config_rollback()
 {
 	# The kernel refuses a line halfway: the configuration from before is
@@ -2254,6 +2276,7 @@ TESTS+=(
 	"t_sync_changes|natctl-fake: sync sends exactly what differs"
 	"t_restore|natctl-fake: restore deletes every instance, then the file's lines in order; stdin"
 	"t_config_errors|natctl-fake: restore and sync of a bad file name each bad line and send nothing; -c"
+	"t_config_unloaded|natctl-fake: without the module, restore and sync of an empty file succeed (the unit's stop after an rmmod); others fail"
 	"t_config_rollback|natctl-fake: a refusal halfway puts the configuration from before back, exit 2"
 	"t_fmt_batch|natctl-fake: a batch of three commands"
 	"t_batch_continuation|-b: a backslash continues a command; its error names its first line"

@@ -10,7 +10,8 @@
 #   CONENAT_SOAK_EXTRA  seconds of a further soak after the suite (default 0)
 #   CONENAT_SUITE       "all" (default); "kernel": the module's own tests,
 #                       leaving out those of natctl and of applications
-#                       (natdiscovery, natctl_vm, punch, wireguard, ...);
+#                       (natdiscovery, natctl_vm, punch, wireguard, the
+#                       Debian packages, ...);
 #                       "ci": the kernel suite without the control-path
 #                       refusals of ctl (the fuzzer covers them) and the
 #                       wire and cost checks of hold-down and lookups, for
@@ -104,6 +105,9 @@ app_fold wanzone "$top/selftests/wanzone.sh"
 app_fold upnp "$top/selftests/upnp.sh"
 app_fold punch "$top/selftests/punch.sh"
 app_fold wireguard "$top/selftests/wireguard.sh"
+# last: it unloads the tree's conenat.ko for the one DKMS builds from the
+# Debian package (make check's deb stage made deb/ before this one)
+app_fold packages "$top/selftests/packages.sh"
 if [ "${CONENAT_SOAK_EXTRA:-0}" -gt 0 ]; then
 	SOAK_SECONDS=$CONENAT_SOAK_EXTRA tap_fold soak-long "$top/selftests/soak.sh"
 fi

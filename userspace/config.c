@@ -26,7 +26,8 @@
  * would give them, and so do limits the file does not set. If the kernel
  * refuses a change halfway, the configuration from before is put back (as
  * a restore of what "natctl save" printed then) and the exit status is 2.
- * With -c only the file is checked.
+ * With -c only the file is checked. An empty file, when the module is not
+ * loaded, is already in force: nothing is done and the status is 0.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -788,6 +789,13 @@ static int config_cmd(const char *verb, bool sync, int argc, char **argv)
 	if (fp != stdin)
 		fclose(fp);
 	if (status || opt_check)
+		goto out;
+	/*
+	 * Without the module there is no configuration: an empty file is
+	 * already in force (what "systemctl stop conenat" runs after an
+	 * rmmod, as a module upgrade does).
+	 */
+	if (!p.n && !nl_family_present())
 		goto out;
 
 	status = snapshot(&old);

@@ -23,7 +23,8 @@
  * "lab", one of another command; with $NATCTL_FAKE_OVERRUN a receive
  * overrun before the "lab" one) and ends. $NATCTL_FAKE_FAIL=NAME (e.g.
  * NEW_MAPPING) makes every request of that command fail as the kernel's
- * refusals do, after it is logged.
+ * refusals do, after it is logged. With $NATCTL_FAKE_UNLOADED set, the
+ * module is not loaded: every request fails as nl.c's do then.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -631,8 +632,17 @@ int nl_netns_enter(const char *name)
 	return 0;
 }
 
+bool nl_family_present(void)
+{
+	return !getenv("NATCTL_FAKE_UNLOADED");
+}
+
 struct nl_msg *nl_req_new(uint8_t cmd, int flags)
 {
+	if (!opt_check && !nl_family_present()) {
+		fail_err("the conenat kernel module is not loaded (try: modprobe conenat)");
+		return NULL;
+	}
 	return nl_msg_build(FAKE_FAMILY, cmd, flags);
 }
 

@@ -132,6 +132,20 @@ static int nl_open(void)
 	return 0;
 }
 
+bool nl_family_present(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	bool present;
+
+	/* an error other than "no such family" is the request's to report */
+	if (!sk)
+		return true;
+	present = genl_connect(sk) < 0 ||
+		  genl_ctrl_resolve(sk, CONENAT_GENL_NAME) != -NLE_OBJ_NOTFOUND;
+	nl_socket_free(sk);
+	return present;
+}
+
 struct nl_msg *nl_req_new(uint8_t cmd, int flags)
 {
 	/* -c: the request is built (and so checked), never sent */

@@ -20,6 +20,8 @@
 #ifndef NATCTL_NL_H
 #define NATCTL_NL_H
 
+#include <stdbool.h>
+
 #include <netlink/netlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -46,6 +48,12 @@ int nl_netns_enter(const char *name);
  * "the conenat kernel module is not loaded (try: modprobe conenat)").
  */
 struct nl_msg *nl_req_new(uint8_t cmd, int flags);
+
+/*
+ * Whether this namespace has the conenat family (the module is loaded);
+ * true when that cannot be told, for the request to report why.
+ */
+bool nl_family_present(void);
 
 /*
  * The message nl_req_new() returns, for genl family id @family (nlmsg.c:

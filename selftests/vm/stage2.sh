@@ -38,6 +38,12 @@ $bb mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts ||
 	die "cannot mount /dev/pts"
 $bb mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm ||
 	die "cannot mount /dev/shm"
+# devtmpfs has no /dev/fd: bash's process substitution, and tools written
+# with it (dkms), need it.
+$bb ln -sf /proc/self/fd /dev/fd
+$bb ln -sf /proc/self/fd/0 /dev/stdin
+$bb ln -sf /proc/self/fd/1 /dev/stdout
+$bb ln -sf /proc/self/fd/2 /dev/stderr
 # Optional conveniences for tests (tracing, dynamic debug); not fatal.
 $bb mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 $bb mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
