@@ -1312,6 +1312,17 @@ t_config_unloaded()
 	done
 }
 
+t_malformed_limits()
+{
+	# A reply attribute of the wrong length is refused by the limits'
+	# policy, in show and in the caps save and sync read, never read past
+	fake_ok || return 1
+	NATCTL_FAKE_MALFORMED=1 run_fake limits show
+	fails_with 2 'malformed reply from the kernel' || return 1
+	NATCTL_FAKE_MALFORMED=1 run_fake save
+	[ "$RC" -eq 2 ] && grep -q 'malformed reply from the kernel' "$ERR"
+}
+
 t_config_rollback()
 {
 	# The kernel refuses a line halfway: the configuration from before is
@@ -2276,6 +2287,7 @@ TESTS+=(
 	"t_sync_changes|natctl-fake: sync sends exactly what differs"
 	"t_restore|natctl-fake: restore deletes every instance, then the file's lines in order; stdin"
 	"t_config_errors|natctl-fake: restore and sync of a bad file name each bad line and send nothing; -c"
+	"t_malformed_limits|natctl-fake: a limits reply with a short attribute is refused (limits show, save)"
 	"t_config_unloaded|natctl-fake: without the module, restore and sync of an empty file succeed (the unit's stop after an rmmod); others fail"
 	"t_config_rollback|natctl-fake: a refusal halfway puts the configuration from before back, exit 2"
 	"t_fmt_batch|natctl-fake: a batch of three commands"

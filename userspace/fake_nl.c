@@ -24,7 +24,9 @@
  * overrun before the "lab" one) and ends. $NATCTL_FAKE_FAIL=NAME (e.g.
  * NEW_MAPPING) makes every request of that command fail as the kernel's
  * refusals do, after it is logged. With $NATCTL_FAKE_UNLOADED set, the
- * module is not loaded: every request fails as nl.c's do then.
+ * module is not loaded: every request fails as nl.c's do then. With
+ * $NATCTL_FAKE_MALFORMED, the GET_LIMITS reply's max_mappings is one byte
+ * long, a reply the strict policies must refuse.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -563,8 +565,12 @@ static int fake_replies(uint8_t cmd, struct nl_msg *req, nl_reply_cb cb,
 		struct nl_msg *msg = reply_new(CONENAT_CMD_GET_LIMITS, 0);
 
 		if (msg) {
-			nla_put_u32(msg, CONENAT_LIMITS_A_MAX_MAPPINGS,
-				    CONENAT_DEFAULT_MAX_MAPPINGS);
+			/* $NATCTL_FAKE_MALFORMED: a u32 one byte long */
+			if (getenv("NATCTL_FAKE_MALFORMED"))
+				nla_put_u8(msg, CONENAT_LIMITS_A_MAX_MAPPINGS, 1);
+			else
+				nla_put_u32(msg, CONENAT_LIMITS_A_MAX_MAPPINGS,
+					    CONENAT_DEFAULT_MAX_MAPPINGS);
 			nla_put_u32(msg, CONENAT_LIMITS_A_MAPPINGS,
 				    ARRAY_SIZE(mappings));
 			nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES,

@@ -20,13 +20,27 @@
 #include "parse.h"
 #include "print.h"
 
+/* every attribute of a limits reply, for each reader of one */
+static const struct nla_policy limits_policy[CONENAT_LIMITS_A_MAX + 1] = {
+	[CONENAT_LIMITS_A_MAX_MAPPINGS]	= { .type = NLA_U32 },
+	[CONENAT_LIMITS_A_MAPPINGS]	= { .type = NLA_U32 },
+	[CONENAT_LIMITS_A_INSTANCES]	= { .type = NLA_U32 },
+	[CONENAT_LIMITS_A_MAX_PEERS]	= { .type = NLA_U32 },
+	[CONENAT_LIMITS_A_PEERS]	= { .type = NLA_U32 },
+};
+
+static int limits_parse(struct nl_msg *msg, struct nlattr **tb)
+{
+	return nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, limits_policy);
+}
+
 int limits_caps(struct nl_msg *msg, uint32_t *max_mappings,
 		uint32_t *max_peers)
 {
 	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];
 	int err;
 
-	err = nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, NULL);
+	err = limits_parse(msg, tb);
 	if (err)
 		return err;
 	if (!tb[CONENAT_LIMITS_A_MAX_MAPPINGS] || !tb[CONENAT_LIMITS_A_MAX_PEERS])
@@ -41,7 +55,7 @@ static int limits_reply(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[CONENAT_LIMITS_A_MAX + 1];
 	int err;
 
-	err = nl_reply_parse(msg, tb, CONENAT_LIMITS_A_MAX, NULL);
+	err = limits_parse(msg, tb);
 	if (err)
 		return err;
 	open_json_object(NULL);
