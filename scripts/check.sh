@@ -97,8 +97,8 @@ run_stage deb one_test "make deb: conenat-dkms and natctl build, lintian finds n
 # The guest gets conenat.ko in its module tree, so that autoloading by the
 # family alias can be tested without a slow depmod over 9p.
 export VM_MODULES="$top/kmod/conenat.ko"
-# About 16 minutes in all under emulation, 6 of them DKMS building the
-# module from the Debian package (selftests/packages.sh).
+# About 24 minutes in all under emulation, 7 of them the Debian packages'
+# test (selftests/packages.sh), most of those DKMS building the module.
 VM_TIMEOUT=${VM_TIMEOUT:-2400} \
 	run_stage vm selftests/vm/run-vm.sh "$top/selftests/run_guest.sh"
 # A short benchmark run as a smoke test: a well-formed table, no timing.
