@@ -124,6 +124,8 @@ struct conenat_stats {
  * @dead: set once deletion starts; no mapping is created after it
  * @nmappings: live mappings of this instance
  * @nheld: mappings of this instance not freed yet, dead ones included
+ * @created: conenat_now() second it was made (its AGE, a port control
+ *	server's epoch)
  * @held_closed: the instance is going: no more hold-down
  * @stats: counters
  * @rcu: frees the instance after readers are done
@@ -141,6 +143,7 @@ struct conenat_instance {
 	bool dead;
 	atomic_t nmappings;
 	atomic_t nheld;
+	u32 created;
 	bool held_closed;
 	struct conenat_stats __percpu *stats;
 	struct rcu_head rcu;
@@ -196,6 +199,12 @@ struct conenat_ext_key {
 #define CONENAT_M_WHEEL		BIT(8)	/* in the expiry wheel, which owns
 					 * its memory (expiry.c)
 					 */
+#define CONENAT_M_PCP		BIT(9)	/* static, granted to a host by PCP */
+#define CONENAT_M_NATPMP	BIT(10)	/* static, granted by NAT-PMP */
+#define CONENAT_M_FILTERED	BIT(11)	/* granted, lets in only the remotes
+					 * of its permits (PCP's FILTER)
+					 */
+#define CONENAT_M_GRANTED	(CONENAT_M_PCP | CONENAT_M_NATPMP)
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
@@ -296,17 +305,70 @@ static inline void conenat_mapping_refresh(struct conenat_mapping *m,
 					   u32 timeout)
 {
 	u32 expires = conenat_now() + timeout;
+	u32 old = READ_ONCE(m->expires);
 
+	/* the timer before the state: see conenat_mapping_grant() */
+	smp_rmb();
 	if (conenat_mapping_static(m))
 		return;
-	if ((s32)(expires - READ_ONCE(m->expires)) > 0)
-		WRITE_ONCE(m->expires, expires);
+	/* lost to another writer: it moved the timer, and never back */
+	if ((s32)(expires - old) > 0)
+		cmpxchg(&m->expires, old, expires);
+}
+
+/*
+ * For conenat_mapping_create(): a PCP mapping made with a filter, which it
+ * has before anyone can find it. Not part of the uAPI.
+ */
+#define CONENAT_ORIGIN_PCP_FILTERED	(CONENAT_ORIGIN_MAX + 1)
+
+/* The state bits of a mapping of @origin granted to a host, else 0. */
+static inline u32 conenat_origin_state(u8 origin)
+{
+	switch (origin) {
+	case CONENAT_ORIGIN_PCP:
+		return CONENAT_M_PCP;
+	case CONENAT_ORIGIN_PCP_FILTERED:
+		return CONENAT_M_PCP | CONENAT_M_FILTERED;
+	case CONENAT_ORIGIN_NATPMP:
+		return CONENAT_M_NATPMP;
+	}
+	return 0;
+}
+
+/* Granted to a host by a port control server (PCP, NAT-PMP). */
+static inline bool conenat_mapping_granted(const struct conenat_mapping *m)
+{
+	return atomic_read(&m->state) & CONENAT_M_GRANTED;
 }
 
 static inline u8 conenat_mapping_origin(const struct conenat_mapping *m)
 {
-	return conenat_mapping_static(m) ? CONENAT_ORIGIN_STATIC :
-					   CONENAT_ORIGIN_DYNAMIC;
+	u32 state = atomic_read(&m->state);
+
+	if (state & CONENAT_M_PCP)
+		return CONENAT_ORIGIN_PCP;
+	if (state & CONENAT_M_NATPMP)
+		return CONENAT_ORIGIN_NATPMP;
+	return state & CONENAT_M_STATIC ? CONENAT_ORIGIN_STATIC :
+					  CONENAT_ORIGIN_DYNAMIC;
+}
+
+/*
+ * The filter mapping @m applies to a new inbound flow, @filtering being its
+ * instance's: a static mapping lets everyone in, unless a port control
+ * request gave it a filter, which lists remotes by address and port.
+ */
+static inline u8 conenat_mapping_filtering(const struct conenat_mapping *m,
+					   u8 filtering)
+{
+	u32 state = atomic_read(&m->state);
+
+	if (state & CONENAT_M_FILTERED)
+		return CONENAT_ADDRESS_PORT_DEPENDENT;
+	if (state & CONENAT_M_STATIC)
+		return CONENAT_ENDPOINT_INDEPENDENT;
+	return filtering;
 }
 
 /* A cursor over one table for the GC work, which resumes where it stopped. */
@@ -486,6 +548,7 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
 bool conenat_mapping_hold(struct conenat_mapping *m);
 void conenat_mapping_put(struct conenat_mapping *m);
 void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
+bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime);
 bool conenat_mapping_follow(struct conenat_mapping *m,
 			    const struct conenat_config *cfg, bool *wait);
 

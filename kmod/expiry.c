@@ -503,7 +503,9 @@ void conenat_expiry_shorten(struct conenat_net *cn,
 
 /*
  * After an address change: the dynamic mappings on an address that is no
- * longer the instance's go, the static ones that follow the device move.
+ * longer the instance's go, and so do those granted to hosts by port
+ * control (their server announces the change, and they map again); the
+ * administrator's static ones that follow the device move.
  */
 static void conenat_gc_renumber_one(struct conenat_net *cn, void *obj)
 {
@@ -515,7 +517,7 @@ static void conenat_gc_renumber_one(struct conenat_net *cn, void *obj)
 
 	if (cfg->ext_min || m->ek.addr == addr || !conenat_mapping_live(m))
 		return;
-	if (!conenat_mapping_static(m)) {
+	if (!conenat_mapping_static(m) || conenat_mapping_granted(m)) {
 		if (conenat_mapping_remove(m, CONENAT_EVENT_DELETED)) {
 			cn->gc.removed++;
 			conenat_expiry_hurry_locked(cn, m);

@@ -329,10 +329,12 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 		conenat_count(inst, CONENAT_C_IN_NO_MAPPING);
 		return NF_DROP;
 	}
-	/* a static mapping is the administrator's port forward: anyone in */
-	if (!conenat_mapping_static(m) &&
-	    !conenat_peer_allowed(m, cfg->filtering, t->src.u3.ip,
-				  t->src.u.all)) {
+	/*
+	 * A static mapping is the administrator's port forward: anyone in;
+	 * one a host asked for by PCP with a filter: its filter's remotes.
+	 */
+	if (!conenat_peer_allowed(m, conenat_mapping_filtering(m, cfg->filtering),
+				  t->src.u3.ip, t->src.u.all)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;
 	}
@@ -374,9 +376,12 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 				  ek.addr, ek.port);
 	if (IS_ERR(src))
 		return NF_DROP;
-	if (cfg->hairpin_filter && !conenat_mapping_static(dst) &&
-	    !conenat_peer_allowed(dst, cfg->filtering, src->ek.addr,
-				  src->ek.port)) {
+	/* a filter a host asked for by PCP holds for its neighbours too */
+	if ((cfg->hairpin_filter ||
+	     (atomic_read(&dst->state) & CONENAT_M_FILTERED)) &&
+	    !conenat_peer_allowed(dst,
+				  conenat_mapping_filtering(dst, cfg->filtering),
+				  src->ek.addr, src->ek.port)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;
 	}

@@ -265,6 +265,7 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 	strscpy(inst->ifname, ifname, sizeof(inst->ifname));
 	atomic_set(&inst->nmappings, 0);
 	atomic_set(&inst->nheld, 0);
+	inst->created = conenat_now();
 
 	INIT_HLIST_NODE(&inst->dev_node);
 	RCU_INIT_POINTER(inst->cfg, cfg);

@@ -32,8 +32,63 @@
  */
 void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
 {
-	if (!conenat_mapping_static(m))
-		WRITE_ONCE(m->expires, conenat_now() + timeout);
+	u32 expires = conenat_now() + timeout;
+	u32 old;
+
+	do {
+		old = READ_ONCE(m->expires);
+		/* the timer before the state: see conenat_mapping_grant() */
+		smp_rmb();
+		if (conenat_mapping_static(m))
+			return;
+	} while (cmpxchg(&m->expires, old, expires) != old);
+}
+
+/**
+ * conenat_mapping_grant() - give a live mapping to a port control request
+ * @m: the internal endpoint's remote-less mapping, under rcu_read_lock()
+ * @origin: CONENAT_ORIGIN_PCP, CONENAT_ORIGIN_PCP_FILTERED or
+ *	CONENAT_ORIGIN_NATPMP
+ * @lifetime: seconds it lives at least, from now
+ *
+ * A mapping that traffic made, or that an earlier request granted, becomes
+ * the request's, with its external endpoint and its flows: static (its
+ * timer left alone by traffic from now on), of @origin, with or without a
+ * filter. Its timer only moves later. Announced as CONENAT_EVENT_UPDATED.
+ *
+ * The state changes before the timer, and the timer's other writers read
+ * the timer before the state and write it with cmpxchg: one of them that
+ * still saw a dynamic mapping cannot pull the granted timer back.
+ *
+ * Return: false when @m is not live or is the administrator's own.
+ */
+bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
+{
+	u32 expires = conenat_now() + lifetime;
+	int state = atomic_read(&m->state), want;
+	u32 old;
+
+	/* one past its timer is the GC's: the request makes a new one */
+	if (!conenat_mapping_alive(m))
+		return false;
+	do {
+		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) !=
+		    CONENAT_M_LIVE ||
+		    (state & CONENAT_M_PERMANENT) ||
+		    ((state & CONENAT_M_STATIC) &&
+		     !(state & CONENAT_M_GRANTED)))
+			return false;
+		want = (state & ~(CONENAT_M_GRANTED | CONENAT_M_FILTERED)) |
+		       CONENAT_M_STATIC | conenat_origin_state(origin);
+	} while (!atomic_try_cmpxchg(&m->state, &state, want));
+
+	do {
+		old = READ_ONCE(m->expires);
+		if ((s32)(expires - old) <= 0)
+			break;
+	} while (cmpxchg(&m->expires, old, expires) != old);
+	conenat_event_mapping(m, CONENAT_EVENT_UPDATED);
+	return true;
 }
 
 /**
@@ -91,7 +146,9 @@ static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
  * @cfg: its configuration, as the caller read it
  * @ik: the internal key
  * @want: the external endpoint asked for (static mappings), or NULL
- * @origin: CONENAT_ORIGIN_DYNAMIC or CONENAT_ORIGIN_STATIC
+ * @origin: enum conenat_origin: CONENAT_ORIGIN_DYNAMIC for traffic's, any
+ *	other makes a static mapping (PCP and NATPMP ones granted to a host,
+ *	which do not follow the device's address)
  * @lifetime: seconds the mapping lives (a dynamic one: its first timer);
  *	0 makes a static mapping permanent
  *
@@ -148,6 +205,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
 				      (!cfg->ext_min && !(want && want->addr) ?
 				       CONENAT_M_FOLLOW : 0));
+	else if (origin != CONENAT_ORIGIN_DYNAMIC)
+		atomic_set(&m->state, CONENAT_M_STATIC |
+				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
+				      conenat_origin_state(origin));
 	atomic_set(&m->ref, 1);
 	m->expires = conenat_now() + (lifetime ?: cfg->udp_timeout);
 	atomic_inc(&inst->nmappings);

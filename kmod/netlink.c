@@ -86,6 +86,10 @@ static const struct nla_policy conenat_mapping_policy[CONENAT_MAPPING_A_MAX + 1]
 	[CONENAT_MAPPING_A_REMOTE_PORT] = { .type = NLA_BE16 },
 	[CONENAT_MAPPING_A_LIFETIME] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &conenat_timeout_range),
+	/* what a request may make: not a dynamic mapping */
+	[CONENAT_MAPPING_A_ORIGIN] = NLA_POLICY_RANGE(NLA_U8, CONENAT_ORIGIN_STATIC,
+						      CONENAT_ORIGIN_MAX),
+	[CONENAT_MAPPING_A_FILTERED] = NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 static struct netlink_range_validation conenat_max_mappings_range = {
@@ -530,6 +534,8 @@ static int conenat_fill_instance(struct sk_buff *msg,
 	    nla_put_u8(msg, CONENAT_INSTANCE_A_INBOUND_REFRESH,
 		       cfg->inbound_refresh) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_UDP_TIMEOUT, cfg->udp_timeout) ||
+	    nla_put_u32(msg, CONENAT_INSTANCE_A_AGE,
+			conenat_now() - inst->created) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_MAX_PER_HOST, cfg->max_per_host) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TIMEOUT, cfg->tcp_timeout) ||
 	    nla_put_u32(msg, CONENAT_INSTANCE_A_TCP_TRANSITORY_TIMEOUT,
@@ -639,6 +645,9 @@ static int conenat_fill_mapping(struct sk_buff *msg,
 			left > 0 ? left : 0))
 		goto err_cancel;
 	if (event && nla_put_u8(msg, CONENAT_MAPPING_A_EVENT, event))
+		goto err_cancel;
+	if ((atomic_read(&m->state) & CONENAT_M_FILTERED) &&
+	    nla_put_u8(msg, CONENAT_MAPPING_A_FILTERED, 1))
 		goto err_cancel;
 	genlmsg_end(msg, hdr);
 	return 0;
@@ -980,6 +989,34 @@ conenat_nl_find_mapping(struct conenat_instance *inst, struct genl_info *info)
 	return m;
 }
 
+/*
+ * The origin a NEW_MAPPING asks for: STATIC (the administrator's) unless
+ * ORIGIN says a port control server asks for a host (PCP, NATPMP), which
+ * needs a LIFETIME; FILTERED only for PCP.
+ */
+static int conenat_nl_origin(struct genl_info *info, u8 *origin)
+{
+	struct nlattr **tb = info->attrs;
+	struct nlattr *filtered = tb[CONENAT_MAPPING_A_FILTERED];
+
+	if (tb[CONENAT_MAPPING_A_ORIGIN])
+		*origin = nla_get_u8(tb[CONENAT_MAPPING_A_ORIGIN]);
+	if (*origin != CONENAT_ORIGIN_STATIC &&
+	    !tb[CONENAT_MAPPING_A_LIFETIME]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_ORIGIN],
+				    "a mapping granted to a host needs a lifetime");
+		return -EINVAL;
+	}
+	if (filtered && *origin != CONENAT_ORIGIN_PCP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, filtered,
+				    "only a PCP mapping has a filter");
+		return -EINVAL;
+	}
+	if (filtered && nla_get_u8(filtered))
+		*origin = CONENAT_ORIGIN_PCP_FILTERED;
+	return 0;
+}
+
 static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 {
 	struct conenat_net *cn = conenat_info_cn(info);
@@ -988,7 +1025,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	const struct conenat_config *cfg;
 	struct conenat_instance *inst;
 	struct sk_buff *echo = NULL;
-	struct conenat_mapping *m;
+	struct conenat_mapping *m, *granted = NULL;
+	u8 origin = CONENAT_ORIGIN_STATIC;
 	struct conenat_int_key ik;
 	bool replaced = false;
 	u32 lifetime = 0;
@@ -1001,6 +1039,9 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 				   "a static mapping needs the internal address and port");
 	if (err)
 		return err > 0 ? -EINVAL : err;
+	err = conenat_nl_origin(info, &origin);
+	if (err)
+		return err;
 	if (tb[CONENAT_MAPPING_A_EXT_PORT] &&
 	    !nla_get_be16(tb[CONENAT_MAPPING_A_EXT_PORT])) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[CONENAT_MAPPING_A_EXT_PORT],
@@ -1048,7 +1089,17 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 
 	rcu_read_lock();
 	m = conenat_lookup_int(cn, &ik);
-	if (m && conenat_mapping_static(m) &&
+	/*
+	 * A host's request takes over the mapping the endpoint has, flows
+	 * and all (endpoint-independent mapping: the one its peers know).
+	 */
+	if (m && origin != CONENAT_ORIGIN_STATIC && conenat_mapping_hold(m)) {
+		if (conenat_mapping_grant(m, origin, lifetime))
+			granted = m;
+		else
+			conenat_mapping_put(m);
+	}
+	if (!granted && m && conenat_mapping_static(m) &&
 	    conenat_mapping_alive(m)) {
 		rcu_read_unlock();
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -1062,7 +1113,9 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 * per remote (a walk, only then: endpoint-independent mapping keeps
 	 * a static add O(1)).
 	 */
-	if (m && conenat_mapping_hold(m)) {
+	if (granted) {
+		rcu_read_unlock();
+	} else if (m && conenat_mapping_hold(m)) {
 		replaced = conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
 		rcu_read_unlock();
 		conenat_expiry_hurry(cn, m);
@@ -1076,8 +1129,11 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	rcu_read_lock();
-	m = conenat_mapping_create(inst, cfg, &ik, &want, CONENAT_ORIGIN_STATIC,
-				   lifetime);
+	if (granted)
+		m = granted;
+	else
+		m = conenat_mapping_create(inst, cfg, &ik, &want, origin,
+					   lifetime);
 	/* what traffic made may go as soon as the read lock does */
 	if (!IS_ERR(m) && !conenat_mapping_static(m))
 		m = ERR_PTR(-EBUSY);
@@ -1126,6 +1182,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	err = 0;
 out_unlock:
 	mutex_unlock(&cn->config_lock);
+	if (granted)
+		conenat_mapping_put(granted);
 	/* a walk over conntrack only when a mapping went away */
 	if (replaced)
 		conenat_ct_cleanup(cn);
@@ -1411,11 +1469,16 @@ static int conenat_nl_permit_key(struct genl_info *info, __be16 *rport)
 	return 0;
 }
 
-/* Address-dependent filtering judges by address: its permits have no port. */
-static __be16 conenat_permit_port(const struct conenat_config *cfg,
+/*
+ * Address-dependent filtering judges by address: its permits have no port.
+ * A filter a host asked for by PCP names ports, whatever the instance's.
+ */
+static __be16 conenat_permit_port(const struct conenat_mapping *m,
+				  const struct conenat_config *cfg,
 				  __be16 rport)
 {
-	return cfg->filtering == CONENAT_ADDRESS_DEPENDENT ? 0 : rport;
+	return conenat_mapping_filtering(m, cfg->filtering) ==
+	       CONENAT_ADDRESS_DEPENDENT ? 0 : rport;
 }
 
 static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
@@ -1424,8 +1487,10 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	const struct conenat_config *cfg;
 	struct conenat_instance *inst;
-	struct conenat_mapping *m;
+	struct conenat_mapping *m, *flow;
+	struct sk_buff *echo = NULL;
 	struct conenat_int_key ik;
+	__be32 raddr;
 	__be16 rport;
 	u32 lifetime = 0;
 	int err;
@@ -1433,8 +1498,15 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	err = conenat_nl_permit_key(info, &rport);
 	if (err)
 		return err;
+	raddr = nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]);
 	if (tb[CONENAT_MAPPING_A_LIFETIME])
 		lifetime = nla_get_u32(tb[CONENAT_MAPPING_A_LIFETIME]);
+	/* NLM_F_ECHO: the mapping the flow to the remote uses (PCP's PEER) */
+	if (info->nlhdr->nlmsg_flags & NLM_F_ECHO) {
+		echo = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!echo)
+			return -ENOMEM;
+	}
 
 	mutex_lock(&cn->config_lock);
 	inst = conenat_nl_mapping_inst(cn, info);
@@ -1462,9 +1534,8 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		/* the mapping lives at least as long as its permit */
 		conenat_mapping_refresh(m, max(lifetime,
 					       conenat_proto_timeout(cfg, ik.proto)));
-		err = conenat_peer_permit(m, cfg,
-					  nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]),
-					  conenat_permit_port(cfg, rport),
+		err = conenat_peer_permit(m, cfg, raddr,
+					  conenat_permit_port(m, cfg, rport),
 					  lifetime);
 		if (err == -ENOSPC)
 			NL_SET_ERR_MSG_MOD(info->extack,
@@ -1472,9 +1543,38 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		else if (err)
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot record the permit");
 	}
+	if (!err && echo) {
+		/*
+		 * Under dependent mapping a flow to the remote that is under
+		 * way has a mapping of its own, which lives on as long too.
+		 */
+		conenat_make_int_key(&ik, inst, cfg, ik.proto, ik.addr,
+				     ik.port, raddr, rport);
+		flow = conenat_lookup_int(cn, &ik);
+		if (flow && flow != m && conenat_mapping_alive(flow))
+			conenat_mapping_refresh(flow, max(lifetime,
+							  conenat_proto_timeout(cfg, ik.proto)));
+		else
+			flow = m;
+		/* a message of NLMSG_GOODSIZE holds a mapping */
+		if (WARN_ON_ONCE(conenat_fill_mapping(echo, flow,
+						      CONENAT_CMD_GET_MAPPING,
+						      0, info->snd_portid,
+						      info->snd_seq, 0))) {
+			nlmsg_free(echo);
+			echo = NULL;
+		}
+	}
 	rcu_read_unlock();
 out_unlock:
 	mutex_unlock(&cn->config_lock);
+	if (echo) {
+		/* the permit is made: a full receive buffer loses the echo */
+		if (!err)
+			genlmsg_reply(echo, info);
+		else
+			nlmsg_free(echo);
+	}
 	return err;
 }
 

@@ -54,6 +54,8 @@ struct inst_reply {
 	uint8_t mapping, filtering, pres, parity, hairpin, inrefresh;
 	uint16_t port_min, port_max;
 	uint32_t timeout, per_host, mappings, ext_addr, ext_min, ifindex;
+	uint32_t age;
+	bool has_age;
 };
 
 static int inst_cb(const struct nlmsghdr *nlh, void *data)
@@ -86,6 +88,9 @@ static int inst_cb(const struct nlmsghdr *nlh, void *data)
 		r->ifindex = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_IFINDEX]);
 	if (tb[CONENAT_INSTANCE_A_EXT_ADDR])
 		r->ext_addr = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_EXT_ADDR]);
+	r->has_age = tb[CONENAT_INSTANCE_A_AGE];
+	if (r->has_age)
+		r->age = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_AGE]);
 	if (tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN])
 		r->ext_min = mnl_attr_get_u32(tb[CONENAT_INSTANCE_A_EXT_ADDR_MIN]);
 	return 0;
@@ -539,6 +544,150 @@ TEST(events_announce_created_deleted_expired_exhausted)
 
 	/* and nothing else */
 	EXPECT_EQ(-ETIMEDOUT, next_event(ev_nl, &ev, 500));
+	mnl_socket_close(ev_nl);
+	cn_close(&s);
+}
+
+/* What a GET_MAPPING reply (or an echo) says of one mapping. */
+struct granted {
+	int seen;
+	uint8_t origin, filtered;
+	uint16_t ext_port;
+	uint32_t expires;
+};
+
+static int granted_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *tb[CONENAT_MAPPING_A_MAX + 1];
+	struct granted *g = data;
+
+	if (cn_parse(nlh, tb, CONENAT_MAPPING_A_MAX))
+		return -EBADMSG;
+	g->seen++;
+	g->origin = tb[CONENAT_MAPPING_A_ORIGIN] ?
+		    mnl_attr_get_u8(tb[CONENAT_MAPPING_A_ORIGIN]) : 0xff;
+	g->filtered = tb[CONENAT_MAPPING_A_FILTERED] ?
+		      mnl_attr_get_u8(tb[CONENAT_MAPPING_A_FILTERED]) : 0;
+	g->ext_port = tb[CONENAT_MAPPING_A_EXT_PORT] ?
+		      ntohs(mnl_attr_get_u16(tb[CONENAT_MAPPING_A_EXT_PORT])) : 0;
+	g->expires = tb[CONENAT_MAPPING_A_EXPIRES] ?
+		     mnl_attr_get_u32(tb[CONENAT_MAPPING_A_EXPIRES]) : 0;
+	return 0;
+}
+
+/*
+ * A port control server's NEW_MAPPING for 10.0.1.@host:5000 on instance
+ * "pc": ORIGIN @origin (0xff: none), LIFETIME @lifetime (0: none), FILTERED
+ * @filtered (0xff: none), EXT_PORT @eport (0: none), echoed into @g.
+ */
+static int grant(struct cn_sock *s, int host, uint8_t origin,
+		 uint32_t lifetime, uint8_t filtered, uint16_t eport,
+		 struct granted *g, struct cn_err *e)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], addr[16];
+	struct nlmsghdr *nlh = cn_msg(s, buf, CONENAT_CMD_NEW_MAPPING,
+				      NLM_F_ECHO);
+
+	snprintf(addr, sizeof(addr), "10.0.1.%d", host);
+	mnl_attr_put_strz(nlh, CONENAT_MAPPING_A_INSTANCE, "pc");
+	mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_INT_ADDR, inet_addr(addr));
+	mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_INT_PORT, htons(5000));
+	if (origin != 0xff)
+		mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_ORIGIN, origin);
+	if (lifetime)
+		mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_LIFETIME, lifetime);
+	if (filtered != 0xff)
+		mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_FILTERED, filtered);
+	if (eport)
+		mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_EXT_PORT, htons(eport));
+	memset(g, 0, sizeof(*g));
+	return cn_talk(s, nlh, granted_cb, g, e);
+}
+
+TEST(granted_mappings_take_over_and_only_grow)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *ev_nl = NULL;
+	struct inst_reply ir;
+	struct nlmsghdr *nlh;
+	struct granted g;
+	struct cn_sock s;
+	struct event ev;
+	struct cn_err e;
+
+	ASSERT_EQ(0, enter_netns());
+	ASSERT_EQ(0, cn_open(&s));
+	nlh = instance_msg(&s, buf, CONENAT_CMD_NEW_INSTANCE, "pc", "wan0");
+	ASSERT_EQ(0, cn_talk(&s, nlh, NULL, NULL, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, open_events(&ev_nl));
+
+	/* refused, and nothing made: no lifetime, a filter off PCP, dynamic */
+	EXPECT_EQ(-EINVAL, grant(&s, 2, CONENAT_ORIGIN_PCP, 0, 0xff, 0, &g, &e));
+	EXPECT_NE(NULL, strstr(e.msg, "needs a lifetime")) TH_LOG("%s", e.msg);
+	EXPECT_EQ(-EINVAL, grant(&s, 2, CONENAT_ORIGIN_NATPMP, 60, 1, 0, &g, &e));
+	EXPECT_NE(NULL, strstr(e.msg, "only a PCP mapping")) TH_LOG("%s", e.msg);
+	EXPECT_EQ(-ERANGE, grant(&s, 2, CONENAT_ORIGIN_DYNAMIC, 60, 0xff, 0,
+				 &g, &e));
+	EXPECT_EQ(-ERANGE, grant(&s, 2, CONENAT_ORIGIN_MAX + 1, 60, 0xff, 0,
+				 &g, &e));
+	EXPECT_EQ(-ETIMEDOUT, next_event(ev_nl, &ev, 300));
+
+	/* the administrator's mapping stays his */
+	ASSERT_EQ(0, grant(&s, 3, 0xff, 0, 0xff, 20003, &g, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(CONENAT_ORIGIN_STATIC, g.origin);
+	ASSERT_EQ(0, next_event(ev_nl, &ev, 2000));
+	EXPECT_EQ(-EEXIST, grant(&s, 3, CONENAT_ORIGIN_PCP, 60, 0xff, 0, &g, &e));
+
+	/* made at the port asked for, filtered */
+	ASSERT_EQ(0, grant(&s, 2, CONENAT_ORIGIN_PCP, 100, 1, 20002, &g, &e))
+		TH_LOG("%s", e.msg);
+	EXPECT_EQ(1, g.seen);
+	EXPECT_EQ(CONENAT_ORIGIN_PCP, g.origin);
+	EXPECT_EQ(1, g.filtered);
+	EXPECT_EQ(20002, g.ext_port);
+	EXPECT_GE(100, g.expires);
+	EXPECT_LE(98, g.expires);
+	ASSERT_EQ(0, next_event(ev_nl, &ev, 2000));
+	EXPECT_EQ(CONENAT_EVENT_CREATED, ev.event);
+
+	/* renewed: the endpoint it has, however suggested; longer */
+	ASSERT_EQ(0, grant(&s, 2, CONENAT_ORIGIN_PCP, 300, 0, 20009, &g, &e))
+		TH_LOG("%s", e.msg);
+	EXPECT_EQ(20002, g.ext_port);
+	EXPECT_EQ(0, g.filtered);
+	EXPECT_LE(298, g.expires);
+	ASSERT_EQ(0, next_event(ev_nl, &ev, 2000));
+	EXPECT_EQ(CONENAT_EVENT_UPDATED, ev.event);
+	EXPECT_EQ(20002, ev.ext_port);
+
+	/* taken over by NAT-PMP with a shorter lifetime: never shorter */
+	ASSERT_EQ(0, grant(&s, 2, CONENAT_ORIGIN_NATPMP, 50, 0xff, 0, &g, &e))
+		TH_LOG("%s", e.msg);
+	EXPECT_EQ(CONENAT_ORIGIN_NATPMP, g.origin);
+	EXPECT_EQ(20002, g.ext_port);
+	EXPECT_LE(290, g.expires);
+
+	/* a permit's echo: the mapping the flow to the remote uses */
+	nlh = cn_msg(&s, buf, CONENAT_CMD_NEW_PERMIT, NLM_F_ECHO);
+	mnl_attr_put_strz(nlh, CONENAT_MAPPING_A_INSTANCE, "pc");
+	mnl_attr_put_u8(nlh, CONENAT_MAPPING_A_PROTO, IPPROTO_UDP);
+	mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_INT_ADDR, inet_addr("10.0.1.2"));
+	mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_INT_PORT, htons(5000));
+	mnl_attr_put_u32(nlh, CONENAT_MAPPING_A_REMOTE_ADDR,
+			 inet_addr("203.0.113.9"));
+	mnl_attr_put_u16(nlh, CONENAT_MAPPING_A_REMOTE_PORT, htons(3478));
+	memset(&g, 0, sizeof(g));
+	ASSERT_EQ(0, cn_talk(&s, nlh, granted_cb, &g, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(1, g.seen);
+	EXPECT_EQ(20002, g.ext_port);
+
+	/* the instance's age: a port control server's epoch */
+	ASSERT_EQ(0, get_instance(&s, "pc", &ir));
+	EXPECT_EQ(1, ir.seen);
+	EXPECT_TRUE(ir.has_age);
+	EXPECT_GE(60, ir.age) TH_LOG("made a moment ago, %u s old", ir.age);
+
 	mnl_socket_close(ev_nl);
 	cn_close(&s);
 }

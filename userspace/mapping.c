@@ -43,6 +43,7 @@ static const struct nla_policy mapping_policy[CONENAT_MAPPING_A_MAX + 1] = {
 	[CONENAT_MAPPING_A_ORIGIN]	= { .type = NLA_U8 },
 	[CONENAT_MAPPING_A_EXPIRES]	= { .type = NLA_U32 },
 	[CONENAT_MAPPING_A_EVENT]	= { .type = NLA_U8 },
+	[CONENAT_MAPPING_A_FILTERED]	= { .type = NLA_U8 },
 };
 
 int mapping_parse(struct nl_msg *msg, struct nlattr **tb)
@@ -110,10 +111,19 @@ void mapping_print(struct nlattr **tb, const char *event)
 			origin = "dynamic";
 		else if (o == CONENAT_ORIGIN_STATIC)
 			origin = "static";
+		else if (o == CONENAT_ORIGIN_PCP)
+			origin = "pcp";
+		else if (o == CONENAT_ORIGIN_NATPMP)
+			origin = "natpmp";
 		else
 			snprintf(buf, sizeof(buf), "%u", o);
 		print_string(PRINT_ANY, "origin", " %s", origin);
 	}
+	/* a PCP mapping with a filter: only its permits' remotes get in */
+	a = tb[CONENAT_MAPPING_A_FILTERED];
+	if (a)
+		print_bool(PRINT_ANY, "filtered", nla_get_u8(a) ? " filtered" : "",
+			   nla_get_u8(a));
 
 	a = tb[CONENAT_MAPPING_A_EXPIRES];
 	if (a)

@@ -77,6 +77,8 @@ static const char *event_name(const struct nlattr *a)
 		return "expired";
 	case CONENAT_EVENT_DELETED:
 		return "deleted";
+	case CONENAT_EVENT_UPDATED:
+		return "updated";
 	default:
 		return "unknown";
 	}

@@ -31,6 +31,11 @@
 static struct nl_sock *nl_sk;
 static int nl_family = -1;
 
+/* The last request's kernel error, for callers that map it themselves. */
+static int last_error;
+static char last_message[512];
+static bool quiet_errors;
+
 /* The state of one request/reply exchange. */
 struct nl_xfer {
 	struct nl_msg *req;
@@ -347,6 +352,8 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 	int status = 0;
 	int err;
 
+	last_error = 0;
+	last_message[0] = '\0';
 	status = nl_collect(req);
 	if (status >= 0)
 		return status;
@@ -397,8 +404,13 @@ int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg)
 		status = x.status;
 		goto out_reset;
 	}
-	if (x.error)
-		status = report_kernel_error(&x);
+	if (x.error) {
+		last_error = -x.error;
+		snprintf(last_message, sizeof(last_message), "%s",
+			 x.ext_msg[0] ? x.ext_msg : strerror(-x.error));
+		status = quiet_errors ? NATCTL_EXIT_FAIL :
+					report_kernel_error(&x);
+	}
 	else if (x.interrupted)
 		pr_warn("the dump was interrupted by a concurrent change and may be inconsistent");
 	goto out;
@@ -409,6 +421,21 @@ out:
 	nl_cb_put(ncb);
 	nlmsg_free(req);
 	return status;
+}
+
+int nl_last_error(void)
+{
+	return last_error;
+}
+
+const char *nl_last_message(void)
+{
+	return last_message;
+}
+
+void nl_quiet(bool quiet)
+{
+	quiet_errors = quiet;
 }
 
 int nl_simple(uint8_t cmd, int flags, nl_reply_cb cb, void *arg)

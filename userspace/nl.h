@@ -71,6 +71,17 @@ int nl_req_abort(struct nl_msg *req);
  */
 int nl_req_send(struct nl_msg *req, nl_reply_cb cb, void *arg);
 
+/*
+ * The kernel's error (a positive errno) of the last nl_req_send() that got
+ * one, 0 when it had none; nl_last_message() is its extended ack message,
+ * or strerror()'s text. For a caller that answers each error its own way
+ * (conenat-pcpd), nl_quiet(true) stops nl_req_send() from printing kernel
+ * errors; the status it returns is NATCTL_EXIT_FAIL all the same.
+ */
+int nl_last_error(void);
+const char *nl_last_message(void);
+void nl_quiet(bool quiet);
+
 /* Convenience: nl_req_send() for a request without attributes. */
 int nl_simple(uint8_t cmd, int flags, nl_reply_cb cb, void *arg);
 

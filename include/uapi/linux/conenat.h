@@ -92,8 +92,10 @@
  * CONENAT_CMD_GET_INSTANCE (do with NAME, or dump): replies carry every
  *   setting (defaults included), IFINDEX (0 while the device is gone),
  *   EXT_ADDR (the device's address, 0.0.0.0 while it has none, or the
- *   first address of a pool), MAPPINGS (count) and a STATS
- *   nest (conenat_stats_attr, NLA_U64 counters).
+ *   first address of a pool), MAPPINGS (count), AGE (seconds since the
+ *   instance was created, since API version 6: a port control server's
+ *   epoch, which starts again when the instance's mappings were lost with
+ *   it) and a STATS nest (conenat_stats_attr, NLA_U64 counters).
  *
  * Instance settings and defaults:
  *   MAPPING          NLA_U8 enum conenat_behaviour, default ENDPOINT_INDEPENDENT
@@ -145,6 +147,24 @@
  *   NLM_F_ECHO the mapping made comes back first, as GET_MAPPING replies
  *   it (with the external endpoint chosen).
  *
+ *   Since API version 6, ORIGIN (NLA_U8) PCP or NATPMP makes the mapping of
+ *   a port control server (conenat-pcpd) for a host that asked for it;
+ *   LIFETIME (1 .. CONENAT_MAX_TIMEOUT) is then required and FILTERED
+ *   (NLA_U8) may be given. Such a mapping is static (bidirectional, its
+ *   timer left alone by traffic) with two differences: a live mapping the
+ *   internal endpoint already has (remote-less: made by traffic under
+ *   endpoint-independent mapping, or by an earlier request) is kept and
+ *   taken over, with its external endpoint and its flows, rather than
+ *   replaced: EXT_* are then only a suggestion, the origin and FILTERED
+ *   become the request's, and its timer is extended to LIFETIME if that
+ *   is later (a CONENAT_EVENT_UPDATED event); and it does not follow an
+ *   address change of the device, but is deleted with the dynamic ones
+ *   (the server's clients map again). FILTERED 1 lets in only the remotes
+ *   of its permits, by address and port (a permit's port 0: any port),
+ *   whatever the instance's filtering (PCP's FILTER option); 0 lets every
+ *   remote in. A static mapping of the administrator's on the internal
+ *   endpoint stays, and the request fails with -EEXIST.
+ *
  * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
  *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries; by
  *   internal endpoint, every mapping of it (one per remote under dependent
@@ -153,7 +173,8 @@
  * CONENAT_CMD_GET_MAPPING: do (as DEL) or dump, optionally filtered by
  *   INSTANCE and PROTO. Replies: INSTANCE, PROTO, INT_*, EXT_*, ORIGIN,
  *   EXPIRES (seconds left; absent when permanent), REMOTE_ADDR/REMOTE_PORT
- *   for address(-and-port)-dependent mappings.
+ *   for address(-and-port)-dependent mappings, FILTERED 1 for a filtered
+ *   port control mapping.
  *   A dump is split across messages; its position lives in the callback.
  *
  * CONENAT_CMD_FLUSH_MAPPINGS (do): INSTANCE optional; removes the dynamic
@@ -164,7 +185,10 @@
  *   ignored under address-dependent filtering, which judges by address),
  *   LIFETIME (absent: as long as the mapping). Creates the internal
  *   endpoint's mapping when it has none. A permit for a remote already let
- *   in (by traffic or another permit) extends it.
+ *   in (by traffic or another permit) extends it. With NLM_F_ECHO (since
+ *   API version 6) the reply, as GET_MAPPING's, is the mapping that the
+ *   internal endpoint's flows to REMOTE_ADDR:REMOTE_PORT use: what a PCP
+ *   PEER request reports.
  *
  * CONENAT_CMD_GET_PERMIT (dump), optionally filtered by INSTANCE and PROTO:
  *   one message per permit, INSTANCE, PROTO, INT_*, EXT_* of its mapping,
@@ -211,7 +235,8 @@
  * ------
  *
  * The multicast group CONENAT_MCGRP_EVENTS carries CONENAT_CMD_MAPPING_EVENT
- * messages (conenat_mapping_attr with EVENT set: created, expired, deleted)
+ * messages (conenat_mapping_attr with EVENT set: created, expired, deleted,
+ * updated: taken over or renewed by a port control request)
  * and CONENAT_CMD_EXHAUSTED_EVENT (INSTANCE, PROTO, INT_ADDR, INT_PORT: a
  * new flow dropped because no external port was free) and
  * CONENAT_CMD_PEER_LIMIT_EVENT (INSTANCE, PROTO, INT_*, EXT_* of a mapping,
@@ -230,7 +255,7 @@
 #define CONENAT_GENL_NAME	"conenat"
 #define CONENAT_GENL_VERSION	1
 
-#define CONENAT_API_VERSION	5
+#define CONENAT_API_VERSION	6
 
 /* Compiled-in limits, also reported by CONENAT_CMD_GET_INFO. */
 #define CONENAT_MAX_INSTANCES		64
@@ -277,12 +302,19 @@ enum conenat_behaviour {
 enum conenat_origin {
 	CONENAT_ORIGIN_DYNAMIC,
 	CONENAT_ORIGIN_STATIC,
+	CONENAT_ORIGIN_PCP,
+	CONENAT_ORIGIN_NATPMP,
+
+	__CONENAT_ORIGIN_MAX
 };
+
+#define CONENAT_ORIGIN_MAX (__CONENAT_ORIGIN_MAX - 1)
 
 enum conenat_event {
 	CONENAT_EVENT_CREATED = 1,
 	CONENAT_EVENT_EXPIRED,
 	CONENAT_EVENT_DELETED,
+	CONENAT_EVENT_UPDATED,
 };
 
 enum conenat_cmd {
@@ -353,6 +385,7 @@ enum conenat_instance_attr {
 	CONENAT_INSTANCE_A_MAX_PEERS,		/* NLA_U32 */
 	CONENAT_INSTANCE_A_HOLD_DOWN,		/* NLA_U32 */
 	CONENAT_INSTANCE_A_HAIRPIN_FILTER,	/* NLA_U8 */
+	CONENAT_INSTANCE_A_AGE,			/* NLA_U32 seconds, reply */
 
 	__CONENAT_INSTANCE_A_MAX
 };
@@ -407,6 +440,7 @@ enum conenat_mapping_attr {
 	CONENAT_MAPPING_A_ORIGIN,		/* NLA_U8 enum conenat_origin */
 	CONENAT_MAPPING_A_EXPIRES,		/* NLA_U32 seconds, reply */
 	CONENAT_MAPPING_A_EVENT,		/* NLA_U8 enum conenat_event */
+	CONENAT_MAPPING_A_FILTERED,		/* NLA_U8 0 or 1 */
 
 	__CONENAT_MAPPING_A_MAX
 };
