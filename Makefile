@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# conenat: top-level build. `make` builds conenat.ko and natctl; `make check`
-# installs what the tests need (as root), builds everything and runs the
-# userspace tests and the VM suite. `make help` lists every target.
+# conenat: top-level build. `make` builds conenat.ko, natctl and
+# conenat-pcpd; `make check` installs what the tests need (as root), builds
+# everything and runs the userspace tests and the VM suite. `make help`
+# lists every target.
 
 VERSION := $(shell cat VERSION)
 
@@ -105,10 +106,10 @@ sparse:
 	@! grep -E 'warning:|error:' .sparse.log
 
 install: natctl
-	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace install install-pcpd PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall:
-	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace uninstall uninstall-pcpd PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 modules_install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
@@ -137,7 +138,7 @@ clean:
 
 help:
 	@echo "conenat $(VERSION) targets:"
-	@echo "  all (default)   build kmod/conenat.ko and userspace/natctl (KDIR=$(KDIR))"
+	@echo "  all (default)   build kmod/conenat.ko, userspace/natctl and userspace/conenat-pcpd (KDIR=$(KDIR))"
 	@echo "  check           install test dependencies (as root), build, run all tests"
 	@echo "  check-debug     the VM suite and a soak on a KASAN/lockdep/kmemleak kernel (first run builds it: ~20 min)"
 	@echo "  bench           benchmark against masquerade in a qemu guest (MODE=icount: deterministic"
@@ -146,7 +147,7 @@ help:
 	@echo "  soak            SOAK_SECONDS (600) of traffic and mapping churn in a VM"
 	@echo "  style           checkpatch --strict on the kernel sources"
 	@echo "  sparse          sparse (C=2) on the module"
-	@echo "  install         install natctl (PREFIX=$(PREFIX), DESTDIR honoured)"
+	@echo "  install         install natctl and conenat-pcpd (PREFIX=$(PREFIX), DESTDIR honoured)"
 	@echo "  uninstall       remove what install installed"
 	@echo "  modules_install install conenat.ko into /lib/modules/$(KVER)"
 	@echo "  dkms-install    register, build and install the module with DKMS"

@@ -82,6 +82,44 @@ one_test() {
 	fi
 }
 
+# sub_test COMMAND...: one test program of a stage that runs several; adds
+# its "N passed, N failed" line to sub_pass and sub_fail. One that printed
+# no such line (it did not run, or died first), or that exited non-zero
+# without counting a failure (a crash, a sanitizer's report), counts as one
+# more failure.
+sub_pass=0
+sub_fail=0
+sub_test() {
+	local line p f rc
+	"$@" 2>&1 | tee "$logdir/sub.log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -aE '^([A-Za-z-]+: )?[0-9]+ passed, [0-9]+ failed' "$logdir/sub.log" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/^([A-Za-z-]+: )?([0-9]+) passed.*/\2/')
+		f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "check: $1 exited $rc without counting a failure: counted as one"
+			f=1
+		fi
+	else
+		echo "check: $1 printed no summary line (exit $rc): counted as one failure"
+		p=0 f=1
+	fi
+	sub_pass=$((sub_pass + p))
+	sub_fail=$((sub_fail + f))
+}
+
+# userspace_stage: the host-side tests: natctl's command line, then the PCP
+# and NAT-PMP wire codec (selftests/pcp_wire_test, built by make selftests
+# with ASan and UBSan), ending with one summary line for both.
+userspace_stage() {
+	sub_pass=0 sub_fail=0
+	sub_test selftests/natctl_cli.sh "$top/userspace/natctl"
+	sub_test "$top/selftests/pcp_wire_test"
+	echo "$sub_pass passed, $sub_fail failed"
+	[ "$sub_fail" -eq 0 ]
+}
+
 run_stage build build_stage
 if [ "$total_fail" -ne 0 ]; then
 	echo
@@ -91,7 +129,7 @@ if [ "$total_fail" -ne 0 ]; then
 fi
 run_stage style one_test "checkpatch --strict clean" make -s style KDIR="$KDIR"
 run_stage sparse one_test "sparse (C=2) clean" make -s sparse KDIR="$KDIR"
-run_stage userspace selftests/natctl_cli.sh "$top/userspace/natctl"
+run_stage userspace userspace_stage
 run_stage dkms scripts/dkms-check.sh
 run_stage deb one_test "make deb: conenat-dkms and natctl build, lintian finds no error or warning" scripts/deb.sh
 # The guest gets conenat.ko in its module tree, so that autoloading by the

@@ -761,7 +761,7 @@ ENCODES=(
 	'SET_LIMITS flags=ack max_mappings=1000|limits set max-mappings 1000'
 	'SET_LIMITS flags=ack max_peers=1|limits set max-peers 1'
 	'SET_LIMITS flags=ack max_mappings=67108864 max_peers=67108864|limits set max-peers 67108864 max-mappings 67108864'
-	'GET_INFO flags=ack client_api=5|info'
+	'GET_INFO flags=ack client_api=6|info'
 )
 
 fake_ok()
@@ -1412,7 +1412,7 @@ t_fmt_info()
 {
 	fake_ok || return 1
 	run_fake info
-	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 5" ] &&
+	[ "$RC" -eq 0 ] && [ "$(sed -n 1p "$OUT")" = "conenat 0.0.0-fake api 6" ] &&
 		[ "$(sed -n 2p "$OUT")" = "  limits: instances 64 mappings 4194304 hash-buckets 1024 name-max 16" ]
 }
 

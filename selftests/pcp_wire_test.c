@@ -230,8 +230,8 @@ static void test_map_roundtrip(void)
 	m_map(&m, IPPROTO_UDP, 4500, 4600, &SUGG);
 	m_third_party(&m, &TP);
 	m_opt(&m, PCP_OPT_PREFER_FAILURE, 0, NULL, 0);
-	m_filter(&m, 24, 0, &FA1);
-	m_filter(&m, 120, 443, &FA1);
+	m_filter(&m, 120, 0, &FA1);
+	m_filter(&m, 128, 443, &FA1);
 	m_filter(&m, 64, 53, &FA6);
 
 	r = pparse(&m, &req);
@@ -247,16 +247,16 @@ static void test_map_roundtrip(void)
 	ok(req.has_third_party && addr_eq(&req.third_party, &TP) &&
 	   req.prefer_failure, "MAP THIRD_PARTY and PREFER_FAILURE");
 	ok(req.nfilters == 3 &&
-	   req.filters[0].prefix_len == 24 &&
+	   req.filters[0].prefix_len == 120 &&
 	   req.filters[0].prefix_len128 == 120 &&
 	   req.filters[0].port == 0 && addr_eq(&req.filters[0].addr, &FA1) &&
-	   req.filters[1].prefix_len == 120 &&
-	   req.filters[1].prefix_len128 == 120 &&
+	   req.filters[1].prefix_len == 128 &&
+	   req.filters[1].prefix_len128 == 128 &&
 	   req.filters[1].port == 443 &&
 	   req.filters[2].prefix_len == 64 &&
 	   req.filters[2].prefix_len128 == 64 &&
 	   req.filters[2].port == 53 && addr_eq(&req.filters[2].addr, &FA6),
-	   "MAP FILTERs (IPv4 prefix /24 read as /120)");
+	   "MAP FILTERs (an IPv4 /24 is sent as 96 + 24 = 120, s13.3)");
 	ok(pcp_check_source(&req, &CLIENT) == PCP_SUCCESS,
 	   "MAP source check passes for the client address");
 
@@ -287,9 +287,9 @@ static void test_map_roundtrip(void)
 	ok(out[80] == 2 && out[81] == 0 && r16(out + 82) == 0,
 	   "MAP response echoes PREFER_FAILURE");
 	ok(out[84] == 3 && out[85] == 0 && r16(out + 86) == 20 &&
-	   out[88] == 0 && out[89] == 24 && r16(out + 90) == 0 &&
+	   out[88] == 0 && out[89] == 120 && r16(out + 90) == 0 &&
 	   !memcmp(out + 92, FA1.s6_addr, 16) &&
-	   out[108] == 3 && out[113] == 120 && r16(out + 114) == 443 &&
+	   out[108] == 3 && out[113] == 128 && r16(out + 114) == 443 &&
 	   out[132] == 3 && out[137] == 64 && r16(out + 138) == 53 &&
 	   !memcmp(out + 140, FA6.s6_addr, 16),
 	   "MAP response echoes the FILTERs, reserved zeroed");
@@ -505,25 +505,47 @@ static void test_pcp_errors(void)
 	ok(pcp_build_error(out, 1099, m.b, m.len, PCP_MALFORMED_REQUEST,
 			   1800, 5) == 0,
 	   "error response that does not fit -> 0");
+	m.len = 1101;
+	expect(&m, PCP_MALFORMED_REQUEST, "1101-octet request");
+	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_MALFORMED_REQUEST,
+			    1800, 5);
+	ok(n == 1100 && !memcmp(out + 24, m.b + 24, 1100 - 24),
+	   "1101-octet request: the copy is cut to 1100 (s8.3), not padded past it");
 
 	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+	m.b[60] = 0xc1;			/* two octets past the MAP data */
+	m.b[61] = 0xc2;
+	m.b[62] = 0xee;			/* not part of the message */
+	m.b[63] = 0xee;
 	m.len = 62;
 	expect(&m, PCP_MALFORMED_REQUEST, "62-octet request (not a multiple of 4)");
 	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_MALFORMED_REQUEST,
 			    1800, 5);
-	ok(n == 60 && !memcmp(out + 24, m.b + 24, 36),
-	   "odd-length copy is cut to a multiple of 4");
+	ok(n == 64 && !memcmp(out + 24, m.b + 24, 38) && out[62] == 0 &&
+	   out[63] == 0,
+	   "odd-length request: the copy keeps all 62 octets, padded to 64 (s7.3)");
 	m.len = 20;
-	expect(&m, PCP_MALFORMED_REQUEST, "20-octet request (shorter than the header)");
-	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_MALFORMED_REQUEST,
+	expect(&m, -1, "20-octet version 2 request: dropped (s8.3: shorter than 24)");
+	m.len = 22;
+	expect(&m, -1, "22-octet version 2 request: dropped, not MALFORMED_REQUEST");
+	m.len = 23;
+	m.b[0] = 3;
+	expect(&m, PCP_UNSUPP_VERSION, "23-octet version 3 request: answered");
+	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_UNSUPP_VERSION,
 			    1800, 5);
-	ok(n == 24 && !memcmp(out + 12, m.b + 12, 8) && out[20] == 0 &&
-	   out[23] == 0, "short request's error response is padded to 24");
+	ok(n == 24 && out[0] == 2 && !memcmp(out + 12, m.b + 12, 11) &&
+	   out[23] == 0,
+	   "short UNSUPP_VERSION request's response is padded to 24");
+	m.b[0] = 2;
 	m.len = 56;
 	expect(&m, PCP_MALFORMED_REQUEST, "56-octet MAP (needs 60)");
+	m.len = 24;
+	expect(&m, PCP_MALFORMED_REQUEST, "24-octet MAP (header only)");
 	m.len = 2;
-	expect(&m, PCP_MALFORMED_REQUEST, "2-octet version 2 request");
+	expect(&m, -1, "2-octet version 2 request: dropped");
+	m.len = 3;
+	expect(&m, -1, "3-octet version 2 request: dropped");
 
 	m_hdr(&m, 2, PCP_OP_PEER, 1, &CLIENT);
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
@@ -621,13 +643,50 @@ static void test_pcp_errors(void)
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
 	m_filter(&m, 33, 0, &FA1);
 	expect(&m, PCP_MALFORMED_OPTION, "FILTER prefix 33 on an IPv4 address");
+	for (i = 0; i < 4; i++) {
+		static const uint8_t bad4[] = { 1, 24, 32, 95 };
+
+		m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
+		m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+		m_filter(&m, bad4[i], 0, &FA1);
+		ok(pparse(&m, &req) == PCP_MALFORMED_OPTION,
+		   "FILTER prefix %u on an IPv4-mapped address -> MALFORMED_OPTION (s13.3: 96..128)",
+		   bad4[i]);
+	}
 	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+	m_filter(&m, 1, 0, &FA6);
 	m_filter(&m, 128, 0, &FA6);
-	m_filter(&m, 0, 0, &FA6);
 	m_filter(&m, 96, 0, &FA1);
-	m_filter(&m, 32, 0, &FA1);
-	expect(&m, PCP_SUCCESS, "FILTER prefixes 128, 0, 96 (IPv4), 32 (IPv4)");
+	m_filter(&m, 120, 0, &FA1);
+	m_filter(&m, 128, 0, &FA1);
+	ok(pparse(&m, &req) == PCP_SUCCESS && req.nfilters == 5 &&
+	   req.filters[0].prefix_len128 == 1 &&
+	   req.filters[2].prefix_len128 == 96 &&
+	   req.filters[3].prefix_len128 == 120,
+	   "FILTER prefixes 1, 128 (IPv6), 96, 120, 128 (IPv4): accepted as sent");
+	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
+	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+	m_filter(&m, 0, 0, &FA1);
+	ok(pparse(&m, &req) == PCP_SUCCESS && req.nfilters == 1 &&
+	   req.filters[0].prefix_len == 0 && req.filters[0].port == 0,
+	   "FILTER prefix 0 (\"no filter\") on an IPv4-mapped address: accepted");
+	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
+	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+	m_filter(&m, 120, 80, &FA1);
+	m_filter(&m, 64, 53, &FA6);
+	m_filter(&m, 0, 0, &FA6);
+	m_filter(&m, 128, 443, &FA1);
+	ok(pparse(&m, &req) == PCP_SUCCESS && req.nfilters == 2 &&
+	   req.filters[0].prefix_len == 0 &&
+	   req.filters[1].prefix_len == 128 && req.filters[1].port == 443,
+	   "FILTER prefix 0 removes the FILTERs before it in the request");
+	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
+	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
+	m_filter(&m, 120, 80, &FA1);
+	m_filter(&m, 120, 80, &FA1);
+	ok(pparse(&m, &req) == PCP_SUCCESS && req.nfilters == 2,
+	   "the same FILTER twice: accepted (repeatable, s13.3)");
 
 	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
@@ -654,15 +713,23 @@ static void test_pcp_errors(void)
 	m_hdr(&m, 2, PCP_OP_MAP, 1, &CLIENT);
 	m_map(&m, IPPROTO_UDP, 1, 0, &zero4);
 	for (i = 0; i < PCP_MAX_FILTERS; i++)
-		m_filter(&m, 32, (uint16_t)i, &FA1);
+		m_filter(&m, 128, (uint16_t)i, &FA1);
 	ok(pparse(&m, &req) == PCP_SUCCESS && req.nfilters == PCP_MAX_FILTERS,
 	   "%d FILTERs: accepted", PCP_MAX_FILTERS);
 	n = pcp_build_response(out, sizeof(out), &req,
 			       &(struct pcp_resp){ .lifetime = 1 });
 	ok(n == PCP_MAX_RESPONSE - 20 - 4,
 	   "response with %d FILTERs: %zu octets", PCP_MAX_FILTERS, n);
-	m_filter(&m, 32, 99, &FA1);
+	m_filter(&m, 128, 99, &FA1);
 	expect(&m, PCP_EXCESSIVE_REMOTE_PEERS, "one FILTER over the limit");
+	{
+		struct msg m2 = m;
+
+		m_filter(&m2, 0, 0, &FA1);
+		m_filter(&m2, 120, 7, &FA1);
+		ok(pparse(&m2, &req) == PCP_SUCCESS && req.nfilters == 2,
+		   "over the limit, then prefix 0 and one FILTER: 2 kept, no EXCESSIVE_REMOTE_PEERS");
+	}
 	m_filter(&m, 200, 99, &FA1);
 	expect(&m, PCP_MALFORMED_OPTION,
 	       "over the limit, then a malformed FILTER: MALFORMED_OPTION wins");
@@ -704,6 +771,73 @@ static void test_pcp_errors(void)
 	ok(n == 24 && m.b[1] == 0x89 && m.b[3] == 4 && r32(m.b + 8) == 3 &&
 	   !memcmp(m.b + 12, CLIENT.s6_addr + 4, 12),
 	   "pcp_build_error works in place");
+}
+
+/* ---- PCP error copies of parsed requests -------------------------------- */
+
+static void test_error_parsed(void)
+{
+	struct in6_addr zero4 = v4m(0, 0, 0, 0);
+	uint8_t out[PCP_MAX_MSG + 8];
+	struct pcp_req req;
+	struct msg m;
+	size_t n, i;
+	int good;
+
+	m_hdr(&m, 2, PCP_OP_MAP, 3600, &CLIENT);
+	m_map(&m, IPPROTO_TCP, 8080, 8080, &SUGG);
+	m_opt(&m, 200, 5, "hello", 5);
+	m_filter(&m, 128, 1, &PEER_A);
+	ok(pparse(&m, &req) == PCP_SUCCESS && req.nskipped == 1,
+	   "MAP with an optional option and a FILTER parses");
+	memset(out, 0xee, sizeof(out));
+	n = pcp_build_error_parsed(out, sizeof(out), m.b, m.len,
+				   PCP_NOT_AUTHORIZED, 1800, 77);
+	good = n == m.len && out[0] == 2 && out[1] == (0x80 | PCP_OP_MAP) &&
+	       out[2] == 0 && out[3] == PCP_NOT_AUTHORIZED &&
+	       r32(out + 4) == 1800 && r32(out + 8) == 77;
+	for (i = 12; i < 24; i++)
+		good &= out[i] == 0;
+	ok(good, "error to a parsed request: header set, reserved 96 bits 0 (s7.2)");
+	ok(!memcmp(out + 24, m.b + 24, m.len - 24),
+	   "error to a parsed request: complete copy, skipped option included (s7.3)");
+	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_NOT_AUTHORIZED,
+			    1800, 77);
+	ok(n == m.len && !memcmp(out + 12, CLIENT.s6_addr + 4, 12),
+	   "pcp_build_error keeps the client address tail (request not parsed)");
+	ok(pcp_build_error_parsed(out, m.len - 1, m.b, m.len, 2, 1, 1) == 0 &&
+	   pcp_build_error_parsed(out, sizeof(out), m.b, m.len, 0, 1, 1) == 0,
+	   "pcp_build_error_parsed refuses too little room and SUCCESS");
+	n = pcp_build_error_parsed(m.b, sizeof(m.b), m.b, m.len,
+				   PCP_ADDRESS_MISMATCH, 1800, 9);
+	ok(n == m.len && m.b[3] == PCP_ADDRESS_MISMATCH && m.b[12] == 0 &&
+	   !memcmp(m.b + 24, NONCE, 12),
+	   "pcp_build_error_parsed works in place");
+
+	/* a 2-octet message of another version gets a 24-octet answer */
+	memset(&m, 0, sizeof(m));
+	m.b[0] = 7;
+	m.b[1] = PCP_OP_MAP;
+	m.len = 2;
+	n = pcp_build_error(out, sizeof(out), m.b, m.len, PCP_UNSUPP_VERSION,
+			    1800, 1);
+	good = n == 24 && out[0] == 2 && out[1] == 0x81 && out[3] == 1;
+	for (i = 12; i < 24; i++)
+		good &= out[i] == 0;
+	ok(good, "2-octet version 7 request: 24-octet UNSUPP_VERSION, version 2 (s9)");
+
+	/* PEER cannot delete: lifetime 0 is not del (s12.1) */
+	m_hdr(&m, 2, PCP_OP_PEER, 0, &CLIENT);
+	m_peer(&m, IPPROTO_UDP, 1, 0, &zero4, 1, &PEER_A);
+	ok(pparse(&m, &req) == PCP_SUCCESS && !req.del && req.lifetime == 0,
+	   "PEER with lifetime 0 parses and is not a delete (s12.1)");
+	/* ANNOUNCE ignores the requested lifetime and is 24 octets */
+	m_hdr(&m, 2, PCP_OP_ANNOUNCE, 0xffffffff, &CLIENT);
+	ok(pparse(&m, &req) == PCP_SUCCESS && !req.del,
+	   "ANNOUNCE with any requested lifetime parses (s14.1)");
+	m.len = 28;
+	ok(pparse(&m, &req) == PCP_UNSUPP_OPTION,
+	   "ANNOUNCE with 4 trailing zero octets (option 0, mandatory) -> UNSUPP_OPTION");
 }
 
 /* ---- NAT-PMP ---------------------------------------------------------- */
@@ -790,8 +924,19 @@ static void test_natpmp(void)
 	   r16(out + 10) == 0 && r32(out + 12) == 0,
 	   "delete-all response: ports and lifetime 0");
 	nm_map(&m, 0, NATPMP_OP_MAP_UDP, 0, 5000, 0);
-	ok(natpmp_parse(m.b, m.len, &req) == NATPMP_NOT_AUTHORIZED,
-	   "lifetime 0, internal port 0, external port set: refused");
+	r = natpmp_parse(m.b, m.len, &req);
+	ok(r == NATPMP_SUCCESS && req.flags == NATPMP_F_DELETE_ALL &&
+	   req.ext_port == 0,
+	   "lifetime and internal port 0, external port set: delete all (RFC 6886 s3.4: the gateway ignores a deletion's external port)");
+	nm_map(&m, 0, NATPMP_OP_MAP_TCP, 22, 2222, 0);
+	r = natpmp_parse(m.b, m.len, &req);
+	ok(r == NATPMP_SUCCESS && req.flags == NATPMP_F_DELETE &&
+	   req.internal_port == 22 && req.ext_port == 0,
+	   "deletion: the suggested external port is ignored (returned as 0)");
+	n = natpmp_build_map(out, sizeof(out), &req, NATPMP_SUCCESS, 8, 0, 0);
+	ok(n == 16 && out[1] == 130 && r16(out + 2) == 0 &&
+	   r16(out + 8) == 22 && r16(out + 10) == 0 && r32(out + 12) == 0,
+	   "deletion response: result 0, internal port echoed, external port and lifetime 0");
 	nm_map(&m, 0, NATPMP_OP_MAP_UDP, 0, 0, 3600);
 	ok(natpmp_parse(m.b, m.len, &req) == NATPMP_NOT_AUTHORIZED,
 	   "internal port 0 with a lifetime: refused");
@@ -896,7 +1041,7 @@ static void fuzz_seeds(struct msg seeds[NSEEDS])
 	m_third_party(&seeds[0], &TP);
 	m_opt(&seeds[0], PCP_OPT_PREFER_FAILURE, 0, NULL, 0);
 	for (i = 0; i < 3; i++)
-		m_filter(&seeds[0], (uint8_t)(24 + i), (uint16_t)i, &FA1);
+		m_filter(&seeds[0], (uint8_t)(120 + i), (uint16_t)i, &FA1);
 	m_opt(&seeds[0], 201, 3, "xyz", 3);
 
 	m_hdr(&seeds[1], 2, PCP_OP_PEER, 60, &CLIENT);
@@ -945,18 +1090,20 @@ static void fuzz_check_pcp(size_t iter, const uint8_t *p, size_t len,
 	struct pcp_resp resp;
 	struct pcp_req req;
 	size_t n, need, i;
-	int r, oplen;
+	int r, oplen, drop;
 
 	r = pcp_parse(p, len, &req);
 	counts[r + 1 < 15 ? r + 1 : 15]++;
+	drop = len < 2 || (p[1] & 0x80) || (p[0] == 2 && len < PCP_HDR_LEN);
 	if (r == -1) {
-		if (!(len < 2 || (p[1] & 0x80)))
-			fuzz_fail(iter, "PCP drop of a well-formed start", r);
+		if (!drop)
+			fuzz_fail(iter, "PCP drop of a message to answer", r);
 		return;
 	}
-	if (len < 2 || (p[1] & 0x80))
+	if (drop)
 		fuzz_fail(iter, "PCP answered a message it must drop", r);
 	if (r != PCP_SUCCESS) {
+		size_t copy = len < PCP_MAX_MSG ? len : PCP_MAX_MSG;
 		uint8_t *o;
 
 		n = pcp_build_error(out, sizeof(out), p, len, r,
@@ -964,6 +1111,10 @@ static void fuzz_check_pcp(size_t iter, const uint8_t *p, size_t len,
 		if (!n || n > PCP_MAX_MSG || n % 4 || n < PCP_HDR_LEN ||
 		    out[0] != 2 || !(out[1] & 0x80) || out[3] != r)
 			fuzz_fail(iter, "bad PCP error response", r);
+		if (r != PCP_UNSUPP_VERSION &&
+		    (n != ((copy + 3) & ~(size_t)3) ||
+		     memcmp(out + 12, p + 12, copy - 12)))
+			fuzz_fail(iter, "PCP error response not a whole copy", r);
 		o = exact_copy(out, n);
 		if (pcp_build_error(o, n, p, len, r, 1, 1) != n ||
 		    pcp_build_error(o, n - 1, p, len, r, 1, 1) != 0)
@@ -1001,8 +1152,10 @@ static void fuzz_check_pcp(size_t iter, const uint8_t *p, size_t len,
 	for (i = 0; i < req.nfilters; i++) {
 		const struct pcp_filter *f = &req.filters[i];
 
-		if (f->prefix_len128 > 128 ||
-		    (f->prefix_len == 0) != (f->prefix_len128 == 0))
+		if (f->prefix_len > 128 || f->prefix_len128 != f->prefix_len ||
+		    (pcp_addr_is_v4mapped(&f->addr) && f->prefix_len &&
+		     f->prefix_len < 96) ||
+		    (i && !f->prefix_len))
 			fuzz_fail(iter, "bad filter prefix", r);
 	}
 	need = PCP_HDR_LEN + (size_t)(oplen < 0 ? 0 : oplen) +
@@ -1031,6 +1184,11 @@ static void fuzz_check_pcp(size_t iter, const uint8_t *p, size_t len,
 		if (pcp_parse(out, n, &req) != -1)
 			fuzz_fail(iter, "PCP response not dropped", r);
 	}
+	n = pcp_build_error_parsed(out, sizeof(out), p, len,
+				   PCP_NO_RESOURCES, 30, 1);
+	if (n != len || memcmp(out + 24, p + 24, len - 24) || out[12] ||
+	    out[23] || out[3] != PCP_NO_RESOURCES)
+		fuzz_fail(iter, "bad PCP error to a parsed request", r);
 }
 
 static void fuzz_check_natpmp(size_t iter, const uint8_t *p, size_t len,
@@ -1058,8 +1216,8 @@ static void fuzz_check_natpmp(size_t iter, const uint8_t *p, size_t len,
 		if (req.op && ((req.flags == NATPMP_F_DELETE) !=
 			       (!req.lifetime && req.internal_port) ||
 			       (req.flags == NATPMP_F_DELETE_ALL) !=
-			       (!req.lifetime && !req.internal_port &&
-				!req.ext_port) ||
+			       (!req.lifetime && !req.internal_port) ||
+			       (!req.lifetime && req.ext_port) ||
 			       (!req.internal_port && req.lifetime)))
 			fuzz_fail(iter, "NAT-PMP flags inconsistent", r);
 		n = req.op ? natpmp_build_map(out, sizeof(out), &req, 0, 1,
@@ -1079,7 +1237,7 @@ static void fuzz_check_natpmp(size_t iter, const uint8_t *p, size_t len,
 			fuzz_fail(iter, "NAT-PMP UNSUPP_OPCODE", r);
 		break;
 	case NATPMP_NOT_AUTHORIZED:
-		if (req.internal_port ||
+		if (req.internal_port || !req.lifetime ||
 		    natpmp_build_error(out, sizeof(out), &req, r, 1) != 16)
 			fuzz_fail(iter, "NAT-PMP refusal", r);
 		break;
@@ -1202,6 +1360,7 @@ int main(void)
 	test_peer_roundtrip();
 	test_announce();
 	test_pcp_errors();
+	test_error_parsed();
 	test_natpmp();
 	test_fuzz();
 	printf("1..%d\n", n_test);

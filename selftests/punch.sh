@@ -15,7 +15,9 @@
 # - The three failing pairs work once one router has a static mapping for
 #   its host's socket: the mapping serves every remote and lets every remote
 #   in, whatever the instance's filtering (an administrator's port forward).
-#   Also with mappings on both sides, or a permit instead of open filtering.
+#   Also with mappings on both sides, or a permit instead of open filtering,
+#   and symmetric x symmetric with no administrator action: each host asks
+#   its router's conenat-pcpd for its mapping by PCP MAP.
 # - Hairpinning: two hosts behind router A punch to each other's external
 #   endpoints; it works with hairpin on, each sees the other's external
 #   endpoint, and it fails with hairpin off.
@@ -50,6 +52,9 @@ tmp=$(mktemp -d)
 cleanup() {
 	# setup runs in a subshell: the server's pid is in a file
 	[ -s "$tmp/rendezvous.pid" ] && kill "$(<"$tmp/rendezvous.pid")" 2>/dev/null
+	for f in "$tmp"/pcpd-*.pid; do
+		[ -s "$f" ] && kill "$(<"$f")" 2>/dev/null
+	done
 	pt_destroy
 	rm -rf "$tmp"
 }
@@ -257,6 +262,10 @@ prearranged() {
 			"$natctl" -n "$rt" permit add instance nat proto udp \
 				internal "$host:$port" remote "$other"
 			;;
+		pcp-*)
+			what+="${what:+, }PCP mapping host ${side^^} asked for"
+			pcp_map "$side" "$port"
+			;;
 		esac || { tap_fail "$desc: $act"; return; }
 	done
 	desc+=" with a $what"
@@ -272,8 +281,49 @@ prearranged() {
 		case $act in
 		map-a) "$natctl" -n "$PT_RA" mapping del instance nat proto udp internal "10.0.1.2:$pa" ;;
 		map-b) "$natctl" -n "$PT_RB" mapping del instance nat proto udp internal "10.0.2.2:$pb" ;;
-		esac || echo "# could not delete the static mapping of $act"
+		pcp-a) pcp_unmap a "$pa" ;;
+		pcp-b) pcp_unmap b "$pb" ;;
+		esac || echo "# could not delete the mapping of $act"
 	done
+}
+
+# pcp_map SIDE PORT: the host on SIDE asks its router's conenat-pcpd
+# (started here, on the router's LAN address) for a mapping of PORT by PCP
+# MAP, with no administrator action.
+pcp_map() {
+	local rt host lan out
+	if [ "$1" = a ]; then
+		rt=$PT_RA host=$PT_HA lan=10.0.1.1
+	else
+		rt=$PT_RB host=$PT_HB lan=10.0.2.1
+	fi
+	ip netns exec "$rt" "$top/userspace/conenat-pcpd" --instance nat \
+		--listen "$lan" >>"$tmp/pcpd-$1.log" 2>&1 &
+	echo $! >"$tmp/pcpd-$1.pid"
+	wait_for 20 pcpd_ready "$rt" ||
+		{ echo "# conenat-pcpd on router ${1^^} did not come up"; return 1; }
+	out=$(ip netns exec "$host" "$top/selftests/pcpc" -s "$lan" map udp "$2" \
+		lifetime 600)
+	echo "# host ${1^^}: pcpc map udp $2: $out"
+	[[ $out == "result SUCCESS "* ]]
+}
+
+pcpd_ready() {
+	ip netns exec "$1" ss -ulnH 'sport = :5351' | grep -q .
+}
+
+# pcp_unmap SIDE PORT: the host gives the mapping back; the daemon stops
+pcp_unmap() {
+	local host lan
+	if [ "$1" = a ]; then
+		host=$PT_HA lan=10.0.1.1
+	else
+		host=$PT_HB lan=10.0.2.1
+	fi
+	ip netns exec "$host" "$top/selftests/pcpc" -s "$lan" map udp "$2" \
+		lifetime 0 >/dev/null
+	kill "$(<"$tmp/pcpd-$1.pid")" 2>/dev/null
+	rm -f "$tmp/pcpd-$1.pid"
 }
 
 fixed_order=()
@@ -283,6 +333,8 @@ prearranged f3 symmetric symmetric works map-a map-b
 prearranged f4 symmetric symmetric works map-a permit-a
 prearranged f5 symmetric symmetric works map-a
 prearranged f6 symmetric symmetric works map-b
+# the hosts ask themselves: PCP MAP through each router's conenat-pcpd
+prearranged f7 symmetric symmetric works pcp-a pcp-b
 
 # --- hairpinning: two hosts behind router A ---------------------------------
 

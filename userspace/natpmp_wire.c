@@ -72,14 +72,15 @@ const char *natpmp_result_name(int result)
  * RFC 6886 section 3.5, with the drop first: fewer than 2 octets, or an
  * opcode of 128 or more (a response): drop. Version other than 0:
  * UNSUPP_VERSION. Opcode 3..127: UNSUPP_OPCODE. Op 0 (external address,
- * section 3.1) needs 2 octets; op 1 (UDP) and op 2 (TCP) mappings
+ * section 3.2) needs 2 octets; op 1 (UDP) and op 2 (TCP) mappings
  * (section 3.3) need 12, fewer: drop; octets past those are ignored, and so
  * is the reserved field. A mapping request with lifetime 0 is a deletion
- * (section 3.4): with an internal port, of that mapping (NATPMP_F_DELETE;
- * the suggested external port is ignored); with internal and suggested
- * external port 0, of all the client's mappings of that protocol
- * (NATPMP_F_DELETE_ALL). Internal port 0 in any other form names no
- * mapping: NOT_AUTHORIZED ("refused").
+ * (section 3.4), whose suggested external port the gateway "MUST" ignore
+ * (it is returned as 0): with an internal port, of that mapping
+ * (NATPMP_F_DELETE); with internal port 0, of all the client's mappings of
+ * that protocol (NATPMP_F_DELETE_ALL; the client sends the external port as
+ * 0 too, but a non-zero one is ignored like any deletion's). Internal port
+ * 0 with a lifetime names no mapping: NOT_AUTHORIZED ("refused").
  *
  * Reads at most 12 octets of @buf and never past @len.
  *
@@ -116,12 +117,13 @@ int natpmp_parse(const uint8_t *buf, size_t len, struct natpmp_req *req)
 	req->internal_port = get16(buf + 4);
 	req->ext_port = get16(buf + 6);
 	req->lifetime = get32(buf + 8);
-	if (req->lifetime == 0 && req->internal_port != 0)
-		req->flags = NATPMP_F_DELETE;
-	else if (req->lifetime == 0 && req->ext_port == 0)
-		req->flags = NATPMP_F_DELETE_ALL;
-	else if (req->internal_port == 0)
+	if (req->lifetime == 0) {
+		req->ext_port = 0;
+		req->flags = req->internal_port ? NATPMP_F_DELETE :
+						  NATPMP_F_DELETE_ALL;
+	} else if (req->internal_port == 0) {
 		return NATPMP_NOT_AUTHORIZED;
+	}
 	return NATPMP_SUCCESS;
 }
 

@@ -57,8 +57,9 @@ enum natpmp_result {
 /* Mapping request with lifetime 0 and an internal port: delete that one. */
 #define NATPMP_F_DELETE		0x1
 /*
- * Lifetime, internal port and suggested external port all 0: delete every
- * mapping of this client for the opcode's protocol (RFC 6886 section 3.4).
+ * Lifetime and internal port 0: delete every mapping of this client for the
+ * opcode's protocol (RFC 6886 section 3.4). The client sends the suggested
+ * external port as 0; the gateway ignores it, as in any deletion.
  */
 #define NATPMP_F_DELETE_ALL	0x2
 
@@ -67,7 +68,7 @@ struct natpmp_req {
 	uint8_t version;
 	uint8_t op;			/* enum natpmp_op */
 	uint16_t internal_port;		/* op 1, 2 */
-	uint16_t ext_port;		/* suggested; op 1, 2 */
+	uint16_t ext_port;		/* suggested; op 1, 2; 0 if deleting */
 	uint32_t lifetime;		/* requested seconds; op 1, 2 */
 	unsigned int flags;		/* NATPMP_F_* */
 };

@@ -124,30 +124,20 @@ static int pcp_opcode_len(uint8_t opcode)
 }
 
 /*
- * Check a FILTER prefix length against its address (RFC 6887 section 13.3)
- * and give it counted over 128 bits. For an IPv4-mapped address 1..32 is
- * read as IPv4 bits and 96..128 as bits of the mapped form; 33..95 and
- * anything over 128 are malformed.
+ * Check a FILTER prefix length against its address (RFC 6887 section 13.3).
+ * The prefix counts bits of the 128-bit field: for an IPv4-mapped address
+ * the valid lengths are 96..128 ("add 96 to the IPv4 prefix length"), for
+ * any other address 0..128; anything else is MALFORMED_OPTION. 0 means "no
+ * filter" (remove the mapping's filters) and is taken with either kind of
+ * address, since it names none.
  */
-static bool pcp_filter_prefix(const struct in6_addr *addr, uint8_t plen,
-			      uint8_t *plen128)
+static bool pcp_filter_prefix(const struct in6_addr *addr, uint8_t plen)
 {
-	if (plen == 0) {
-		*plen128 = 0;
+	if (plen == 0)
 		return true;
-	}
 	if (plen > 128)
 		return false;
-	if (pcp_addr_is_v4mapped(addr)) {
-		if (plen <= 32) {
-			*plen128 = (uint8_t)(96 + plen);
-			return true;
-		}
-		if (plen < 96)
-			return false;
-	}
-	*plen128 = plen;
-	return true;
+	return !pcp_addr_is_v4mapped(addr) || plen >= 96;
 }
 
 /*
@@ -166,8 +156,8 @@ static int pcp_parse_options(const uint8_t *buf, size_t len, size_t off,
 		struct pcp_filter *f;
 		const uint8_t *data;
 		struct in6_addr addr;
-		uint8_t code, plen128;
 		size_t olen, padded;
+		uint8_t code;
 
 		if (left < PCP_OPT_HDR_LEN)
 			return PCP_MALFORMED_OPTION;
@@ -206,8 +196,16 @@ static int pcp_parse_options(const uint8_t *buf, size_t len, size_t off,
 			if (req->opcode != PCP_OP_MAP || olen != PCP_FILTER_LEN)
 				return PCP_MALFORMED_OPTION;
 			get_addr(&addr, data + 4);
-			if (!pcp_filter_prefix(&addr, data[1], &plen128))
+			if (!pcp_filter_prefix(&addr, data[1]))
 				return PCP_MALFORMED_OPTION;
+			/*
+			 * Prefix 0 removes all previous filters, those of this
+			 * request included: start the list again from it.
+			 */
+			if (data[1] == 0) {
+				req->nfilters = 0;
+				excessive = false;
+			}
 			/* keep looking for malformed options past the cap */
 			if (req->nfilters >= PCP_MAX_FILTERS) {
 				excessive = true;
@@ -215,7 +213,7 @@ static int pcp_parse_options(const uint8_t *buf, size_t len, size_t off,
 			}
 			f = &req->filters[req->nfilters++];
 			f->prefix_len = data[1];
-			f->prefix_len128 = plen128;
+			f->prefix_len128 = data[1];
 			f->port = get16(data + 2);
 			f->addr = addr;
 			break;
@@ -236,21 +234,25 @@ static int pcp_parse_options(const uint8_t *buf, size_t len, size_t off,
  * @len: its length in octets (the datagram's real length)
  * @req: filled in; zeroed first
  *
- * Follows RFC 6887 section 8.3, in this order: fewer than 2 octets or the
- * R bit set (a response): drop. Version other than 2: UNSUPP_VERSION.
- * Longer than 1100 octets, not a multiple of 4 or shorter than the 24-octet
- * header: MALFORMED_REQUEST. Opcode other than ANNOUNCE, MAP, PEER:
- * UNSUPP_OPCODE. Too short for the opcode's data: MALFORMED_REQUEST. PEER
- * with protocol, internal port or remote peer port 0 (section 12.1):
- * MALFORMED_REQUEST. Then the options, in order (sections 7.3, 13): a
- * length past the end, a wrong length, a second THIRD_PARTY or
- * PREFER_FAILURE, a known option not valid for the opcode, or a FILTER
- * prefix that does not fit its address: MALFORMED_OPTION, except
+ * Follows RFC 6887 section 8.3, in its order: fewer than 2 octets or the R
+ * bit set (a response): drop. Version other than 2: UNSUPP_VERSION, however
+ * short (section 9). Version 2 but shorter than the 24-octet header: drop.
+ * Longer than 1100 octets or not a multiple of 4: MALFORMED_REQUEST. Opcode
+ * other than ANNOUNCE, MAP, PEER: UNSUPP_OPCODE. Too short for the opcode's
+ * data: MALFORMED_REQUEST. PEER with protocol, internal port or remote peer
+ * port 0 (section 12.1): MALFORMED_REQUEST. Then the options, in order
+ * (sections 7.3, 13): a length past the end, a wrong length, a second
+ * THIRD_PARTY or PREFER_FAILURE, a known option not valid for the opcode,
+ * or a FILTER prefix that does not fit its address: MALFORMED_OPTION, except
  * PREFER_FAILURE in PEER: MALFORMED_REQUEST (section 12.1). An unknown
- * option 0-127: UNSUPP_OPTION; 128-255: skipped. More than PCP_MAX_FILTERS
- * FILTERs: EXCESSIVE_REMOTE_PEERS (reported once the walk found nothing
- * malformed). Reserved fields are ignored. MAP with protocol 0 has its
- * internal port taken as 0 (section 11.1); MAP with lifetime 0 sets del.
+ * option 0-127: UNSUPP_OPTION; 128-255: skipped. A FILTER with prefix 0
+ * drops the FILTERs before it (section 13.3: it removes all previous
+ * filters); more than PCP_MAX_FILTERS FILTERs after that:
+ * EXCESSIVE_REMOTE_PEERS (reported once the walk found nothing malformed).
+ * Reserved fields are ignored. MAP with protocol 0 has its internal port
+ * taken as 0 (section 11.1: "MUST be ignored on reception"); MAP with
+ * lifetime 0 sets del (PEER cannot delete, section 12.1; ANNOUNCE ignores
+ * the requested lifetime).
  *
  * Reads at most @len octets of @buf and never more than 1100.
  *
@@ -273,7 +275,9 @@ int pcp_parse(const uint8_t *buf, size_t len, struct pcp_req *req)
 	req->opcode = buf[1] & PCP_OPCODE_MASK;
 	if (req->version != PCP_VERSION)
 		return PCP_UNSUPP_VERSION;
-	if (len > PCP_MAX_MSG || len % 4 || len < PCP_HDR_LEN)
+	if (len < PCP_HDR_LEN)
+		return -1;
+	if (len > PCP_MAX_MSG || len % 4)
 		return PCP_MALFORMED_REQUEST;
 	oplen = pcp_opcode_len(req->opcode);
 	if (oplen < 0)
@@ -349,15 +353,15 @@ static size_t put_opt(uint8_t *p, uint8_t code, uint16_t len)
  * PEER the opcode data (sections 11.1, 12.1: nonce, protocol, internal port
  * echoed; assigned external port and address; for PEER the remote peer
  * echoed), then the options the request carried that are valid for its
- * opcode: THIRD_PARTY, PREFER_FAILURE, every FILTER (section 13: they may
- * appear in a response when they appeared in the request). The assigned
- * endpoint is @resp's only on a success that is not a delete; a MAP
- * delete (lifetime 0; section 15.1 as erratum 3621 has it) and every error
- * response echo the suggested external port and address, so an error
- * answers with a copy of the request (section 7.3) whose reserved header
- * octets are 0, as for a request that was parsed (section 7.2). An
- * ANNOUNCE success has lifetime 0 (section 14.1). Unknown optional options
- * are not echoed.
+ * opcode: THIRD_PARTY, PREFER_FAILURE, the FILTERs kept (section 13: they
+ * may appear in a response when they appeared in the request). The
+ * assigned endpoint is @resp's only on a success that is not a delete; a
+ * MAP delete (lifetime 0; section 15.1 as erratum 3621 has it) and every
+ * error response echo the suggested external port and address, and the
+ * reserved header octets are 0, as for a request that was parsed (section
+ * 7.2). An ANNOUNCE success has lifetime 0 (section 14.1). Unknown optional
+ * options are not echoed, so an error built here is not the complete copy
+ * of the request section 7.3 asks for: pcp_build_error_parsed() is.
  *
  * Writes at most PCP_MAX_RESPONSE octets and never past @cap.
  *
@@ -441,8 +445,51 @@ size_t pcp_build_response(uint8_t *buf, size_t cap, const struct pcp_req *req,
 	return off;
 }
 
+/*
+ * The copy of a request that an error response is (RFC 6887 section 7.3):
+ * the request cut to 1100 octets (section 8.3), padded with zeroes to a
+ * multiple of 4 and to at least the 24-octet header, with the response
+ * header written over its first 12 octets. The 96 reserved bits after them
+ * keep the last 96 bits of the request's PCP Client's IP Address, as
+ * section 7.2 asks for a request that was not parsed, unless @parsed, when
+ * they are zero as for every parsed request.
+ */
+static size_t pcp_copy_error(uint8_t *buf, size_t cap, const uint8_t *req,
+			     size_t req_len, int result, uint32_t lifetime,
+			     uint32_t epoch, bool parsed)
+{
+	size_t n, copy;
+	uint8_t opcode;
+
+	if (!buf || !req || req_len < 2 || result <= PCP_SUCCESS ||
+	    result > 255)
+		return 0;
+	copy = req_len < PCP_MAX_MSG ? req_len : PCP_MAX_MSG;
+	if (result == PCP_UNSUPP_VERSION)
+		copy = copy < PCP_HDR_LEN ? copy : PCP_HDR_LEN;
+	n = (copy + 3) & ~(size_t)3;
+	if (n < PCP_HDR_LEN)
+		n = PCP_HDR_LEN;
+	if (n > cap)
+		return 0;
+	opcode = req[1] & PCP_OPCODE_MASK;
+	memmove(buf, req, copy);
+	memset(buf + copy, 0, n - copy);
+
+	buf[0] = PCP_VERSION;
+	buf[1] = PCP_R_BIT | opcode;
+	buf[2] = 0;
+	buf[3] = (uint8_t)result;
+	put32(buf + 4, lifetime);
+	put32(buf + 8, epoch);
+	if (parsed)
+		memset(buf + 12, 0, PCP_HDR_LEN - 12);
+	return n;
+}
+
 /**
- * pcp_build_error() - build the error response to a refused request
+ * pcp_build_error() - build the error response to a request pcp_parse()
+ *	refused
  * @buf: where to write it; may be the same memory as @req (the copy is a
  *	memmove)
  * @cap: room in @buf, in octets
@@ -452,16 +499,17 @@ size_t pcp_build_response(uint8_t *buf, size_t cap, const struct pcp_req *req,
  * @lifetime: the error's lifetime, e.g. pcp_error_lifetime(@result)
  * @epoch: the server's epoch time
  *
- * RFC 6887 section 7.3: an error response is a copy of the request with
- * the header set as for a response (section 7.2): version 2, R bit, the
- * request's opcode, result, lifetime, epoch. The 96 reserved bits that
+ * RFC 6887 section 7.3: an error response is a complete copy of the request
+ * with the header set as for a response (section 7.2): version 2, R bit,
+ * the request's opcode, result, lifetime, epoch. The 96 reserved bits that
  * follow are left as the copy has them: the last 96 bits of the request's
  * PCP Client's IP Address, as section 7.2 asks for a request that was not
- * parsed. The copy is cut to 1100 octets and down to a multiple of 4, and
- * a request shorter than the header is padded with zeroes to 24 octets.
- * For UNSUPP_VERSION only the 24-octet header is sent, since the rest of a
- * message of another version has no known layout; its version field is 2,
- * the version this server speaks (section 9).
+ * parsed. The copy is cut to 1100 octets (section 8.3) and padded with
+ * zeroes to a multiple of 4, so that the response is a valid PCP message
+ * holding every octet of the request. For UNSUPP_VERSION only the 24-octet
+ * header is sent (padded with zeroes when the request was shorter), since
+ * the rest of a message of another version has no known layout; its version
+ * field is 2, the only version this server speaks (section 9).
  *
  * Reads at most min(@req_len, 1100) octets of @req; writes at most 1100
  * octets and never past @cap.
@@ -473,34 +521,34 @@ size_t pcp_build_error(uint8_t *buf, size_t cap, const uint8_t *req,
 		       size_t req_len, int result, uint32_t lifetime,
 		       uint32_t epoch)
 {
-	size_t n, copy;
-	uint8_t opcode;
+	return pcp_copy_error(buf, cap, req, req_len, result, lifetime, epoch,
+			      false);
+}
 
-	if (!buf || !req || req_len < 2 || result <= PCP_SUCCESS ||
-	    result > 255)
-		return 0;
-	if (result == PCP_UNSUPP_VERSION) {
-		n = PCP_HDR_LEN;
-	} else {
-		n = req_len < PCP_MAX_MSG ? req_len : PCP_MAX_MSG;
-		n &= ~(size_t)3;
-		if (n < PCP_HDR_LEN)
-			n = PCP_HDR_LEN;
-	}
-	if (n > cap)
-		return 0;
-	copy = req_len < n ? req_len : n;
-	opcode = req[1] & PCP_OPCODE_MASK;
-	memmove(buf, req, copy);
-	memset(buf + copy, 0, n - copy);
-
-	buf[0] = PCP_VERSION;
-	buf[1] = PCP_R_BIT | opcode;
-	buf[2] = 0;
-	buf[3] = (uint8_t)result;
-	put32(buf + 4, lifetime);
-	put32(buf + 8, epoch);
-	return n;
+/**
+ * pcp_build_error_parsed() - build the error response to a parsed request
+ * @buf: where to write it; may be the same memory as @req (memmove)
+ * @cap: room in @buf, in octets
+ * @req: the request as received, one pcp_parse() returned PCP_SUCCESS for
+ * @req_len: its length
+ * @result: the error: from pcp_check_source() or the mapping logic
+ * @lifetime: the error's lifetime, e.g. pcp_error_lifetime(@result)
+ * @epoch: the server's epoch time
+ *
+ * As pcp_build_error(), but for a request that was successfully parsed:
+ * the 96 reserved bits are 0 (RFC 6887 section 7.2). Unlike an error built
+ * by pcp_build_response(), the copy is complete (section 7.3): skipped
+ * optional options and the reserved octets of the opcode data and options
+ * are sent back as received.
+ *
+ * Return: the response's length, or 0 as for pcp_build_error().
+ */
+size_t pcp_build_error_parsed(uint8_t *buf, size_t cap, const uint8_t *req,
+			      size_t req_len, int result, uint32_t lifetime,
+			      uint32_t epoch)
+{
+	return pcp_copy_error(buf, cap, req, req_len, result, lifetime, epoch,
+			      true);
 }
 
 /**

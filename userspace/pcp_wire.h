@@ -12,8 +12,9 @@
  *
  * pcp_parse() answers every version other than 2 with PCP_UNSUPP_VERSION
  * (version 0 included, for a caller that does not serve NAT-PMP), and the
- * response pcp_build_error() makes for it carries version 2, the highest
- * version this server speaks (RFC 6887 section 9).
+ * response pcp_build_error() makes for it carries version 2, the only
+ * version this server speaks (RFC 6887 section 9). A version 2 message
+ * shorter than the 24-octet header is dropped (section 8.3).
  *
  * Pass the datagram's real length: receive into a buffer of at least
  * PCP_MAX_MSG + 4 bytes (or use MSG_TRUNC) so that an oversized message is
@@ -26,8 +27,14 @@
  *   r != PCP_SUCCESS         n = pcp_build_error(out, cap, buf, len, r,
  *                                    pcp_error_lifetime(r), epoch);
  *   r == PCP_SUCCESS         r = pcp_check_source(&req, &src);  then the
- *                            mapping logic; then pcp_build_response()
- *                            with its result (success or error).
+ *                            mapping logic; on success
+ *                            pcp_build_response(); on an error
+ *                            pcp_build_error_parsed(out, cap, buf, len, r,
+ *                                    pcp_error_lifetime(r), epoch), the
+ *                            complete copy of the request RFC 6887
+ *                            section 7.3 asks for (pcp_build_response()
+ *                            with an error result still works, but does
+ *                            not echo skipped optional options).
  */
 #ifndef CONENAT_PCP_WIRE_H
 #define CONENAT_PCP_WIRE_H
@@ -100,11 +107,12 @@ enum pcp_option_code {
 
 /*
  * One FILTER option (RFC 6887 section 13.3). prefix_len is the octet as
- * received (and echoed); prefix_len128 is the same prefix counted over the
- * 128-bit form of addr, which is what a matcher wants: for an IPv4-mapped
- * remote address a wire prefix of 1..32 counts IPv4 bits (96 + n), one of
- * 96..128 counts IPv6 bits already. 0 means "no filter": remove the
- * mapping's filters. port 0 means all ports.
+ * received (and echoed): it always counts bits of the 128-bit addr, so for
+ * an IPv4-mapped remote address it is 96..128 (96 + the IPv4 prefix
+ * length); pcp_parse() refuses 1..95 there with MALFORMED_OPTION.
+ * prefix_len128 is the same value (kept for the API). 0 means "no filter":
+ * remove the mapping's filters (pcp_parse() then keeps only this entry and
+ * the FILTERs after it). port 0 means all ports.
  */
 struct pcp_filter {
 	uint8_t prefix_len;
@@ -178,6 +186,9 @@ size_t pcp_build_response(uint8_t *buf, size_t cap, const struct pcp_req *req,
 size_t pcp_build_error(uint8_t *buf, size_t cap, const uint8_t *req,
 		       size_t req_len, int result, uint32_t lifetime,
 		       uint32_t epoch);
+size_t pcp_build_error_parsed(uint8_t *buf, size_t cap, const uint8_t *req,
+			      size_t req_len, int result, uint32_t lifetime,
+			      uint32_t epoch);
 size_t pcp_build_announce(uint8_t *buf, size_t cap, uint32_t epoch);
 
 #endif /* CONENAT_PCP_WIRE_H */
