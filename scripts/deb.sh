@@ -46,7 +46,9 @@ want() { # DEB PATH
 }
 for f in usr/sbin/natctl usr/share/man/man8/natctl.8.gz \
 	 usr/share/bash-completion/completions/natctl \
-	 lib/systemd/system/conenat.service etc/conenat/conenat.conf; do
+	 lib/systemd/system/conenat.service etc/conenat/conenat.conf \
+	 usr/sbin/conenat-pcpd usr/share/man/man8/conenat-pcpd.8.gz \
+	 lib/systemd/system/conenat-pcpd.service etc/conenat/pcpd.conf; do
 	want "$natctl" "$f"
 done
 for f in Kbuild dkms.conf kmod/main.c include/uapi/linux/conenat.h; do
@@ -55,6 +57,7 @@ done
 dpkg-deb -e "$natctl" "$tmp/natctl.ctl"
 dpkg-deb -e "$dkms" "$tmp/dkms.ctl"
 grep -qx /etc/conenat/conenat.conf "$tmp/natctl.ctl/conffiles" &&
+	grep -qx /etc/conenat/pcpd.conf "$tmp/natctl.ctl/conffiles" &&
 	grep -q "deb-systemd-helper enable 'conenat.service'" "$tmp/natctl.ctl/postinst" &&
 	grep -q 'common.postinst' "$tmp/dkms.ctl/postinst" &&
 	grep -q 'dkms remove' "$tmp/dkms.ctl/prerm" || {
@@ -64,6 +67,11 @@ grep -qx /etc/conenat/conenat.conf "$tmp/natctl.ctl/conffiles" &&
 grep -q 'ExecStart=/usr/sbin/natctl restore /etc/conenat/conenat.conf' \
 	<(dpkg-deb --fsys-tarfile "$natctl" | tar -xOf - ./lib/systemd/system/conenat.service) || {
 	echo "deb: conenat.service does not run /usr/sbin/natctl" >&2
+	exit 1
+}
+grep -q 'ExecStart=/usr/sbin/conenat-pcpd -f /etc/conenat/pcpd.conf' \
+	<(dpkg-deb --fsys-tarfile "$natctl" | tar -xOf - ./lib/systemd/system/conenat-pcpd.service) || {
+	echo "deb: conenat-pcpd.service does not run /usr/sbin/conenat-pcpd" >&2
 	exit 1
 }
 

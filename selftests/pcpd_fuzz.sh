@@ -27,10 +27,9 @@ sfx=$$
 n_in=cn-pf-in-$sfx
 n_rt=cn-pf-rt-$sfx
 tmp=$(mktemp -d)
-pcpd_pid=
 
 cleanup() {
-	[ -n "$pcpd_pid" ] && kill "$pcpd_pid" 2>/dev/null
+	[ -s "$tmp/pcpd.pid" ] && kill "$(<"$tmp/pcpd.pid")" 2>/dev/null
 	netns_del_all "$n_in" "$n_rt"
 	rm -rf "$tmp"
 }
@@ -66,17 +65,23 @@ pcpd_ready() {
 start_pcpd() {
 	ip netns exec "$n_rt" "$pcpd" "$@" --instance home --listen 10.0.2.1 \
 		>>"$tmp/pcpd.log" 2>&1 &
-	pcpd_pid=$!
+	# the tests run in subshells: the pid lives in a file
+	echo $! >"$tmp/pcpd.pid"
 	wait_for 20 pcpd_ready
 }
 
 stop_pcpd() {
-	kill "$pcpd_pid" && wait "$pcpd_pid" 2>/dev/null
-	pcpd_pid=
+	kill "$(<"$tmp/pcpd.pid")" || return 1
+	wait_for 10 pcpd_gone || return 1
+	rm -f "$tmp/pcpd.pid"
+}
+
+pcpd_gone() {
+	! kill -0 "$(<"$tmp/pcpd.pid")" 2>/dev/null
 }
 
 rss_kb() {
-	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pcpd_pid/status"
+	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$(<"$tmp/pcpd.pid")/status"
 }
 
 # fuzz_run COUNT SEED: pcp_fuzz from the inside host, its line in $tmp/fuzz
@@ -87,6 +92,7 @@ fuzz_run() {
 
 t_fuzz() {
 	local seed=${PCPD_FUZZ_SEED:-$(( $$ * 7919 + $(date +%s) ))} before after
+	{
 	echo "seed $seed (PCPD_FUZZ_SEED=$seed to repeat)"
 	fuzz_run 10000 "$seed" || { cat "$tmp/fuzz"; return 1; }
 	before=$(rss_kb)
@@ -94,8 +100,10 @@ t_fuzz() {
 	after=$(rss_kb)
 	cat "$tmp/fuzz"
 	echo "resident memory: $before kB after the warm-up, $after kB after $count more"
-	ip netns exec "$n_rt" cat /proc/net/udp | awk '$2 ~ /:14E7$/ { print "the socket dropped", $NF, "packets (receive queue full)" }'
-	kill -0 "$pcpd_pid" || { echo "conenat-pcpd died"; return 1; }
+	ip netns exec "$n_rt" cat /proc/net/udp |
+		awk '$2 ~ /:14E7$/ { print "the socket dropped", $NF, "packets (receive queue full)" }'
+	} >"$tmp/report" 2>&1
+	pcpd_gone && { echo "conenat-pcpd died"; return 1; }
 	[ $((after - before)) -le 64 ] || { echo "memory grew by $((after - before)) kB"; return 1; }
 }
 
@@ -136,7 +144,7 @@ t_rate_limit() {
 	print(n)
 	EOF
 	)
-	echo "answered $answered of 200"
+	echo "rate limit: answered $answered of 200" >"$tmp/report"
 	[ "$answered" -ge 20 ] && [ "$answered" -le 80 ]
 }
 
@@ -163,8 +171,10 @@ if ! { setup && start_pcpd -f "$tmp/fuzz.conf"; } >"$tmp/setup.log" 2>&1; then
 fi
 
 tap_check "fuzz: $count hostile packets, every probe answered, the daemon's memory flat" t_fuzz
+sed 's/^/# /' "$tmp/report"
 tap_check "fuzz: no mapping made by an invalid packet" t_no_mapping
 tap_check "fuzz: a valid request is still granted afterwards" t_still_grants
 tap_check "rate limit: a flood from one host is answered up to its burst" t_rate_limit
-tap_check "conenat-pcpd still running at the end" kill -0 "$pcpd_pid"
+sed 's/^/# /' "$tmp/report"
+tap_check "conenat-pcpd still running at the end" kill -0 "$(<"$tmp/pcpd.pid")"
 tap_done

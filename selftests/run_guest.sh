@@ -10,8 +10,8 @@
 #   CONENAT_SOAK_EXTRA  seconds of a further soak after the suite (default 0)
 #   CONENAT_SUITE       "all" (default); "kernel": the module's own tests,
 #                       leaving out those of natctl and of applications
-#                       (natdiscovery, natctl_vm, punch, wireguard, the
-#                       Debian packages, ...);
+#                       (natdiscovery, natctl_vm, punch, wireguard,
+#                       conenat-pcpd's, the Debian packages, ...);
 #                       "ci": the kernel suite without the control-path
 #                       refusals of ctl (the fuzzer covers them), the
 #                       wire and cost checks of hold-down and lookups,
@@ -106,6 +106,8 @@ app_fold portforward "$top/selftests/portforward.sh"
 app_fold routersock "$top/selftests/routersock.sh"
 app_fold wanzone "$top/selftests/wanzone.sh"
 app_fold upnp "$top/selftests/upnp.sh"
+app_fold portcontrol "$top/selftests/portcontrol.sh"
+app_fold pcpd_fuzz "$top/selftests/pcpd_fuzz.sh"
 app_fold punch "$top/selftests/punch.sh"
 app_fold wireguard "$top/selftests/wireguard.sh"
 # last: it unloads the tree's conenat.ko for the one DKMS builds from the
