@@ -307,13 +307,14 @@ static inline void conenat_mapping_refresh(struct conenat_mapping *m,
 	u32 expires = conenat_now() + timeout;
 	u32 old = READ_ONCE(m->expires);
 
+	if ((s32)(expires - old) <= 0)
+		return;
 	/* the timer before the state: see conenat_mapping_grant() */
 	smp_rmb();
 	if (conenat_mapping_static(m))
 		return;
 	/* lost to another writer: it moved the timer, and never back */
-	if ((s32)(expires - old) > 0)
-		cmpxchg(&m->expires, old, expires);
+	cmpxchg(&m->expires, old, expires);
 }
 
 /*

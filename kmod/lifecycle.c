@@ -44,9 +44,23 @@ void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
 	} while (cmpxchg(&m->expires, old, expires) != old);
 }
 
+/* Move @m's timer to @expires if that is later; true if it moved. */
+static bool conenat_timer_forward(struct conenat_mapping *m, u32 expires)
+{
+	u32 old;
+
+	do {
+		old = READ_ONCE(m->expires);
+		if ((s32)(expires - old) <= 0)
+			return false;
+	} while (cmpxchg(&m->expires, old, expires) != old);
+	return true;
+}
+
 /**
  * conenat_mapping_grant() - give a live mapping to a port control request
- * @m: the internal endpoint's remote-less mapping, under rcu_read_lock()
+ * @m: the internal endpoint's remote-less mapping, found under
+ *	rcu_read_lock() and held (conenat_mapping_hold()) by the caller
  * @origin: CONENAT_ORIGIN_PCP, CONENAT_ORIGIN_PCP_FILTERED or
  *	CONENAT_ORIGIN_NATPMP
  * @lifetime: seconds it lives at least, from now
@@ -56,21 +70,30 @@ void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
  * timer left alone by traffic from now on), of @origin, with or without a
  * filter. Its timer only moves later. Announced as CONENAT_EVENT_UPDATED.
  *
- * The state changes before the timer, and the timer's other writers read
- * the timer before the state and write it with cmpxchg: one of them that
- * still saw a dynamic mapping cannot pull the granted timer back.
+ * The timer moves first, which a dynamic mapping may have anyway, so that
+ * the expiry wheel does not take it meanwhile. Then the state changes, and
+ * for a mapping that was dynamic the timer is written once more, to a
+ * value it never had: the timer's other writers read it before the state
+ * and write it with cmpxchg, so one that still saw a dynamic mapping fails
+ * and looks again.
+ * The wheel may still have decided on the mapping before the first move:
+ * the caller checks that it is live afterwards.
  *
- * Return: false when @m is not live or is the administrator's own.
+ * Return: false when @m is not live, is past its timer, is on an address
+ * that is no longer its instance's, or is the administrator's own.
  */
 bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
 {
 	u32 expires = conenat_now() + lifetime;
-	int state = atomic_read(&m->state), want;
-	u32 old;
+	int state = atomic_read(&m->state);
+	u32 old, next;
+	int want;
 
 	/* one past its timer is the GC's: the request makes a new one */
-	if (!conenat_mapping_alive(m))
+	if (!conenat_mapping_alive(m) ||
+	    !conenat_is_ext_addr(m->inst, conenat_cfg(m->inst), m->ek.addr))
 		return false;
+	conenat_timer_forward(m, expires);
 	do {
 		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) !=
 		    CONENAT_M_LIVE ||
@@ -82,11 +105,15 @@ bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
 		       CONENAT_M_STATIC | conenat_origin_state(origin);
 	} while (!atomic_try_cmpxchg(&m->state, &state, want));
 
-	do {
-		old = READ_ONCE(m->expires);
-		if ((s32)(expires - old) <= 0)
-			break;
-	} while (cmpxchg(&m->expires, old, expires) != old);
+	/* granted before: nobody who saw it dynamic is still writing */
+	if (state & CONENAT_M_STATIC) {
+		conenat_timer_forward(m, expires);
+	} else {
+		do {
+			old = READ_ONCE(m->expires);
+			next = (s32)(expires - old) > 0 ? expires : old + 1;
+		} while (cmpxchg(&m->expires, old, next) != old);
+	}
 	conenat_event_mapping(m, CONENAT_EVENT_UPDATED);
 	return true;
 }
@@ -319,8 +346,9 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
  * DHCP renewal, a PPPoE reconnect, a re-created device. Without an address
  * it waits, as does a static mapping given an explicit address.
  *
- * A dynamic mapping that traffic made on the port at the new address gives
- * way, as for "mapping add"; @m stays where it is until the port is free
+ * A dynamic mapping that traffic made on the port at the new address, or
+ * one a host asked for by port control, gives way, as for "mapping add";
+ * @m stays where it is until the port is free
  * (the holder's conntrack entries gone), and the next pass moves it. GC
  * context, cn->gc.lock held.
  *
@@ -345,8 +373,10 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 	conenat_holddown_take(inst->cn, &want, NULL);
 	holder = conenat_lookup_ext(inst->cn, &want);
 	if (holder) {
-		if (conenat_mapping_static(holder))
-			return false;	/* the administrator's: @m waits */
+		/* the administrator's: @m waits; a host's gives way */
+		if (conenat_mapping_static(holder) &&
+		    !conenat_mapping_granted(holder))
+			return false;
 		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED)) {
 			conenat_expiry_hurry_locked(inst->cn, holder);
 			conenat_ct_stale_later(inst->cn);
@@ -367,7 +397,8 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 					   CONENAT_ORIGIN_STATIC, lifetime);
 		if (IS_ERR(n))
 			break;
-		if (conenat_mapping_static(n)) {
+		/* not a host's own request's, made meanwhile: it gives way */
+		if (conenat_mapping_static(n) && !conenat_mapping_granted(n)) {
 			atomic_or(CONENAT_M_FOLLOW, &n->state);
 			return true;
 		}

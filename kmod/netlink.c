@@ -1123,7 +1123,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	} else {
 		rcu_read_unlock();
 	}
-	if (conenat_remove_internal(inst, &ik, true)) {
+	/* a walk: not for a renewal, which has done it once already */
+	if (!granted && conenat_remove_internal(inst, &ik, true)) {
 		replaced = true;
 		conenat_expiry_sweep(cn);
 	}
@@ -1151,6 +1152,9 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		nlmsg_free(echo);
 		echo = NULL;
 	}
+	/* taken over while the expiry wheel was ending it: not granted */
+	if (granted && !conenat_mapping_live(granted))
+		m = ERR_PTR(-EAGAIN);
 	rcu_read_unlock();
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
@@ -1487,9 +1491,9 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	const struct conenat_config *cfg;
 	struct conenat_instance *inst;
-	struct conenat_mapping *m, *flow;
+	struct conenat_int_key ik, fk;
 	struct sk_buff *echo = NULL;
-	struct conenat_int_key ik;
+	struct conenat_mapping *m;
 	__be32 raddr;
 	__be16 rport;
 	u32 lifetime = 0;
@@ -1519,7 +1523,23 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	conenat_nl_int_key(&ik, inst, info);
 
 	rcu_read_lock();
-	m = conenat_lookup_int(cn, &ik);
+	m = NULL;
+	if (echo) {
+		/*
+		 * PCP's PEER: under dependent mapping, a flow to the remote
+		 * that is under way has a mapping of its own; the permit goes
+		 * there, where the remote's packets arrive.
+		 */
+		conenat_make_int_key(&fk, inst, cfg, ik.proto, ik.addr, ik.port,
+				     raddr, rport);
+		if (fk.raddr || fk.rport) {
+			m = conenat_lookup_int(cn, &fk);
+			if (m && !conenat_mapping_alive(m))
+				m = NULL;
+		}
+	}
+	if (!m)
+		m = conenat_lookup_int(cn, &ik);
 	if (!m || !conenat_mapping_alive(m)) {
 		/* the mapping the internal endpoint will use for everyone */
 		m = conenat_mapping_create(inst, cfg, &ik, NULL,
@@ -1543,21 +1563,9 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		else if (err)
 			NL_SET_ERR_MSG_MOD(info->extack, "cannot record the permit");
 	}
+	/* a message of NLMSG_GOODSIZE holds a mapping */
 	if (!err && echo) {
-		/*
-		 * Under dependent mapping a flow to the remote that is under
-		 * way has a mapping of its own, which lives on as long too.
-		 */
-		conenat_make_int_key(&ik, inst, cfg, ik.proto, ik.addr,
-				     ik.port, raddr, rport);
-		flow = conenat_lookup_int(cn, &ik);
-		if (flow && flow != m && conenat_mapping_alive(flow))
-			conenat_mapping_refresh(flow, max(lifetime,
-							  conenat_proto_timeout(cfg, ik.proto)));
-		else
-			flow = m;
-		/* a message of NLMSG_GOODSIZE holds a mapping */
-		if (WARN_ON_ONCE(conenat_fill_mapping(echo, flow,
+		if (WARN_ON_ONCE(conenat_fill_mapping(echo, m,
 						      CONENAT_CMD_GET_MAPPING,
 						      0, info->snd_portid,
 						      info->snd_seq, 0))) {

@@ -79,7 +79,10 @@ static int conenat_take_held_port(struct conenat_mapping *m, u16 port,
  * @inst: its instance
  * @cfg: the instance's configuration
  * @want: an external address and/or port asked for (static mappings), or
- *	NULL; a zero field means "choose"
+ *	NULL; a zero field means "choose". The administrator's port is taken
+ *	whatever holds it but a mapping; a host's (a mapping granted by port
+ *	control) only within the range, off the router's sockets and out of
+ *	other hosts' hold-down
  *
  * On success @m is in the external table under @m->ek.
  *
@@ -116,6 +119,21 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 
+	if (want && want->port && (atomic_read(&m->state) & CONENAT_M_GRANTED)) {
+		/*
+		 * A host's suggestion (PCP, NAT-PMP) is no administrator's
+		 * word: only a port of the range that no socket of the router
+		 * holds, and not one resting after another host had it.
+		 */
+		u16 port = ntohs(want->port);
+
+		if (port < cfg->port_min || port > cfg->port_max ||
+		    conenat_router_socket(inst, m->ek.proto, m->ek.addr,
+					  want->port, 0, 0))
+			return -EADDRINUSE;
+		err = conenat_take_held_port(m, port, false);
+		return err == -EEXIST ? -EADDRINUSE : err;
+	}
 	if (want && want->port) {
 		err = conenat_take_held_port(m, ntohs(want->port), true);
 		return err == -EEXIST ? -EADDRINUSE : err;

@@ -354,8 +354,10 @@ static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
 {
 	struct conenat_flush_arg *f = arg;
 
+	/* a host's (port control) goes with the dynamic ones: it maps again */
 	if ((!f->inst || m->inst == f->inst) &&
-	    (!f->dynamic_only || !conenat_mapping_static(m))) {
+	    (!f->dynamic_only || !conenat_mapping_static(m) ||
+	     conenat_mapping_granted(m))) {
 		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
 		f->removed++;
 	}
@@ -366,7 +368,8 @@ static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
  * conenat_flush() - remove mappings
  * @cn: the namespace's state
  * @inst: only this instance's mappings, or NULL for all
- * @dynamic_only: keep static mappings
+ * @dynamic_only: keep the administrator's static mappings (those hosts
+ *	asked for by port control go)
  *
  * Process context. The caller runs conenat_ct_cleanup() afterwards.
  *

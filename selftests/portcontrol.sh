@@ -72,6 +72,7 @@ setup() {
 	instance home
 	listen 10.0.1.1
 	quota 4
+	lifetime min 4 max 86400
 	rate 200 burst 400
 	deny 10.0.1.0/24 internal 22
 	allow 10.0.1.0/25 internal 1024-65535 external 1024-65535
@@ -396,6 +397,75 @@ t_pcp_codes() {
 	return $rc
 }
 
+# a host outside the allow rule (10.0.1.200, inside the instance): its
+# NAT-PMP mapping request is refused, result 2, and nothing is made
+t_natpmp_other_host() {
+	local got
+	got=$(ip netns exec "$n_in" python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.0.1.200", 0))
+s.settimeout(3)
+s.sendto(struct.pack("!BBHHHI", 0, 1, 0, 5020, 5020, 600), ("10.0.1.1", 5351))
+try:
+    d = s.recv(64)
+    print("op %d result %d" % (d[1], struct.unpack("!H", d[2:4])[0]))
+except socket.timeout:
+    print("none")
+')
+	[ "$got" = "op 129 result 2" ] || { echo "10.0.1.200's request: $got"; return 1; }
+	[ -z "$(nc -j mapping show instance home | jq -c '.[] | select(.internal_addr == "10.0.1.200")')" ]
+}
+
+# the kernel's side is the truth: a mapping that expired, and one that
+# natctl deleted, no longer count in the host's quota, and a renewal of
+# the deleted one makes it again
+t_consistent() {
+	expect "natpmpc lifetime 4" "Mapped public port 40009 protocol UDP to local port 5009 liftime 4" \
+		"$(natpmpc_in -a 40009 5009 udp 4)" &&
+	wait_for 15 no_mapping udp 5009 || return 1
+	pcp_result SUCCESS map udp 5017 lifetime 600 &&
+	nc mapping del instance home proto udp internal 10.0.1.2:5017 &&
+	no_mapping udp 5017 || return 1
+	# the daemon still counts 5017 and the expired one: at its quota it
+	# asks the kernel again
+	fill_quota && unfill_quota || return 1
+	pcp_result SUCCESS map udp 5017 lifetime 600 &&
+	has_origin udp 5017 pcp &&
+	pcp_result SUCCESS map udp 5017 lifetime 0 &&
+	no_mapping udp 5017
+}
+
+# the router's own socket on 45100 (any address): a host suggesting that
+# port does not get it (PREFER_FAILURE: CANNOT_PROVIDE_EXTERNAL; without:
+# another port), and the outside still reaches the router's socket
+t_router_socket() {
+	local out port got rc=0
+	ip netns exec "$n_rt" python3 "$udp" serve 0.0.0.0:45100 \
+		>"$tmp/rt45100.log" 2>&1 &
+	local spid=$!
+	wait_for 20 grep -q ready "$tmp/rt45100.log" || rc=1
+	[ $rc = 0 ] && { pcp_result CANNOT_PROVIDE_EXTERNAL map udp 5018 lifetime 600 \
+		suggest 198.51.100.1:45100 prefer-failure || rc=1; }
+	if [ $rc = 0 ]; then
+		out=$(pcpc_in map udp 5018 lifetime 600 suggest 198.51.100.1:45100)
+		port=$(ext_port "$out")
+		case $out in
+		"result SUCCESS "*) [ "$port" != 45100 ] || { echo "granted the router's port: $out"; rc=1; } ;;
+		*) echo "pcpc map udp 5018 suggest 45100: $out"; rc=1 ;;
+		esac
+	fi
+	if [ $rc = 0 ]; then
+		got=$(ip netns exec "$n_out" python3 "$udp" ask 198.51.100.10:7120 \
+			198.51.100.1:45100 r-sock)
+		[ "$got" = "198.51.100.1:45100 echo r-sock" ] ||
+			{ echo "the router's socket answered: '$got'"; rc=1; }
+	fi
+	pcpc_in map udp 5018 lifetime 0 >/dev/null
+	kill "$spid"
+	return $rc
+}
+
 # granted: how many mappings the inside host was granted (pcp, natpmp)
 granted() {
 	nc -j mapping show instance home |
@@ -571,14 +641,18 @@ tap_check "NAT-PMP: lifetime 0 deletes it; the port no longer lets anyone in" t_
 tap_check "NAT-PMP: delete-all removes the host's UDP mappings, not its TCP one" t_natpmp_delete_all
 tap_check "NAT-PMP: a denied internal port is refused (Not Authorized)" t_natpmp_denied_port
 tap_check "NAT-PMP: over the host's quota is refused (Out of resources)" t_natpmp_quota
+tap_check "NAT-PMP: a host outside the allow rule is refused (Not Authorized)" t_natpmp_other_host
 
 tap_check "PCP: MAP; the outside gets in; natctl shows origin pcp" t_pcp_map
 tap_check "PCP: MAP with FILTER lets in only the named remote" t_pcp_filter
-tap_check "PCP: PEER reports the external endpoint the outside server saw for that flow" t_pcp_peer
 tap_check "PCP: UNSUPP_VERSION, NOT_AUTHORIZED (port, THIRD_PARTY), MALFORMED_REQUEST, UNSUPP_OPCODE, UNSUPP_OPTION, MALFORMED_OPTION, UNSUPP_PROTOCOL, ADDRESS_MISMATCH, EXCESSIVE_REMOTE_PEERS, CANNOT_PROVIDE_EXTERNAL" t_pcp_codes
+tap_check "PCP: a port a socket of the router holds is not given to a host, and the socket still gets its traffic" t_router_socket
 tap_check "PCP: over the host's quota: USER_EX_QUOTA" t_pcp_quota
 tap_check "PCP: the namespace's mapping table full: NO_RESOURCES" t_pcp_no_resources
+tap_check "expiry and natctl mapping del are seen by the daemon: quota, renewal" t_consistent
 tap_check "restart: announced, mappings and quota kept, epoch goes on" t_pcp_restart
+# after the quota's tests: a closed peer counts until its lifetime ends
+tap_check "PCP: PEER reports the external endpoint the outside server saw for that flow" t_pcp_peer
 tap_check "address change: announced with the new address, the hosts' mappings gone" t_renumber
 tap_check "endpoint-independent mapping: a request gets the external endpoint traffic already has" t_eim_take_over
 tap_check "the instance made again: the epoch starts over" t_epoch_reset

@@ -7,7 +7,21 @@
  * It listens on UDP 5351 of each listen address (non-blocking sockets,
  * at most BATCH datagrams read per socket and wake-up), answers from the
  * same socket, and once a second reads the instance (GET_INSTANCE) for
- * its external address and AGE.
+ * its external address and AGE, and the router's own addresses and
+ * loopback devices (getifaddrs(), at most LOCAL_MAX and LOOP_MAX kept).
+ *
+ * Before a handler sees a datagram, in order, each dropping it without
+ * an answer:
+ *
+ *   interface        no IP_PKTINFO, or it came in on the instance's
+ *                    external device or on a loopback device
+ *   source           127/8 or an address of the router's own, or not
+ *                    inside the instance's internal prefixes
+ *                    (access_host())
+ *   rate limit       every datagram left takes a token, whatever it
+ *                    holds: error answers are limited too
+ *
+ * Only then do the handlers parse it and answer.
  *
  * The epoch both protocols report is the instance's AGE, the seconds since
  * it was created, so it survives a restart of the daemon as the kernel's
@@ -21,10 +35,12 @@
  * of 250 ms doubling. It announces on start too.
  *
  * SIGINT and SIGTERM end it (exit 0); the mappings stay in the kernel and
- * the next start takes them back (kernel_relearn()).
+ * the next start takes them back (kernel_relearn()). SIGHUP is ignored,
+ * with a line said: the configuration is read at start only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,7 +48,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <sys/socket.h>
 
 #include "natctl.h"
@@ -46,6 +64,9 @@
 #define ANNOUNCE_FIRST_MS	250
 #define RECV_BUF		2048	/* > PCP_MAX_MSG + 4 */
 #define SEND_BUF		(PCP_MAX_MSG + 4)
+#define LOCAL_MAX		1024	/* the router's addresses kept */
+#define LOOP_MAX		16	/* loopback devices kept */
+#define LOOPBACK_IFINDEX	1	/* "lo", in every namespace */
 
 struct pcpd_config pcpd_cfg;
 
@@ -65,12 +86,25 @@ static struct {
 	uint64_t interval;
 } announce;
 
+/* The router's own addresses and loopback devices, as last read. */
+static struct {
+	uint32_t addr[LOCAL_MAX];
+	unsigned int naddr;
+	int loop[LOOP_MAX];
+	unsigned int nloop;
+	bool failed;			/* the last getifaddrs() failed */
+	bool truncated;			/* said once */
+} local;
+
 static volatile sig_atomic_t stop;
+static volatile sig_atomic_t hup;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		stop = 1;
 }
 
 uint64_t pcpd_now(void)
@@ -133,12 +167,16 @@ static void announce_send(uint64_t now)
 		npmp = natpmp_build_extaddr(pmp, sizeof(pmp),
 					    NATPMP_NETWORK_FAILURE, epoch,
 					    NULL);
+	/* each protocol's on its own: one failing does not keep the other */
 	for (i = 0; i < nsocks; i++) {
 		if (sendto(socks[i], pmp, npmp, MSG_DONTWAIT,
-			   (struct sockaddr *)&to, sizeof(to)) < 0 ||
-		    sendto(socks[i], pcp, npcp, MSG_DONTWAIT,
 			   (struct sockaddr *)&to, sizeof(to)) < 0)
-			log_debug("announcement from %s: %s",
+			log_debug("nat-pmp announcement from %s: %s",
+				  log_addr(pcpd_cfg.listen[i]),
+				  strerror(errno));
+		if (sendto(socks[i], pcp, npcp, MSG_DONTWAIT,
+			   (struct sockaddr *)&to, sizeof(to)) < 0)
+			log_debug("pcp announcement from %s: %s",
 				  log_addr(pcpd_cfg.listen[i]),
 				  strerror(errno));
 	}
@@ -158,7 +196,27 @@ static void announce_tick(uint64_t now)
 
 /* ---- the instance --------------------------------------------------- */
 
-/* Why @ki's state is not @old's any more; NULL if it is. */
+/* Whether @a and @b list the same internal prefixes, in the same order. */
+static bool same_internal(const struct kinstance *a,
+			  const struct kinstance *b)
+{
+	unsigned int i;
+
+	if (a->ninternal != b->ninternal)
+		return false;
+	for (i = 0; i < a->ninternal; i++)
+		if (a->internal[i].addr != b->internal[i].addr ||
+		    a->internal[i].len != b->internal[i].len)
+			return false;
+	return true;
+}
+
+/*
+ * Why @ki's state is not @old's any more; NULL if it is. The kernel
+ * flushes an instance's mappings when its external address, its
+ * behaviours, its address range, its port range or its internal prefixes
+ * change.
+ */
 static const char *state_lost(const struct kinstance *old,
 			      const struct kinstance *ki, uint64_t now,
 			      char *why, size_t len)
@@ -174,10 +232,17 @@ static const char *state_lost(const struct kinstance *old,
 			 log_addr(old->ext_addr), log_addr(ki->ext_addr));
 		return why;
 	}
+	if (!same_internal(old, ki))
+		return "the instance's internal prefixes changed";
+	if (ki->port_min != old->port_min || ki->port_max != old->port_max) {
+		snprintf(why, len, "the port range changed from %u-%u to %u-%u",
+			 old->port_min, old->port_max, ki->port_min,
+			 ki->port_max);
+		return why;
+	}
 	if (ki->mapping != old->mapping || ki->filtering != old->filtering ||
 	    ki->ext_addr_min != old->ext_addr_min ||
-	    ki->ext_addr_max != old->ext_addr_max ||
-	    ki->port_min != old->port_min || ki->port_max != old->port_max)
+	    ki->ext_addr_max != old->ext_addr_max)
 		return "the instance's settings changed";
 	return NULL;
 }
@@ -216,6 +281,89 @@ static void instance_tick(uint64_t now)
 	inst_ok = true;
 	inst_gone = false;
 	access_set_instance(&inst);
+}
+
+/* ---- the router's own addresses ------------------------------------- */
+
+/*
+ * Reads the router's IPv4 addresses and loopback devices again, the first
+ * LOCAL_MAX and LOOP_MAX of them. When it cannot, the last ones read stay;
+ * 127/8 and lo (LOOPBACK_IFINDEX) are the router's whatever it read.
+ */
+static void local_tick(void)
+{
+	struct ifaddrs *ifa, *a;
+	bool truncated = false;
+
+	if (getifaddrs(&ifa) < 0) {
+		if (!local.failed)
+			log_msg("cannot read the router's addresses: %s",
+				strerror(errno));
+		local.failed = true;
+		return;
+	}
+	local.failed = false;
+	local.naddr = 0;
+	local.nloop = 0;
+	for (a = ifa; a; a = a->ifa_next) {
+		if (!a->ifa_addr)
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET) {
+			const struct sockaddr_in *sin =
+				(const struct sockaddr_in *)a->ifa_addr;
+
+			if (local.naddr < LOCAL_MAX)
+				local.addr[local.naddr++] =
+					sin->sin_addr.s_addr;
+			else
+				truncated = true;
+		} else if (a->ifa_addr->sa_family == AF_PACKET &&
+			   (a->ifa_flags & IFF_LOOPBACK)) {
+			/* glibc: a device's index in its AF_PACKET entry */
+			const struct sockaddr_ll *sll =
+				(const struct sockaddr_ll *)a->ifa_addr;
+
+			if (local.nloop < LOOP_MAX)
+				local.loop[local.nloop++] = sll->sll_ifindex;
+			else
+				truncated = true;
+		}
+	}
+	freeifaddrs(ifa);
+	if (truncated && !local.truncated)
+		log_msg("the router has more than %d addresses or %d loopback devices: only the first are known as its own",
+			LOCAL_MAX, LOOP_MAX);
+	local.truncated = truncated;
+}
+
+/*
+ * Why a datagram from @src that came in on @ifindex (0: no IP_PKTINFO) is
+ * dropped without an answer; NULL when it may be served. Only a host of
+ * the instance's inside is answered at all: not the outside (the external
+ * device), not the router itself, not an address the instance does not
+ * translate.
+ */
+static const char *refused_source(uint32_t src, int ifindex)
+{
+	unsigned int i;
+
+	if (ifindex <= 0)
+		return "no IP_PKTINFO";
+	if (inst.ifindex && (uint32_t)ifindex == inst.ifindex)
+		return "on the external device";
+	if (ifindex == LOOPBACK_IFINDEX)
+		return "on a loopback device";
+	for (i = 0; i < local.nloop; i++)
+		if (ifindex == local.loop[i])
+			return "on a loopback device";
+	if ((ntohl(src) >> 24) == 127)
+		return "from a loopback address";
+	for (i = 0; i < local.naddr; i++)
+		if (src == local.addr[i])
+			return "from an address of the router's";
+	if (!access_host(src, ifindex))
+		return "from outside the instance's internal prefixes";
+	return NULL;
 }
 
 /* ---- sockets -------------------------------------------------------- */
@@ -265,7 +413,11 @@ static bool bad_source(const struct sockaddr_in *from)
 	       h == 0xffffffffU || (h >> 28) == 0xe;
 }
 
-/* Reads and answers up to BATCH datagrams of socket @i. */
+/*
+ * Reads and answers up to BATCH datagrams of socket @i: the interface and
+ * the source checked (refused_source()), the rate limit charged, then the
+ * handler of the version byte.
+ */
 static void serve_socket(unsigned int i)
 {
 	static uint8_t buf[RECV_BUF];
@@ -286,6 +438,7 @@ static void serve_socket(unsigned int i)
 		};
 		struct pcpd_packet p = { .buf = buf };
 		struct cmsghdr *cm;
+		const char *why;
 		size_t len;
 		ssize_t got;
 
@@ -305,7 +458,8 @@ static void serve_socket(unsigned int i)
 			struct in_pktinfo pi;
 
 			if (cm->cmsg_level != IPPROTO_IP ||
-			    cm->cmsg_type != IP_PKTINFO)
+			    cm->cmsg_type != IP_PKTINFO ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(pi)))
 				continue;
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 			p.ifindex = pi.ipi_ifindex;
@@ -316,6 +470,18 @@ static void serve_socket(unsigned int i)
 		p.src_addr = from.sin_addr.s_addr;
 		p.src_port = ntohs(from.sin_port);
 		p.now = pcpd_now();
+		why = refused_source(p.src_addr, p.ifindex);
+		if (why) {
+			log_debug("datagram from %s:%u %s: dropped",
+				  log_addr(p.src_addr), p.src_port, why);
+			continue;
+		}
+		/* every datagram, before its form is known: errors too */
+		if (!ratelimit_allow(p.src_addr, p.now)) {
+			log_debug("datagram from %s:%u over the rate: dropped",
+				  log_addr(p.src_addr), p.src_port);
+			continue;
+		}
 		if (buf[0] == NATPMP_VERSION)
 			len = natpmp_handle(&p, out, sizeof(out));
 		else
@@ -356,6 +522,7 @@ static int start(void)
 	inst_ok = true;
 	access_init(&pcpd_cfg);
 	access_set_instance(&inst);
+	local_tick();
 	if (grants_init(pcpd_cfg.quota) ||
 	    ratelimit_init(pcpd_cfg.rate, pcpd_cfg.burst)) {
 		log_msg("out of memory");
@@ -407,14 +574,17 @@ static int run(void)
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &wait_mask);
 	sigdelset(&wait_mask, SIGINT);
 	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (i = 0; i < nsocks; i++)
 		pfd[i] = (struct pollfd){ .fd = socks[i], .events = POLLIN };
@@ -434,12 +604,17 @@ static int run(void)
 		}
 		if (stop)
 			break;
+		if (hup) {
+			hup = 0;
+			log_msg("SIGHUP ignored: restart the service to reread the configuration");
+		}
 		for (i = 0; i < nsocks; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				serve_socket(i);
 		now = pcpd_now();
 		if (now >= next_poll) {
 			instance_tick(now);
+			local_tick();
 			grants_expire(now);
 			next_poll = now + POLL_MS;
 		}
@@ -457,6 +632,8 @@ int main(int argc, char **argv)
 	if (status)
 		return status < 0 ? 0 : status;
 	log_verbose(pcpd_cfg.verbose);
+	/* nor does SIGHUP end the start; run() says so of each one */
+	signal(SIGHUP, SIG_IGN);
 	if (pcpd_cfg.netns) {
 		status = nl_netns_enter(pcpd_cfg.netns);
 		if (status)

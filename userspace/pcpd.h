@@ -262,6 +262,7 @@ struct grant {
 	uint32_t ext_addr;
 	uint16_t ext_port;
 	uint64_t expires;		/* ms; dropped from the table after */
+	bool closed;			/* a deleted peer, still counted */
 
 	bool filtered;
 	uint8_t nfilters;
@@ -321,7 +322,10 @@ enum pcpd_status grants_room(uint32_t addr, uint64_t now);
 /* A grant for a mapping the kernel has, at daemon start. */
 void grants_relearn(const struct kmapping *m, uint64_t now);
 
-/* The mapping logic of PCP MAP and NAT-PMP. */
+/*
+ * The mapping logic of PCP MAP and NAT-PMP. NAT-PMP (no nonce) renews no
+ * PCP mapping: PCPD_NOT_AUTHORIZED.
+ */
 enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 			    struct map_got *got);
 /*
@@ -329,7 +333,9 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
  * control request made it (a static one: PCPD_NOT_AUTHORIZED; none or
  * traffic's: PCPD_OK), or of every port of @addr's grants of @origin
  * (@port 0; @proto 0: both protocols; @origin 0: either origin). PCP
- * passes its @nonce: grants of another nonce are not touched.
+ * passes its @nonce: grants of another nonce are not touched. @origin
+ * CONENAT_ORIGIN_NATPMP (a NAT-PMP request) never deletes a PCP mapping:
+ * PCPD_NOT_AUTHORIZED for one port, passed over for every port.
  */
 enum pcpd_status grants_unmap(uint8_t origin, uint8_t proto, uint32_t addr,
 			      uint16_t port, const uint8_t *nonce);

@@ -20,6 +20,14 @@
  *
  * grants_map() and grants_unmap() are the mapping logic PCP MAP and
  * NAT-PMP share; the handlers put their results in protocol terms.
+ *
+ * A mapping made or taken over by PCP (origin pcp) belongs to the nonce
+ * of the request that made it. NAT-PMP has no nonce to show, so it neither
+ * renews nor deletes such a mapping (NOT_AUTHORIZED), and its origin stays
+ * pcp. A grant taken back from the kernel at start keeps the kernel's
+ * origin with its nonce unknown: a pcp one goes to the first PCP request's
+ * nonce, never to NAT-PMP. A peer a PEER request deleted stays, closed, and
+ * counted in its host's quota until its lifetime ends.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -250,6 +258,13 @@ bool grant_nonce_ok(struct grant *g, const uint8_t *nonce)
 	       !memcmp(g->nonce, nonce, PCP_NONCE_LEN);
 }
 
+/* Whether a request of @origin may act on @g: NAT-PMP not on PCP's. */
+static bool grant_origin_ok(const struct grant *g, uint8_t origin)
+{
+	return origin != CONENAT_ORIGIN_NATPMP ||
+	       (g->origin != CONENAT_ORIGIN_PCP && !g->has_nonce);
+}
+
 static const char *proto_name(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? "tcp" : "udp";
@@ -442,6 +457,12 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 			  log_addr(w->addr), w->int_port);
 		return PCPD_NOT_AUTHORIZED;
 	}
+	if (g && !grant_origin_ok(g, w->origin)) {
+		log_debug("%s %s %s:%u: a pcp mapping",
+			  origin_name(w->origin), proto_name(w->proto),
+			  log_addr(w->addr), w->int_port);
+		return PCPD_NOT_AUTHORIZED;
+	}
 
 	existed = g != NULL;
 	if (!g) {
@@ -458,6 +479,14 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 		if (fg) {
 			grant_del(fg);
 			fg = NULL;
+		}
+		/* PCP's, though the table has no grant of it */
+		if (existed && old.origin == CONENAT_ORIGIN_PCP &&
+		    w->origin == CONENAT_ORIGIN_NATPMP) {
+			log_debug("%s %s %s:%u: a pcp mapping",
+				  origin_name(w->origin), proto_name(w->proto),
+				  log_addr(w->addr), w->int_port);
+			return PCPD_NOT_AUTHORIZED;
 		}
 		if (existed &&
 		    !access_allowed(w->addr, w->int_port, old.ext_port))
@@ -552,9 +581,13 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 	return PCPD_OK;
 }
 
-/* Deletes the mapping of one internal endpoint, if it is a port control's. */
-static enum pcpd_status unmap_one(uint8_t proto, uint32_t addr,
-				  uint16_t port, const uint8_t *nonce)
+/*
+ * Deletes the mapping of one internal endpoint, if it is a port control's
+ * and @origin's request may (NAT-PMP: not PCP's).
+ */
+static enum pcpd_status unmap_one(uint8_t origin, uint8_t proto,
+				  uint32_t addr, uint16_t port,
+				  const uint8_t *nonce)
 {
 	struct grant *g = grant_find(GRANT_MAP, addr, proto, port, 0, 0);
 	struct kmapping km;
@@ -562,6 +595,12 @@ static enum pcpd_status unmap_one(uint8_t proto, uint32_t addr,
 
 	if (g && !g->foreign && !grant_nonce_ok(g, nonce))
 		return PCPD_NOT_AUTHORIZED;
+	if (g && !grant_origin_ok(g, origin)) {
+		log_debug("%s %s %s:%u: a pcp mapping is not deleted",
+			  origin_name(origin), proto_name(proto),
+			  log_addr(addr), port);
+		return PCPD_NOT_AUTHORIZED;
+	}
 	err = kernel_get(proto, addr, port, &km);
 	if (err == ENOENT) {
 		/* deleting what is not there is a success (RFC 6887 s15) */
@@ -575,6 +614,14 @@ static enum pcpd_status unmap_one(uint8_t proto, uint32_t addr,
 		/* RFC 6886 s3.4, RFC 6887 s15: a static one stays */
 		log_debug("%s %s:%u: the administrator's mapping is not deleted",
 			  proto_name(proto), log_addr(addr), port);
+		return PCPD_NOT_AUTHORIZED;
+	}
+	if (km.origin == CONENAT_ORIGIN_PCP &&
+	    origin == CONENAT_ORIGIN_NATPMP) {
+		/* PCP's, though the table has no grant of it */
+		log_debug("%s %s %s:%u: a pcp mapping is not deleted",
+			  origin_name(origin), proto_name(proto),
+			  log_addr(addr), port);
 		return PCPD_NOT_AUTHORIZED;
 	}
 	if (km.origin == CONENAT_ORIGIN_PCP ||
@@ -599,7 +646,7 @@ enum pcpd_status grants_unmap(uint8_t origin, uint8_t proto, uint32_t addr,
 	struct grant *g, *next;
 
 	if (port)
-		return unmap_one(proto, addr, port, nonce);
+		return unmap_one(origin, proto, addr, port, nonce);
 	for (g = grant_host_first(addr); g; g = next) {
 		next = grant_host_next(g);
 		if (g->kind != GRANT_MAP || g->foreign ||
@@ -608,7 +655,7 @@ enum pcpd_status grants_unmap(uint8_t origin, uint8_t proto, uint32_t addr,
 		    !grant_nonce_ok(g, nonce))
 			continue;
 		/* unmap_one() deletes g at most, never next */
-		one = unmap_one(g->proto, addr, g->int_port, nonce);
+		one = unmap_one(origin, g->proto, addr, g->int_port, nonce);
 		if (one != PCPD_OK && one != PCPD_NOT_AUTHORIZED)
 			st = one;
 	}

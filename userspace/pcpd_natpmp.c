@@ -2,15 +2,18 @@
 /*
  * conenat-pcpd: the NAT-PMP request handler (RFC 6886).
  *
- * NAT-PMP maps only the address the request came from. In order:
+ * NAT-PMP maps only the address the request came from. The datagram's
+ * interface and source were checked and the rate limit charged before
+ * (serve_socket(), pcpd.c: dropped without an answer). Then, in order:
  *
  *   natpmp_parse()   a response or runt is dropped; another version,
  *                    an unknown opcode or a mapping request naming no
  *                    port are answered at once
- *   rate limit       over it: dropped
- *   the host         inside the instance, else NOT_AUTHORIZED (2)
  *   access list      NOT_AUTHORIZED (2), for a new mapping (the address
  *                    and a host's deletion of its own need none)
+ *   PCP's mappings   NOT_AUTHORIZED (2): one made or taken by PCP has a
+ *                    nonce NAT-PMP cannot show, so is neither renewed nor
+ *                    deleted (grants_map(), grants_unmap())
  *   quota            NO_RESOURCES (4) (grants_map())
  *   kernel           NETWORK_FAILURE (3) without an external address,
  *                    NO_RESOURCES (4) when it cannot
@@ -55,7 +58,7 @@ static size_t natpmp_map(const struct natpmp_req *req,
 
 	*result = NATPMP_NOT_AUTHORIZED;
 	if (req->flags & (NATPMP_F_DELETE | NATPMP_F_DELETE_ALL)) {
-		/* a host deletes only its own: no access list */
+		/* a host deletes only its own (no access list), never PCP's */
 		*result = NATPMP_NETWORK_FAILURE;
 		if (!ki)
 			goto refuse;
@@ -122,15 +125,7 @@ size_t natpmp_handle(const struct pcpd_packet *p, uint8_t *out, size_t cap)
 		return natpmp_build_error(out, cap, &req, r, epoch);
 	}
 
-	if (!ratelimit_allow(p->src_addr, p->now)) {
-		log_debug("nat-pmp op %u from %s:%u: over the rate, dropped",
-			  req.op, log_addr(p->src_addr), p->src_port);
-		return 0;
-	}
-	if (!access_host(p->src_addr, p->ifindex)) {
-		r = NATPMP_NOT_AUTHORIZED;
-		n = natpmp_build_error(out, cap, &req, r, epoch);
-	} else if (req.op == NATPMP_OP_EXTADDR) {
+	if (req.op == NATPMP_OP_EXTADDR) {
 		/* any host the instance serves may know the address */
 		ki = pcpd_instance();
 		if (!ki || !ki->ext_addr) {

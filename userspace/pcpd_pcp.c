@@ -2,7 +2,9 @@
 /*
  * conenat-pcpd: the PCP request handler (RFC 6887).
  *
- * In order, each step refusing before the next does any work:
+ * The datagram's interface and source were checked and the rate limit
+ * charged before (serve_socket(), pcpd.c: dropped without an answer).
+ * Then, in order, each step refusing before the next does any work:
  *
  *   pcp_parse()          length, version, opcode, options: an error is
  *                        answered with pcp_build_error() (a copy of the
@@ -10,12 +12,11 @@
  *   pcp_check_source()   the client's address field is the packet's
  *                        source (ADDRESS_MISMATCH), THIRD_PARTY not the
  *                        client itself
- *   rate limit           over it: dropped
- *   the request          the host inside the instance, THIRD_PARTY
- *                        allowed, protocol UDP or TCP, a port, FILTERs
+ *   the request          THIRD_PARTY allowed and its host inside the
+ *                        instance, protocol UDP or TCP, a port, FILTERs
  *                        the kernel can hold
- *   access list          NOT_AUTHORIZED
- *   quota                USER_EX_QUOTA (grants_map())
+ *   access list          NOT_AUTHORIZED (PEER: the internal port only)
+ *   quota                USER_EX_QUOTA (grants_map(), grants_room())
  *   kernel
  *
  * Every error is answered with a copy of the request (RFC 6887 section
@@ -281,6 +282,7 @@ static int pcp_peer(const struct pcp_req *req, uint32_t host,
 	struct kmapping km;
 	struct grant *g;
 	uint32_t lifetime;
+	bool opened;
 	int err;
 
 	if (req->protocol != IPPROTO_UDP && req->protocol != IPPROTO_TCP)
@@ -304,7 +306,12 @@ static int pcp_peer(const struct pcp_req *req, uint32_t host,
 		return PCP_NOT_AUTHORIZED;
 
 	if (!req->lifetime) {
-		/* its own flow's permit: no access list (as for MAP) */
+		/*
+		 * Its own flow's permit: no access list (as for MAP). The
+		 * grant stays, closed, counted in the host's quota until the
+		 * lifetime it was given ends (grants_expire()): opening and
+		 * closing peers gets no host past its quota.
+		 */
 		if (!ki)
 			return PCP_NETWORK_FAILURE;
 		err = kernel_unpermit(&kp);
@@ -313,7 +320,13 @@ static int pcp_peer(const struct pcp_req *req, uint32_t host,
 		if (g) {
 			resp->ext_port = g->ext_port;
 			v4mapped(&resp->ext_addr, g->ext_addr);
-			grant_del(g);
+			if (!g->closed)
+				log_msg("pcp peer %s %s:%u to %s:%u closed",
+					kp.proto == IPPROTO_TCP ? "tcp" : "udp",
+					log_addr(host), kp.int_port,
+					log_addr(kp.remote_addr),
+					kp.remote_port);
+			g->closed = true;
 		} else {
 			resp->ext_port = req->ext_port;
 			resp->ext_addr = req->ext_addr;
@@ -322,36 +335,42 @@ static int pcp_peer(const struct pcp_req *req, uint32_t host,
 		return PCP_SUCCESS;
 	}
 
-	if (!access_allowed(host, kp.int_port, req->ext_port))
+	/*
+	 * The external endpoint is the one the host's own traffic to the
+	 * remote has or gets, not one the host picks: the access list is
+	 * asked of the internal port only, before any kernel request.
+	 */
+	if (!access_allowed(host, kp.int_port, 0))
 		return PCP_NOT_AUTHORIZED;
 	if (!ki || !ki->ext_addr)
 		return PCP_NETWORK_FAILURE;
+	/* a closed one is counted still: opened again without room */
+	opened = !g || g->closed;
 	if (!g) {
 		st = grants_room(host, p->now);
 		if (st != PCPD_OK)
 			return pcp_result(st);
 	}
+	/* at most lifetime max, as a mapping */
 	lifetime = access_lifetime(req->lifetime, true);
 	kp.lifetime = lifetime;
 	err = kernel_permit(&kp, &km);
 	if (err)
 		return pcp_result(grants_kernel_status(err, "peer"));
 	if (!g) {
-		if (!access_allowed(host, kp.int_port, km.ext_port)) {
-			kernel_unpermit(&kp);
-			return PCP_NOT_AUTHORIZED;
-		}
 		g = grant_add(GRANT_PEER, host, kp.proto, kp.int_port,
 			      kp.remote_addr, kp.remote_port);
 		if (!g) {
 			kernel_unpermit(&kp);
 			return PCP_NO_RESOURCES;
 		}
+	}
+	if (opened)
 		log_msg("pcp peer %s %s:%u -> %s:%u to %s:%u for %us",
 			kp.proto == IPPROTO_TCP ? "tcp" : "udp", log_addr(host), kp.int_port,
 			log_addr(km.ext_addr), km.ext_port,
 			log_addr(kp.remote_addr), kp.remote_port, lifetime);
-	}
+	g->closed = false;
 	g->origin = CONENAT_ORIGIN_PCP;
 	if (!g->has_nonce) {
 		memcpy(g->nonce, req->nonce, PCP_NONCE_LEN);
@@ -362,7 +381,9 @@ static int pcp_peer(const struct pcp_req *req, uint32_t host,
 	/* the permit lasts no longer than the flow's mapping */
 	if (km.has_expires && km.expires && km.expires < lifetime)
 		lifetime = km.expires;
-	g->expires = p->now + (uint64_t)lifetime * 1000;
+	/* counted until the longest lifetime it was given ends */
+	if (g->expires < p->now + (uint64_t)lifetime * 1000)
+		g->expires = p->now + (uint64_t)lifetime * 1000;
 	resp->lifetime = lifetime;
 	resp->ext_port = km.ext_port;
 	v4mapped(&resp->ext_addr, km.ext_addr);
@@ -375,8 +396,7 @@ static int pcp_serve(const struct pcp_req *req, const struct pcpd_packet *p,
 {
 	uint32_t host = p->src_addr;
 
-	if (!access_host(p->src_addr, p->ifindex))
-		return PCP_NOT_AUTHORIZED;
+	/* the source itself is inside the instance (serve_socket()) */
 	if (req->opcode == PCP_OP_ANNOUNCE)
 		return PCP_SUCCESS;	/* section 14.1: the epoch */
 	if (req->has_third_party) {
@@ -434,12 +454,6 @@ size_t pcp_handle(const struct pcpd_packet *p, uint8_t *out, size_t cap)
 	v4mapped(&src, p->src_addr);
 	r = pcp_check_source(&req, &src);
 	if (r == PCP_SUCCESS) {
-		if (!ratelimit_allow(p->src_addr, p->now)) {
-			log_debug("pcp %s from %s:%u: over the rate, dropped",
-				  opcode_name(req.opcode),
-				  log_addr(p->src_addr), p->src_port);
-			return 0;
-		}
 		memset(&resp, 0, sizeof(resp));
 		r = pcp_serve(&req, p, &resp);
 	}

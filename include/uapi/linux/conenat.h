@@ -84,7 +84,8 @@
  *
  * CONENAT_CMD_SET_INSTANCE (do): required NAME; changes the settings given.
  *   Changing MAPPING, FILTERING, the external addresses or the port range
- *   removes the instance's dynamic mappings (static ones stay).
+ *   removes the instance's dynamic mappings and those granted to hosts by
+ *   port control (the administrator's static ones stay).
  *
  * CONENAT_CMD_DEL_INSTANCE (do): required NAME. Removes the instance, its
  *   mappings and their conntrack entries.
@@ -159,11 +160,15 @@
  *   become the request's, and its timer is extended to LIFETIME if that
  *   is later (a CONENAT_EVENT_UPDATED event); and it does not follow an
  *   address change of the device, but is deleted with the dynamic ones
- *   (the server's clients map again). FILTERED 1 lets in only the remotes
- *   of its permits, by address and port (a permit's port 0: any port),
- *   whatever the instance's filtering (PCP's FILTER option); 0 lets every
- *   remote in. A static mapping of the administrator's on the internal
- *   endpoint stays, and the request fails with -EEXIST.
+ *   (the server's clients map again); so does a SET_INSTANCE change that
+ *   removes dynamic mappings. FILTERED 1 lets in only the remotes of its
+ *   permits, by address and port (a permit's port 0: any port), and those
+ *   the host has sent to, as the instance's filtering records them (PCP's
+ *   FILTER option); 0 lets every remote in. A suggested EXT_PORT must be
+ *   in the instance's range, held by no socket of the router and by no
+ *   other host's hold-down, else -EADDRINUSE. A static mapping of the
+ *   administrator's on the internal endpoint stays, and the request fails
+ *   with -EEXIST; -EAGAIN when the mapping taken over expired meanwhile.
  *
  * CONENAT_CMD_DEL_MAPPING (do): INSTANCE, PROTO and either INT_ADDR+INT_PORT
  *   or EXT_ADDR+EXT_PORT. Removes the mapping and its conntrack entries; by
@@ -188,7 +193,8 @@
  *   in (by traffic or another permit) extends it. With NLM_F_ECHO (since
  *   API version 6) the reply, as GET_MAPPING's, is the mapping that the
  *   internal endpoint's flows to REMOTE_ADDR:REMOTE_PORT use: what a PCP
- *   PEER request reports.
+ *   PEER request reports. Under dependent mapping, when a flow to that
+ *   remote has its own mapping, the permit goes on that one.
  *
  * CONENAT_CMD_GET_PERMIT (dump), optionally filtered by INSTANCE and PROTO:
  *   one message per permit, INSTANCE, PROTO, INT_*, EXT_* of its mapping,
