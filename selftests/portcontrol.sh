@@ -75,6 +75,8 @@ setup() {
 	lifetime min 4 max 86400
 	rate 200 burst 400
 	deny 10.0.1.0/24 internal 22
+	allow 10.0.1.0/25 internal 5040-5049 external 42000-42009
+	deny 10.0.1.0/24 internal 5040-5049
 	allow 10.0.1.0/25 internal 1024-65535 external 1024-65535
 	deny 0.0.0.0/0
 	EOF
@@ -323,14 +325,29 @@ map_body() {
 	printf '00000000000000000000000000000000'
 }
 
+# natctl monitor sees the grant made (created) and renewed (updated), with
+# origin pcp
 t_pcp_map() {
-	local out port
+	local out port mpid rc=0
+	nc -j monitor mapping instance home >"$tmp/monitor.out" 2>&1 &
+	mpid=$!
+	sleep 1
 	out=$(pcpc_in map udp 5003 lifetime 600)
 	expect "pcpc map udp 5003" "^result SUCCESS lifetime 600 epoch [0-9]+ external 198.51.100.1:[0-9]+" "$out" ||
-		return 1
+		rc=1
 	port=$(ext_port "$out")
+	[ $rc = 0 ] && { pcp_result SUCCESS map udp 5003 lifetime 900 || rc=1; }
+	sleep 1
+	kill "$mpid"
+	wait "$mpid" 2>/dev/null
+	[ $rc = 0 ] || return 1
 	udp_reach 5003 "$port" 7103 p-map &&
-	has_origin udp 5003 pcp "$port"
+	has_origin udp 5003 pcp "$port" || return 1
+	for ev in created updated; do
+		jq -e -s "any(.[]; .event == \"$ev\" and .origin == \"pcp\" and .internal_port == 5003 and .external_port == $port)" \
+			"$tmp/monitor.out" >/dev/null ||
+			{ echo "natctl monitor, no $ev event:"; cat "$tmp/monitor.out"; return 1; }
+	done
 }
 
 # a filter for 198.51.100.10:7010: that remote gets in, another port of it
@@ -466,6 +483,21 @@ t_router_socket() {
 	return $rc
 }
 
+# the access list gives internal ports 5040-5049 only external ports
+# 42000-42009: a request without a suggestion gets one of those (the
+# kernel's own pick, 5040 kept, was refused after the fact before)
+t_ext_span() {
+	local out
+	expect "natpmpc -a 0 5040 udp" "Mapped public port 4200[0-9] protocol UDP to local port 5040" \
+		"$(natpmpc_in -a 0 5040 udp 600)" || return 1
+	out=$(pcpc_in map udp 5041 lifetime 600)
+	expect "pcpc map udp 5041" "^result SUCCESS .* external 198.51.100.1:4200[0-9]$" "$out" ||
+		return 1
+	natpmpc_in -a 0 5040 udp 0 >/dev/null
+	pcp_result SUCCESS map udp 5041 lifetime 0 &&
+	no_mapping udp 5040 && no_mapping udp 5041
+}
+
 # granted: how many mappings the inside host was granted (pcp, natpmp)
 granted() {
 	nc -j mapping show instance home |
@@ -592,6 +624,23 @@ t_eim_take_over() {
 	nc mapping del instance home proto udp internal 10.0.1.99:9
 }
 
+# third-party on: a host may ask for another's mapping (THIRD_PARTY); the
+# mapping is 10.0.1.3's, and counted against it
+t_third_party() {
+	local rc=0
+	stop_pcpd || return 1
+	echo "third-party on" >>"$tmp/pcpd.conf"
+	start_pcpd || return 1
+	pcp_result SUCCESS map udp 5030 lifetime 600 third-party 10.0.1.3 || rc=1
+	[ $rc = 0 ] && { nc -j mapping show instance home |
+		jq -e 'any(.[]; .internal_addr == "10.0.1.3" and .internal_port == 5030 and .origin == "pcp")' >/dev/null ||
+		{ echo "natctl: no mapping of 10.0.1.3:5030"; rc=1; }; }
+	# third party, still not one outside the allow rule
+	[ $rc = 0 ] && { pcp_result NOT_AUTHORIZED map udp 5030 lifetime 600 third-party 10.0.1.200 || rc=1; }
+	pcp_result SUCCESS map udp 5030 lifetime 0 third-party 10.0.1.3 || rc=1
+	return $rc
+}
+
 # the instance made again (a module reload does the same): the epoch
 # starts over, and clients learn they must map again
 t_epoch_reset() {
@@ -642,8 +691,9 @@ tap_check "NAT-PMP: delete-all removes the host's UDP mappings, not its TCP one"
 tap_check "NAT-PMP: a denied internal port is refused (Not Authorized)" t_natpmp_denied_port
 tap_check "NAT-PMP: over the host's quota is refused (Out of resources)" t_natpmp_quota
 tap_check "NAT-PMP: a host outside the allow rule is refused (Not Authorized)" t_natpmp_other_host
+tap_check "access list: a narrowed external range is where the port is picked, before anything is made" t_ext_span
 
-tap_check "PCP: MAP; the outside gets in; natctl shows origin pcp" t_pcp_map
+tap_check "PCP: MAP; the outside gets in; natctl shows origin pcp, and monitor its created and updated events" t_pcp_map
 tap_check "PCP: MAP with FILTER lets in only the named remote" t_pcp_filter
 tap_check "PCP: UNSUPP_VERSION, NOT_AUTHORIZED (port, THIRD_PARTY), MALFORMED_REQUEST, UNSUPP_OPCODE, UNSUPP_OPTION, MALFORMED_OPTION, UNSUPP_PROTOCOL, ADDRESS_MISMATCH, EXCESSIVE_REMOTE_PEERS, CANNOT_PROVIDE_EXTERNAL" t_pcp_codes
 tap_check "PCP: a port a socket of the router holds is not given to a host, and the socket still gets its traffic" t_router_socket
@@ -655,6 +705,7 @@ tap_check "restart: announced, mappings and quota kept, epoch goes on" t_pcp_res
 tap_check "PCP: PEER reports the external endpoint the outside server saw for that flow" t_pcp_peer
 tap_check "address change: announced with the new address, the hosts' mappings gone" t_renumber
 tap_check "endpoint-independent mapping: a request gets the external endpoint traffic already has" t_eim_take_over
+tap_check "PCP: THIRD_PARTY, once the configuration allows it, maps another inside host (not one the access list refuses)" t_third_party
 tap_check "the instance made again: the epoch starts over" t_epoch_reset
 
 echo "# conenat-pcpd's log:"

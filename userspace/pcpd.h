@@ -209,6 +209,10 @@ bool access_host(uint32_t addr, int ifindex);
  * range.
  */
 bool access_allowed(uint32_t addr, uint16_t int_port, uint16_t ext_port);
+bool access_ext_unrestricted(uint32_t addr, uint16_t int_port, uint16_t lo,
+			     uint16_t hi);
+bool access_ext_span(uint32_t addr, uint16_t int_port, uint16_t lo,
+		     uint16_t hi, uint16_t *min, uint16_t *max);
 /* The lifetime to ask the kernel for, @req clamped; @pcp: at least 120. */
 uint32_t access_lifetime(uint32_t req, bool pcp);
 

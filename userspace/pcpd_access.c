@@ -82,3 +82,53 @@ uint32_t access_lifetime(uint32_t req, bool pcp)
 		req = cfg->lifetime_max;
 	return req;
 }
+
+/*
+ * Whether every external port of @lo..@hi (the instance's range) is one the
+ * access list gives @addr's @int_port: the first line for the host and the
+ * internal port whose external ports meet the range allows it and holds it
+ * all. Then any port the kernel picks will do; else the daemon picks among
+ * the allowed ones itself (access_ext_pick()), so that no refusal comes
+ * after a mapping is made.
+ */
+bool access_ext_unrestricted(uint32_t addr, uint16_t int_port, uint16_t lo,
+			     uint16_t hi)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nrules; i++) {
+		const struct pcpd_rule *r = &cfg->rules[i];
+
+		if ((addr & r->mask) != r->addr ||
+		    !in_range(&r->internal, int_port) ||
+		    r->external.max < lo || r->external.min > hi)
+			continue;
+		return r->allow && r->external.min <= lo &&
+		       r->external.max >= hi;
+	}
+	return false;
+}
+
+/*
+ * The external ports of @lo..@hi that the first allowing line for @addr's
+ * @int_port covers, in @min..@max: where the daemon looks for a port when
+ * the kernel's pick could be refused. False when there is none.
+ */
+bool access_ext_span(uint32_t addr, uint16_t int_port, uint16_t lo,
+		     uint16_t hi, uint16_t *min, uint16_t *max)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->nrules; i++) {
+		const struct pcpd_rule *r = &cfg->rules[i];
+
+		if (!r->allow || (addr & r->mask) != r->addr ||
+		    !in_range(&r->internal, int_port) ||
+		    r->external.max < lo || r->external.min > hi)
+			continue;
+		*min = r->external.min > lo ? r->external.min : lo;
+		*max = r->external.max < hi ? r->external.max : hi;
+		return true;
+	}
+	return false;
+}

@@ -32,6 +32,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pcpd.h"
 
@@ -424,6 +426,59 @@ static int map_once_more(const struct kmap_req *kr, struct kmapping *km)
 	return err;
 }
 
+/* Ports tried when the access list narrows the external ports. */
+#define PCPD_PICK_TRIES	8
+
+/*
+ * A new mapping whose host the access list gives only some of the
+ * instance's external ports: the daemon names each port it tries (the
+ * suggestion, the internal port, then random ones of the allowed span),
+ * each one allowed before the kernel is asked, so that nothing is made
+ * only to be refused. Returns 0 with @km, EACCES (no port allowed),
+ * EADDRINUSE (PREFER_FAILURE and the suggestion is taken), ENOSPC (none
+ * free among those tried) or the kernel's error.
+ */
+static int map_in_span(const struct map_want *w, const struct kinstance *ki,
+		       struct kmap_req *kr, struct kmapping *km)
+{
+	static uint32_t seed;
+	uint16_t cand[PCPD_PICK_TRIES], lo, hi;
+	unsigned int n = 0, i;
+	int err;
+
+	if (!access_ext_span(w->addr, w->int_port, ki->port_min, ki->port_max,
+			     &lo, &hi))
+		return EACCES;
+	if (!seed)
+		seed = ((uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16)) | 1;
+	if (w->ext_port)
+		cand[n++] = w->ext_port;
+	if (w->int_port >= lo && w->int_port <= hi)
+		cand[n++] = w->int_port;
+	while (n < PCPD_PICK_TRIES) {
+		/* xorshift32: spreads the tries, nothing to guess from */
+		seed ^= seed << 13;
+		seed ^= seed >> 17;
+		seed ^= seed << 5;
+		cand[n++] = (uint16_t)(lo + seed % ((uint32_t)hi - lo + 1));
+	}
+	for (i = 0; i < n; i++) {
+		if (cand[i] < ki->port_min || cand[i] > ki->port_max ||
+		    !access_allowed(w->addr, w->int_port, cand[i])) {
+			if (i == 0 && w->ext_port && w->prefer_failure)
+				return EADDRINUSE;
+			continue;
+		}
+		kr->ext_port = cand[i];
+		err = map_once_more(kr, km);
+		if (err != EADDRINUSE)
+			return err;
+		if (i == 0 && w->ext_port && w->prefer_failure)
+			return EADDRINUSE;
+	}
+	return ENOSPC;
+}
+
 /* Takes back a mapping this request made, for a refusal after the fact. */
 static void undo_map(const struct kmapping *km)
 {
@@ -438,6 +493,7 @@ static void undo_map(const struct kmapping *km)
 enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 			    struct map_got *got)
 {
+	const struct kinstance *ki;
 	struct grant *g, *fg = NULL;
 	struct kmapping km, old;
 	struct kmap_req kr;
@@ -509,12 +565,30 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 		.lifetime = w->lifetime,
 		.filtered = w->filtered,
 	};
-	err = map_once_more(&kr, &km);
-	if (err == EADDRINUSE && kr.ext_port) {
-		if (w->prefer_failure)
+	ki = pcpd_instance();
+	if (!existed && ki &&
+	    !access_ext_unrestricted(w->addr, w->int_port, ki->port_min,
+				     ki->port_max)) {
+		err = map_in_span(w, ki, &kr, &km);
+		if (err == EACCES)
+			return PCPD_NOT_AUTHORIZED;
+		if (err == EADDRINUSE)
 			return PCPD_CANNOT_PROVIDE;
-		kr.ext_port = 0;
+		if (err == ENOSPC) {
+			log_debug("%s %s %s:%u: no free port among %d allowed ones tried",
+				  origin_name(w->origin), proto_name(w->proto),
+				  log_addr(w->addr), w->int_port,
+				  PCPD_PICK_TRIES);
+			return PCPD_NO_RESOURCES;
+		}
+	} else {
 		err = map_once_more(&kr, &km);
+		if (err == EADDRINUSE && kr.ext_port) {
+			if (w->prefer_failure)
+				return PCPD_CANNOT_PROVIDE;
+			kr.ext_port = 0;
+			err = map_once_more(&kr, &km);
+		}
 	}
 	if (err == EEXIST) {
 		/* the administrator's static mapping came meanwhile */
@@ -527,7 +601,11 @@ enum pcpd_status grants_map(const struct map_want *w, uint64_t now,
 		return grants_kernel_status(err, "mapping");
 
 	if (!existed) {
-		/* refusals only the assigned endpoint tells: undone */
+		/*
+		 * Refusals only the assigned endpoint tells, which the pick
+		 * above leaves none of but a suggested address under
+		 * PREFER_FAILURE (a pool's): undone.
+		 */
 		if (!access_allowed(w->addr, w->int_port, km.ext_port)) {
 			undo_map(&km);
 			return PCPD_NOT_AUTHORIZED;
