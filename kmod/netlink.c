@@ -1586,14 +1586,36 @@ out_unlock:
 	return err;
 }
 
+/*
+ * Delete the permit for @raddr:@rport on the live mapping of @ik: as
+ * named, else as address-dependent filtering keeps it (a static mapping
+ * keeps its permits through a change of filtering, by the port they were
+ * given). Caller holds rcu_read_lock() and the config lock.
+ */
+static int conenat_nl_permit_del_at(struct conenat_net *cn,
+				    const struct conenat_config *cfg,
+				    const struct conenat_int_key *ik,
+				    __be32 raddr, __be16 rport)
+{
+	struct conenat_mapping *m = conenat_lookup_int(cn, ik);
+	int err;
+
+	if (!m || !conenat_mapping_live(m))
+		return -ENOENT;
+	err = conenat_permit_del(m, raddr, rport);
+	if (err == -ENOENT && rport &&
+	    cfg->filtering == CONENAT_ADDRESS_DEPENDENT)
+		err = conenat_permit_del(m, raddr, 0);
+	return err;
+}
+
 static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct conenat_net *cn = conenat_info_cn(info);
 	const struct conenat_config *cfg;
 	struct nlattr **tb = info->attrs;
 	struct conenat_instance *inst;
-	struct conenat_mapping *m;
-	struct conenat_int_key ik;
+	struct conenat_int_key ik, fk;
 	__be32 raddr;
 	__be16 rport;
 	int err;
@@ -1617,20 +1639,19 @@ static int conenat_nl_del_permit(struct sk_buff *skb, struct genl_info *info)
 					lockdep_is_held(&cn->config_lock));
 	conenat_nl_int_key(&ik, inst, info);
 	raddr = nla_get_be32(tb[CONENAT_MAPPING_A_REMOTE_ADDR]);
+	/*
+	 * The internal endpoint's permit for the remote, wherever it is: on
+	 * the mapping of the endpoint, and, under dependent mapping, on the
+	 * mapping of its flow to the remote, where NEW_PERMIT with
+	 * NLM_F_ECHO (PCP's PEER) puts it.
+	 */
+	conenat_make_int_key(&fk, inst, cfg, ik.proto, ik.addr, ik.port,
+			     raddr, rport);
 	rcu_read_lock();
-	m = conenat_lookup_int(cn, &ik);
-	err = -ENOENT;
-	if (m && conenat_mapping_live(m)) {
-		/*
-		 * As named, else as address-dependent filtering keeps it
-		 * (a static mapping keeps its permits through a change of
-		 * filtering, by the port they were given).
-		 */
-		err = conenat_permit_del(m, raddr, rport);
-		if (err == -ENOENT && rport &&
-		    cfg->filtering == CONENAT_ADDRESS_DEPENDENT)
-			err = conenat_permit_del(m, raddr, 0);
-	}
+	err = conenat_nl_permit_del_at(cn, cfg, &ik, raddr, rport);
+	if ((fk.raddr || fk.rport) &&
+	    !conenat_nl_permit_del_at(cn, cfg, &fk, raddr, rport))
+		err = 0;
 	rcu_read_unlock();
 	if (err)
 		NL_SET_ERR_MSG_MOD(info->extack, "no such permit");

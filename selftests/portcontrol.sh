@@ -381,8 +381,22 @@ t_pcp_peer() {
 	seen=$(sed -n 's/^198.51.100.1:\([0-9]*\) p-peer$/\1/p' "$tmp/out.log")
 	[ -n "$seen" ] || { echo "the outside did not see p-peer"; return 1; }
 	out=$(pcpc_in peer udp 6005 198.51.100.10:7000 lifetime 600)
-	expect "pcpc peer" "^result SUCCESS lifetime [0-9]+ epoch [0-9]+ external 198.51.100.1:$seen\$" "$out" &&
-	pcp_result SUCCESS peer udp 6005 198.51.100.10:7000 lifetime 0
+	expect "pcpc peer" "^result SUCCESS lifetime [0-9]+ epoch [0-9]+ external 198.51.100.1:$seen\$" "$out" ||
+		return 1
+	[ "$(peer_permits "$seen")" = 1 ] ||
+		{ echo "no permit for the PEER on external port $seen:"; nc permit show; return 1; }
+	# deleted (lifetime 0): the permit goes from the flow's own mapping
+	pcp_result SUCCESS peer udp 6005 198.51.100.10:7000 lifetime 0 || return 1
+	[ "$(peer_permits "$seen")" = 0 ] ||
+		{ echo "the PEER's permit outlived its deletion:"; nc permit show; return 1; }
+}
+
+# peer_permits PORT: the permits of 10.0.1.2:6005 for 198.51.100.10:7000
+# on external port PORT
+peer_permits() {
+	nc -j permit show instance home | jq "[.[] | select(.internal_addr == \"10.0.1.2\" and
+		.internal_port == 6005 and .remote_addr == \"198.51.100.10\" and
+		.remote_port == 7000 and .external_port == $1)] | length"
 }
 
 t_pcp_codes() {

@@ -202,8 +202,10 @@
  *   absent: as long as the mapping). Under address-dependent filtering a
  *   permit has no port.
  *
- * CONENAT_CMD_DEL_PERMIT (do): as NEW_PERMIT without LIFETIME. -ENOENT
- *   unless that permit exists. The remote's flows that are open go on; its
+ * CONENAT_CMD_DEL_PERMIT (do): as NEW_PERMIT without LIFETIME. Deletes the
+ *   internal endpoint's permit for the remote from its mapping and, under
+ *   dependent mapping, from the mapping of its flow to the remote (where
+ *   NLM_F_ECHO put it). -ENOENT unless one existed. The remote's flows that are open go on; its
  *   new ones meet the filter as a stranger's would, unless the internal
  *   endpoint sends to it again.
  *
