@@ -204,6 +204,9 @@ struct conenat_ext_key {
 #define CONENAT_M_FILTERED	BIT(11)	/* granted, lets in only the remotes
 					 * of its permits (PCP's FILTER)
 					 */
+#define CONENAT_M_ARRIVING	BIT(12)	/* in the wheel's list of arrivals, not
+					 * in a slot yet (expiry.c)
+					 */
 #define CONENAT_M_GRANTED	(CONENAT_M_PCP | CONENAT_M_NATPMP)
 
 /**
@@ -220,14 +223,13 @@ struct conenat_ext_key {
  * @state: CONENAT_M_* bits; after creation LIVE, DEAD, HELD, RELEASED
  *	are set in that order, WHEEL comes and goes, PEERS_FULL and FOLLOW
  *	are set once
- * @ref: one for the tables while the mapping is live, one per conntrack
- *	entry linked to it (ctlink.c)
- * @nestab: linked TCP entries in the ESTABLISHED state
+ * @ref: one for the tables until the mapping's conntrack entries are
+ *	ended, one per control-path user holding it
  * @npeers: peers recorded for the mapping's filter (peers.c)
- * @slot: the expiry wheel's slot it is in, CONENAT_WHEEL_SLOTS while it is
- *	arriving (expiry.c)
+ * @flows: records of the conntrack entries it translated: none, one, or a
+ *	block of them (ctlink.c)
  * @id: number unique in the namespace for its life (64 bits never wrap),
- *	keys the mapping's peers and its conntrack links
+ *	keys the mapping's peers
  * @rcu: frees the mapping after readers are done
  * @incoming: entry in the expiry wheel's list of arrivals
  * @wheel: entry in a slot of the expiry wheel
@@ -244,9 +246,8 @@ struct conenat_mapping {
 	u32 expires;
 	atomic_t state;
 	atomic_t ref;
-	atomic_t nestab;
 	atomic_t npeers;
-	u16 slot;
+	u64 flows;
 	u64 id;
 	union {
 		struct rcu_head rcu;
@@ -277,7 +278,7 @@ static inline bool conenat_mapping_static(const struct conenat_mapping *m)
  * conenat_mapping_alive() - whether a mapping still translates
  * @m: the mapping
  *
- * Inline: conntrack's helper asks it for every packet of a linked flow.
+ * Inline: the NAT lookup asks it for every new flow.
  *
  * Return: false before it is published, once it is unlinked, and past its
  * timer.
@@ -394,7 +395,7 @@ struct conenat_walk {
  * @renumbering: a walk of the mappings for an address change is under way
  * @again: the walk left a static mapping to follow later
  * @walks: cursors over the mapping and peer tables
- * @removed: mappings removed since the last conntrack cleanup
+ * @removed: mappings removed since the GC's last run
  */
 struct conenat_gc_state {
 	struct mutex lock;	/* the wheel, the walks */
@@ -427,11 +428,10 @@ struct conenat_gc_state {
  * @npeers: peers in the namespace
  * @max_peers: the namespace's cap on them
  * @next_id: source of mapping ids
- * @removals: grows by one with every mapping removed (conntrack links
- *	compare it, ctlink.c)
  * @gc_work: expires mappings and peers, reaps stale state
  * @gc: where the walks of @gc_work stand
- * @ct_stale: the GC's next run removes stale conntrack entries
+ * @ct_stale: the GC's next run ends the entries left on an address that
+ *	went (ctlink.c)
  * @tables_ready: the tables are initialised
  */
 struct conenat_net {
@@ -450,7 +450,6 @@ struct conenat_net {
 	atomic_t npeers;
 	u32 max_peers;
 	atomic64_t next_id;
-	atomic_t removals;
 	struct delayed_work gc_work;
 	struct conenat_gc_state gc;
 	atomic_t ct_stale;
@@ -548,7 +547,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
 bool conenat_mapping_hold(struct conenat_mapping *m);
 void conenat_mapping_put(struct conenat_mapping *m);
-void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout);
+u32 conenat_mapping_settle(struct conenat_mapping *m, u32 base, u32 end);
 bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime);
 bool conenat_mapping_follow(struct conenat_mapping *m,
 			    const struct conenat_config *cfg, bool *wait);
@@ -568,6 +567,7 @@ void conenat_expiry_hurry(struct conenat_net *cn, struct conenat_mapping *m);
 void conenat_expiry_hurry_locked(struct conenat_net *cn,
 				 struct conenat_mapping *m);
 void conenat_expiry_sweep(struct conenat_net *cn);
+void conenat_expiry_drain(struct conenat_net *cn);
 void conenat_expiry_purge(struct conenat_net *cn,
 			  const struct conenat_instance *inst);
 void conenat_expiry_shorten(struct conenat_net *cn,
@@ -606,10 +606,9 @@ bool conenat_peer_as_permit(struct conenat_net *cn, void *obj,
 			    struct conenat_permit_view *v);
 unsigned int conenat_permits_flush(struct conenat_net *cn,
 				   const struct conenat_instance *inst);
-bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,
-			     __be16 rport);
-void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,
-			   __be16 rport, u32 timeout);
+bool conenat_peer_keep(const struct conenat_mapping *m,
+		       const struct conenat_config *cfg, __be32 raddr,
+		       __be16 rport, u32 until);
 bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
 			  __be32 raddr, __be16 rport);
 void conenat_peer_reap(struct conenat_net *cn, void *obj);
@@ -619,12 +618,45 @@ int conenat_peer_cache_init(void);
 void conenat_peer_cache_exit(void);
 
 /* ctlink.c */
-int conenat_ctlink_init(void);
-void conenat_ctlink_exit(void);
-int conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
-		    bool out_reply);
-int conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
-			 __be32 addr);
+/**
+ * struct conenat_visit - what a mapping's conntrack entries say of its life
+ * @now: conenat_now() of the look, set by the caller
+ * @until: with @active, the latest second a packet of its live entries
+ *	keeps the mapping to (the last packet plus the mapping's timer)
+ * @next: the second before the first at which a live entry could end, or
+ *	a peer it keeps lapse: the mapping is looked at again by then
+ * @alive: live entries
+ * @settle: the expiry wheel's look, which forgets ended entries and keeps
+ *	peers (conenat_ct_visit(), not conenat_ct_peek())
+ * @active: some live entry keeps the mapping alive
+ * @tcp_open: a live TCP entry is opening or established
+ * @tcp_closing: a live TCP entry is closing or closed
+ * @tcp_ended: a TCP entry ended (since the last settling look)
+ */
+struct conenat_visit {
+	u32 now;
+	u32 until;
+	u32 next;
+	unsigned int alive;
+	bool settle;
+	bool active;
+	bool tcp_open;
+	bool tcp_closing;
+	bool tcp_ended;
+};
+
+int conenat_ct_link(struct nf_conn *ct, struct conenat_mapping *m, bool in);
+void conenat_ct_release(struct conenat_mapping *m);
+void conenat_ct_visit(struct conenat_mapping *m,
+		      const struct conenat_config *cfg,
+		      struct conenat_visit *v);
+void conenat_ct_peek(const struct conenat_mapping *m,
+		     const struct conenat_config *cfg,
+		     struct conenat_visit *v);
+u32 conenat_ct_until(const struct conenat_mapping *m,
+		     const struct conenat_config *cfg,
+		     const struct conenat_visit *v, u32 base);
+void conenat_ct_drain(struct conenat_mapping *m);
 void conenat_ct_cleanup(struct conenat_net *cn);
 
 /* sockets.c */

@@ -3,321 +3,381 @@
  * conenat: the link between a mapping and the conntrack entries it
  * translates.
  *
- * Each entry conenat translates carries a conntrack helper extension of
- * conenat's own, attached right after nf_nat_setup_info(). Its data say
- * which mapping the entry belongs to. conntrack calls the helper for every
- * packet of the entry in its confirm hook, where conenat keeps the mapping's
- * timer running (no hash lookup: the entry knows its mapping), and when the
- * entry is deleted, where conenat drops the entry's reference.
+ * The entries carry nothing of conenat's: no extension (the first one an
+ * entry gets allocates its extension area, which costs a new flow more
+ * than conenat's whole lookup) and no helper (conntrack would call it for
+ * every packet, and would keep the entry out of a flowtable). Instead the
+ * mapping records its entries, eight bytes each: the remote side of the
+ * entry's original tuple, which way it was opened and its zone, from which
+ * the tuple is made again and looked up in conntrack's table (no pointer
+ * to an entry is kept: the entry may be freed at any time). The first
+ * record lives in the mapping itself, more in a block of chunks.
  *
- * A link starts weak: the mapping's external endpoint and id, checked by a
- * lookup. conntrack says nothing when an entry that never got confirmed is
- * freed (a firewall dropped the first packet, two CPUs raced to create it),
- * so an entry takes a reference on its mapping only once it is confirmed,
- * on its next packet; from then on the link is strong and the mapping,
- * even once removed, stays until the entry is gone. A packet of an entry
- * whose mapping has gone is dropped and the entry killed: a flow never
- * goes on with a translation nobody owns any more.
+ * A mapping learns of its entries' packets only when the expiry wheel
+ * looks at it (expiry.c), from conntrack's own timers: an entry's timeout
+ * is its last packet plus what conntrack gives a packet in its state, so
+ * the last packet is read back from it. The wheel looks again before any
+ * entry could end unseen (and at most every eighth of the timer), so a
+ * mapping's end is its last packet plus its timer, as if it had watched
+ * every packet. Packets of either direction count: conntrack's timer moves
+ * with both (RFC 4787 REQ-6 allows inbound refresh); with inbound-refresh
+ * off, a flow the outside opened counts only once the inside answered.
  *
- * Removing mappings is followed by one walk over the namespace's conntrack
- * table that ends the entries linked to them: exactly theirs, whatever their
- * ports, and nobody else's. Entries that already had a helper of their own
- * (an ALG the administrator attached) cannot be linked; they are judged by
- * their endpoints. An entry with neither is another NAT's and left alone:
- * conenat drops the packet rather than translate an entry it cannot link.
+ * A mapping's entries end with it: once it is dead and readers that could
+ * still record an entry for it are done (a grace period), the wheel kills
+ * the entries it lists, exactly those, and only then lets its endpoint go
+ * to hold-down (conenat_ct_drain()).
  */
+#include <linux/icmp.h>
 #include <linux/netfilter.h>
+#include <net/route.h>
 #include <net/netfilter/nf_conntrack.h>
 #include <net/netfilter/nf_conntrack_core.h>
-#include <net/netfilter/nf_conntrack_helper.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
+#include <net/netfilter/nf_conntrack_timeout.h>
+#include <net/netfilter/nf_conntrack_zones.h>
 
 #include "conenat.h"
 
-/* Bits of struct conenat_link::flags */
-#define CONENAT_L_STRONG	BIT(0)	/* @m is set and holds a reference */
-#define CONENAT_L_ESTAB		BIT(1)	/* counted in the mapping's nestab */
-#define CONENAT_L_OUT_REPLY	BIT(2)	/* outbound is the reply direction */
-#define CONENAT_L_MASQ		BIT(3)	/* masqueraded, no mapping: @ek.addr */
-#define CONENAT_L_GONE		BIT(4)	/* conntrack deleted the entry */
-#define CONENAT_L_PEER_SEEN	BIT(5)	/* the peer was looked for */
-#define CONENAT_L_PEER		BIT(6)	/* counted in its peer's flows */
-#define CONENAT_L_PEER_ADDR	BIT(7)	/* ... in the peer by address */
-
-/**
- * struct conenat_link - what a conntrack entry knows of its mapping
- * @m: the mapping, once the link is strong
- * @id: the mapping's id; 0 for no link
- * @ek: the mapping's external endpoint, where a weak link finds it
- * @flags: CONENAT_L_* bits
- * @removals: the namespace's removal count when the entry was linked
+/*
+ * A record (u64): the remote address (bits 63-32) and port (31-16) of the
+ * entry's original tuple, its zone (15-3), PENDING (2: recorded before
+ * conntrack confirmed the entry: one miss in conntrack's table is forgiven),
+ * IN (1: the outside opened it) and bit 0 clear. m->flows holds 0, one
+ * record, or a block's address with bit 0 set.
  */
-struct conenat_link {
-	struct conenat_mapping *m;
-	u64 id;
-	struct conenat_ext_key ek;
-	atomic_t flags;
-	u32 removals;
+#define CONENAT_REC_BLOCK	BIT_ULL(0)
+#define CONENAT_REC_IN		BIT_ULL(1)
+#define CONENAT_REC_PENDING	BIT_ULL(2)
+#define CONENAT_REC_ZONE_SHIFT	3
+#define CONENAT_REC_ZONE_MASK	0x1fffULL
+
+/* Records per chunk: a chunk is 256 bytes. */
+#define CONENAT_CHUNK_LEN	28
+
+/*
+ * Readers that only look (a request's estimate of a mapping's end) walk the
+ * chunks under RCU without the lock: a slot is written before the count
+ * that shows it, and chunks are freed after readers.
+ */
+struct conenat_chunk {
+	struct conenat_chunk __rcu *next;
+	unsigned int n;
+	struct rcu_head rcu;
+	u64 rec[CONENAT_CHUNK_LEN];
 };
 
-static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
-			   struct nf_conn *ct, enum ip_conntrack_info ctinfo);
-static void conenat_ct_destroy(struct nf_conn *ct);
-
-/* The link never expects related connections. */
-static const struct nf_conntrack_expect_policy conenat_expect_policy = {
-	.max_expected = 0,
-	.timeout = 1,
+/**
+ * struct conenat_flows - the records of a mapping that has had more than one
+ * @lock: adders (packet path) and the wheel's look
+ * @dead: emptied and unlinked by the wheel: adders start again
+ * @head: chunks, the one being filled first
+ * @rcu: frees the block after readers
+ */
+struct conenat_flows {
+	spinlock_t lock;	/* @dead, @head, the chunks' counts */
+	bool dead;
+	struct conenat_chunk __rcu *head;
+	struct rcu_head rcu;
 };
 
-#define CONENAT_HELPER(_proto) {					\
-	.name = "conenat",						\
-	.me = THIS_MODULE,						\
-	.tuple.src.l3num = NFPROTO_IPV4,				\
-	.tuple.dst.protonum = _proto,					\
-	.expect_policy = &conenat_expect_policy,			\
-	.help = conenat_ct_help,					\
-	.destroy = conenat_ct_destroy,					\
-	.data_len = sizeof(struct conenat_link),			\
+static struct conenat_flows *conenat_flows_block(u64 v)
+{
+	return (v & CONENAT_REC_BLOCK) ?
+	       (struct conenat_flows *)(unsigned long)(v & ~CONENAT_REC_BLOCK) :
+	       NULL;
 }
 
-/* One helper per protocol, as conntrack keys helpers. */
-static struct nf_conntrack_helper conenat_helpers[] __read_mostly = {
-	CONENAT_HELPER(IPPROTO_UDP),
-	CONENAT_HELPER(IPPROTO_TCP),
-	CONENAT_HELPER(IPPROTO_ICMP),
-};
-
-static struct nf_conntrack_helper *conenat_helper_for(u8 proto)
+/* The record of @ct, translated for a mapping; @in: opened from outside. */
+static u64 conenat_rec(const struct nf_conn *ct, bool in)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(conenat_helpers); i++)
-		if (conenat_helpers[i].tuple.dst.protonum == proto)
-			return &conenat_helpers[i];
-	return NULL;
-}
-
-/* @ct's link, or NULL when conenat's helper is not the entry's. */
-static struct conenat_link *conenat_link_of(const struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-	struct nf_conntrack_helper *helper;
-
-	if (!help)
-		return NULL;
-	helper = rcu_dereference(help->helper);
-	if (!helper || helper->help != conenat_ct_help)
-		return NULL;
-	return (struct conenat_link *)help->data;
-}
-
-/*
- * Give a new, unconfirmed entry a link. An entry that has a helper already
- * (an ALG) keeps it and stays unlinked: NULL. ERR_PTR(-ENOMEM) when the
- * extension cannot be had.
- */
-static struct conenat_link *conenat_link_new(struct nf_conn *ct, u8 proto)
-{
-	struct nf_conntrack_helper *helper = conenat_helper_for(proto);
-	struct nf_conn_help *help = nfct_help(ct);
-	struct conenat_link *l;
-
-	if (!helper)
-		return NULL;
-	if (help) {
-		if (rcu_access_pointer(help->helper))
-			return NULL;
-	} else {
-		help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
-		if (!help)
-			return ERR_PTR(-ENOMEM);
-	}
-	l = (struct conenat_link *)help->data;
-	memset(l, 0, sizeof(*l));
-	rcu_assign_pointer(help->helper, helper);
-	return l;
-}
-
-/**
- * conenat_ct_link() - link a newly translated conntrack entry to its mapping
- * @ct: the entry, not confirmed yet
- * @m: the mapping that translated it
- * @out_reply: the mapping's outbound packets are the entry's replies (a
- *	flow let in from the outside)
- *
- * Packet path. An entry that an ALG's helper holds already is translated
- * unlinked; it only does not keep the mapping's timer running.
- *
- * Return: 0, or -ENOMEM when the link could not be made: the caller drops
- * the packet, so that every entry conenat translates carries its link or
- * an ALG's helper.
- */
-int conenat_ct_link(struct nf_conn *ct, const struct conenat_mapping *m,
-		    bool out_reply)
-{
-	struct conenat_link *l = conenat_link_new(ct, m->ik.proto);
-
-	if (IS_ERR_OR_NULL(l))
-		return PTR_ERR_OR_ZERO(l);
-	l->id = m->id;
-	l->ek = m->ek;
-	atomic_set(&l->flags, out_reply ? CONENAT_L_OUT_REPLY : 0);
-	l->removals = atomic_read(&m->inst->cn->removals);
-	/*
-	 * The removal count, then the state (a removal writes them in the
-	 * other order): a removal since the lookup found @m alive either
-	 * shows in the state, or comes after the count was read.
-	 */
-	smp_rmb();
-	if (!conenat_mapping_live(m))
-		l->removals--;
-	return 0;
-}
-
-/**
- * conenat_ct_link_masq() - mark an entry masqueraded by an instance
- * @ct: the entry, not confirmed yet
- * @inst: the instance
- * @addr: the external address it was given
- *
- * Such an entry (a protocol conenat does not map) has no mapping; it is
- * stale once @addr is no longer one of the instance's.
- *
- * Return: 0, or -ENOMEM as conenat_ct_link().
- */
-int conenat_ct_link_masq(struct nf_conn *ct, const struct conenat_instance *inst,
-			 __be32 addr)
-{
-	struct conenat_link *l = conenat_link_new(ct, IPPROTO_UDP);
-
-	if (IS_ERR_OR_NULL(l))
-		return PTR_ERR_OR_ZERO(l);
-	l->ek.addr = addr;
-	l->ek.pad = inst->id;
-	atomic_set(&l->flags, CONENAT_L_MASQ);
-	return 0;
-}
-
-/*
- * The mapping of @l, if it is still alive, as of @flags. Caller holds
- * rcu_read_lock().
- */
-static struct conenat_mapping *conenat_link_find(const struct nf_conn *ct,
-						 const struct conenat_link *l,
-						 int flags)
-{
-	struct conenat_mapping *m;
-
-	if (flags & CONENAT_L_STRONG) {
-		m = READ_ONCE(l->m);
-		return conenat_mapping_alive(m) ? m : NULL;
-	}
-	/* weak, or conntrack deleted the entry under a packet in flight */
-	m = conenat_lookup_ext(conenat_pernet(nf_ct_net(ct)), &l->ek);
-	if (!m || m->id != l->id || !conenat_mapping_alive(m))
-		return NULL;
-	return m;
-}
-
-/*
- * The mapping of @l, if it is still alive; takes the entry's reference once
- * the entry is confirmed. Caller holds rcu_read_lock().
- */
-static struct conenat_mapping *conenat_link_mapping(struct nf_conn *ct,
-						    struct conenat_link *l)
-{
-	int flags = atomic_read_acquire(&l->flags);
-	struct conenat_mapping *m = conenat_link_find(ct, l, flags);
-
-	if (!m || (flags & (CONENAT_L_STRONG | CONENAT_L_GONE)))
-		return m;
-	/* deletion of a confirmed entry reaches conenat_ct_destroy() */
-	if (nf_ct_is_confirmed(ct) && conenat_mapping_hold(m)) {
-		WRITE_ONCE(l->m, m);
-		if (atomic_cmpxchg(&l->flags, flags, flags | CONENAT_L_STRONG) !=
-		    flags)
-			conenat_mapping_put(m);	/* destroyed, or another CPU */
-	}
-	return m;
-}
-
-/*
- * TCP: count the entry in its mapping's established connections while it
- * is established. When the last one closes, the mapping lives
- * tcp-transitory-timeout from then (RFC 7857 section 2.1).
- */
-static void conenat_link_tcp(struct nf_conn *ct, struct conenat_link *l,
-			     struct conenat_mapping *m,
-			     const struct conenat_config *cfg)
-{
-	u8 state = READ_ONCE(ct->proto.tcp.state);
-	int flags = atomic_read(&l->flags);
-
-	if (!(flags & CONENAT_L_STRONG))
-		return;
-	if (state == TCP_CONNTRACK_ESTABLISHED) {
-		if (flags & CONENAT_L_ESTAB)
-			return;
-		/* counted before the bit shows, so a clear never goes first */
-		atomic_inc(&m->nestab);
-		if (atomic_cmpxchg(&l->flags, flags,
-				   flags | CONENAT_L_ESTAB) != flags)
-			atomic_dec(&m->nestab);
-	} else if (state >= TCP_CONNTRACK_FIN_WAIT &&
-		   state <= TCP_CONNTRACK_CLOSE && (flags & CONENAT_L_ESTAB)) {
-		if (atomic_cmpxchg(&l->flags, flags,
-				   flags & ~CONENAT_L_ESTAB) == flags &&
-		    atomic_dec_and_test(&m->nestab))
-			conenat_mapping_set_timer(m, cfg->tcp_transitory_timeout);
-	}
-}
-
-/* The remote of an outbound entry, as its mapping's peer has it. */
-static __be32 conenat_link_remote(const struct nf_conn *ct, int flags,
-				  __be16 *rport)
-{
-	const struct nf_conntrack_tuple *t =
+	const struct nf_conntrack_tuple *o =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	__be32 addr = in ? o->src.u3.ip : o->dst.u3.ip;
+	__be16 port = in ? o->src.u.all : o->dst.u.all;
 
-	*rport = (flags & CONENAT_L_PEER_ADDR) ? 0 : t->dst.u.all;
-	return t->dst.u3.ip;
+	/* an ICMP echo: the identifier is the mapping's own port */
+	if (o->dst.protonum == IPPROTO_ICMP)
+		port = 0;
+	return ((u64)ntohl(addr) << 32) | ((u64)ntohs(port) << 16) |
+	       ((nf_ct_zone(ct)->id & CONENAT_REC_ZONE_MASK) <<
+		CONENAT_REC_ZONE_SHIFT) |
+	       CONENAT_REC_PENDING | (in ? CONENAT_REC_IN : 0);
+}
+
+/* Make the original tuple and zone of @rec, one of @m's, again. */
+static void conenat_rec_tuple(u64 rec, const struct conenat_mapping *m,
+			      struct nf_conntrack_tuple *t,
+			      struct nf_conntrack_zone *zone)
+{
+	__be32 raddr = htonl(rec >> 32);
+	__be16 rport = htons((rec >> 16) & 0xffff);
+
+	memset(t, 0, sizeof(*t));
+	t->src.l3num = NFPROTO_IPV4;
+	t->dst.protonum = m->ik.proto;
+	t->dst.dir = IP_CT_DIR_ORIGINAL;
+	if (rec & CONENAT_REC_IN) {
+		t->src.u3.ip = raddr;
+		t->src.u.all = rport;
+		t->dst.u3.ip = m->ek.addr;
+		t->dst.u.all = m->ek.port;
+	} else if (m->ik.proto == IPPROTO_ICMP) {
+		t->src.u3.ip = m->ik.addr;
+		t->src.u.icmp.id = m->ik.port;
+		t->dst.u3.ip = raddr;
+		t->dst.u.icmp.type = ICMP_ECHO;
+	} else {
+		t->src.u3.ip = m->ik.addr;
+		t->src.u.all = m->ik.port;
+		t->dst.u3.ip = raddr;
+		t->dst.u.all = rport;
+	}
+	nf_ct_zone_init(zone, (rec >> CONENAT_REC_ZONE_SHIFT) &
+			      CONENAT_REC_ZONE_MASK,
+			NF_CT_DEFAULT_ZONE_DIR, 0);
 }
 
 /*
- * Count a confirmed outbound entry in the flows of the peer it made, once:
- * a peer with flows does not time out (peers.c). Entries let in from the
- * outside made no peer.
+ * Whether @ct, found by a record of @m's, is still translated for it: to
+ * its external endpoint for its internal endpoint. Another NAT may have
+ * made an entry of the same tuple since.
  */
-static void conenat_link_peer(struct nf_conn *ct, struct conenat_link *l,
-			      const struct conenat_mapping *m,
-			      const struct conenat_config *cfg, int flags)
+static bool conenat_ct_of(const struct nf_conn *ct,
+			  const struct conenat_mapping *m, bool in)
 {
-	int set = CONENAT_L_PEER_SEEN;
-	__be16 rport;
-	__be32 raddr;
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
+	__be16 port;
 
-	if (cfg->filtering != CONENAT_ADDRESS_PORT_DEPENDENT)
-		set |= CONENAT_L_PEER_ADDR;
-	raddr = conenat_link_remote(ct, set, &rport);
-	if (cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
-	    m->ik.proto != IPPROTO_ICMP &&
-	    conenat_peer_flow_start(m, raddr, rport))
-		set |= CONENAT_L_PEER;
-	/* destroyed meanwhile, or another CPU: the next packet tries again */
-	if (atomic_cmpxchg(&l->flags, flags, flags | set) != flags &&
-	    (set & CONENAT_L_PEER))
-		conenat_peer_flow_end(m, raddr, rport,
-				      conenat_proto_timeout(cfg, m->ik.proto));
+	if (in)
+		return r->src.u3.ip == m->ik.addr && r->src.u.all == m->ik.port;
+	/* an ICMP identifier stays in the source half of a tuple */
+	port = m->ik.proto == IPPROTO_ICMP ? r->src.u.all : r->dst.u.all;
+	return r->dst.u3.ip == m->ek.addr && port == m->ek.port;
 }
 
-/* The timer a packet of a mapped flow gives the mapping. */
-static u32 conenat_link_timeout(const struct conenat_config *cfg,
-				const struct conenat_mapping *m)
+/*
+ * The live entry of @rec, one of @m's, with a reference; NULL when
+ * conntrack's table has none (ended, or not confirmed yet).
+ */
+static struct nf_conn *conenat_rec_find(u64 rec,
+					const struct conenat_mapping *m)
 {
-	switch (m->ik.proto) {
+	struct nf_conntrack_tuple_hash *h;
+	struct nf_conntrack_tuple t;
+	struct nf_conntrack_zone zone;
+	struct nf_conn *ct;
+
+	conenat_rec_tuple(rec, m, &t, &zone);
+	h = nf_conntrack_find_get(m->inst->cn->net, &zone, &t);
+	if (!h)
+		return NULL;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	if (!conenat_ct_of(ct, m, rec & CONENAT_REC_IN) || nf_ct_is_dying(ct)) {
+		nf_ct_put(ct);
+		return NULL;
+	}
+	return ct;
+}
+
+static struct conenat_chunk *conenat_chunk_new(gfp_t gfp)
+{
+	return kzalloc(sizeof(struct conenat_chunk), gfp | __GFP_ACCOUNT);
+}
+
+static void conenat_chunk_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct conenat_chunk, rcu));
+}
+
+static void conenat_chunks_free(struct conenat_chunk *c)
+{
+	struct conenat_chunk *next;
+
+	for (; c; c = next) {
+		next = rcu_dereference_protected(c->next, 1);
+		kfree(c);
+	}
+}
+
+/* A block holding @first and @rec. */
+static struct conenat_flows *conenat_flows_new(u64 first, u64 rec)
+{
+	struct conenat_chunk *c;
+	struct conenat_flows *b;
+
+	b = kmalloc(sizeof(*b), GFP_ATOMIC | __GFP_ACCOUNT);
+	if (!b)
+		return NULL;
+	c = conenat_chunk_new(GFP_ATOMIC);
+	if (!c) {
+		kfree(b);
+		return NULL;
+	}
+	spin_lock_init(&b->lock);
+	b->dead = false;
+	c->rec[0] = first;
+	c->rec[1] = rec;
+	c->n = 2;
+	RCU_INIT_POINTER(b->head, c);
+	/* published by the caller's compare-and-exchange */
+	return b;
+}
+
+/*
+ * Add @rec to block @b: O(1), a chunk allocated every CONENAT_CHUNK_LEN.
+ * -EAGAIN when the wheel emptied and unlinked the block meanwhile.
+ */
+static int conenat_flows_add(struct conenat_flows *b, u64 rec)
+{
+	struct conenat_chunk *c;
+	int err = 0;
+
+	/* process context too: the router's own flows */
+	spin_lock_bh(&b->lock);
+	if (b->dead) {
+		err = -EAGAIN;
+		goto out;
+	}
+	c = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
+	if (!c || c->n == CONENAT_CHUNK_LEN) {
+		c = conenat_chunk_new(GFP_ATOMIC);
+		if (!c) {
+			err = -ENOMEM;
+			goto out;
+		}
+		RCU_INIT_POINTER(c->next,
+				 rcu_dereference_protected(b->head,
+							   lockdep_is_held(&b->lock)));
+		rcu_assign_pointer(b->head, c);
+	}
+	WRITE_ONCE(c->rec[c->n], rec);
+	/* the slot before the count: a lockless reader sees it filled */
+	smp_store_release(&c->n, c->n + 1);
+out:
+	spin_unlock_bh(&b->lock);
+	return err;
+}
+
+/**
+ * conenat_ct_link() - record a new entry among a mapping's
+ * @ct: the entry, not confirmed yet, translated for @m
+ * @m: the mapping, which the caller found alive under rcu_read_lock()
+ * @in: the outside opened the flow (destination NAT to @m's internal
+ *	endpoint)
+ *
+ * Packet path. A mapping's first entry costs one compare-and-exchange; a
+ * second one a block.
+ *
+ * Return: 0, or -ENOMEM (the caller drops the packet: every entry conenat
+ * translates is one its mapping knows), -EBUSY when other CPUs kept
+ * changing the record.
+ */
+int conenat_ct_link(struct nf_conn *ct, struct conenat_mapping *m, bool in)
+{
+	u64 rec = conenat_rec(ct, in), cur;
+	struct conenat_flows *b;
+	int tries, err;
+
+	for (tries = 0; tries < 8; tries++) {
+		cur = READ_ONCE(m->flows);
+		b = conenat_flows_block(cur);
+		if (b) {
+			err = conenat_flows_add(b, rec);
+			if (err != -EAGAIN)
+				return err;
+			continue;
+		}
+		if (!cur) {
+			if (!cmpxchg(&m->flows, 0, rec))
+				return 0;
+			continue;
+		}
+		b = conenat_flows_new(cur, rec);
+		if (!b)
+			return -ENOMEM;
+		if (cmpxchg(&m->flows, cur,
+			    (u64)(unsigned long)b | CONENAT_REC_BLOCK) == cur)
+			return 0;
+		/* the wheel forgot the record meanwhile, or another CPU */
+		conenat_chunks_free(rcu_dereference_protected(b->head, 1));
+		kfree(b);
+	}
+	return -EBUSY;
+}
+
+/**
+ * conenat_ct_release() - free a mapping's records
+ * @m: the mapping, being freed after readers
+ */
+void conenat_ct_release(struct conenat_mapping *m)
+{
+	struct conenat_flows *b = conenat_flows_block(m->flows);
+
+	if (b) {
+		conenat_chunks_free(rcu_dereference_protected(b->head, 1));
+		kfree(b);
+	}
+	m->flows = 0;
+}
+
+/*
+ * What conntrack gave @ct's last packet, in jiffies, from the entry's own
+ * timeout policy or the namespace's. UDP: a stream's (assured) timeout, or
+ * an unreplied one's, but a flow a flowtable gave back has the stream's
+ * (its timeout runs past what an unreplied packet could give). TCP: the
+ * smallest timeout its state may have had that is not below what the
+ * entry has left (@left), so that a connection is never taken for idler
+ * than it is (conntrack cuts an entry short on a reset or an invalid
+ * packet; its last packet is then read as later, not earlier).
+ */
+static u32 conenat_ct_extra(const struct nf_conn *ct, s32 left)
+{
+	unsigned int *timeouts = nf_ct_timeout_lookup(ct);
+	struct net *net = nf_ct_net(ct);
+	u32 t = 0, c[4];
+	int i, n = 0;
+	u8 state;
+
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_UDP:
+		if (!timeouts)
+			timeouts = nf_udp_pernet(net)->timeouts;
+		if (test_bit(IPS_ASSURED_BIT, &ct->status) ||
+		    (test_bit(IPS_SEEN_REPLY_BIT, &ct->status) &&
+		     (s32)(READ_ONCE(ct->timeout) - timeouts[UDP_CT_UNREPLIED] -
+			   READ_ONCE(ct->proto.udp.stream_ts)) > 0))
+			return timeouts[UDP_CT_REPLIED];
+		return timeouts[UDP_CT_UNREPLIED];
+	case IPPROTO_ICMP:
+		return timeouts ? timeouts[0] : nf_icmp_pernet(net)->timeout;
 	case IPPROTO_TCP:
-		return atomic_read(&m->nestab) ? cfg->tcp_timeout :
-						 cfg->tcp_transitory_timeout;
+		if (!timeouts)
+			timeouts = nf_tcp_pernet(net)->timeouts;
+		state = READ_ONCE(ct->proto.tcp.state);
+		if (state < TCP_CONNTRACK_TIMEOUT_MAX)
+			c[n++] = timeouts[state];
+		c[n++] = timeouts[TCP_CONNTRACK_UNACK];
+		c[n++] = timeouts[TCP_CONNTRACK_RETRANS];
+		c[n++] = timeouts[TCP_CONNTRACK_CLOSE];
+		for (i = 0; i < n; i++)
+			if ((s32)c[i] >= left && (!t || c[i] < t))
+				t = c[i];
+		return t ?: (u32)max_t(s32, left, 0);
+	}
+	return 0;
+}
+
+/* The mapping's timer after a packet of @ct in its current state. */
+static u32 conenat_ct_timer(const struct conenat_config *cfg,
+			    const struct nf_conn *ct)
+{
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		/* RFC 7857 2.1: opening and closing, the transitory timer */
+		return READ_ONCE(ct->proto.tcp.state) ==
+		       TCP_CONNTRACK_ESTABLISHED ? cfg->tcp_timeout :
+						   cfg->tcp_transitory_timeout;
 	case IPPROTO_ICMP:
 		return cfg->icmp_timeout;
 	default:
@@ -325,296 +385,343 @@ static u32 conenat_link_timeout(const struct conenat_config *cfg,
 	}
 }
 
-/*
- * The mapping of a confirmed entry's link, if it is still alive. A strong
- * link (every packet after the second) costs two loads and the timer's
- * test; a weak one takes its reference here. NULL when the mapping has gone
- * (@*m_out untouched), and for links with no mapping (masquerade).
- */
-static bool conenat_link_current(struct nf_conn *ct, struct conenat_link *l,
-				 int flags, struct conenat_mapping **m_out)
+/* Later of two conenat_now() seconds. */
+static u32 conenat_later(u32 a, u32 b)
 {
-	struct conenat_mapping *m;
+	return (s32)(a - b) > 0 ? a : b;
+}
 
-	if (likely((flags & (CONENAT_L_STRONG | CONENAT_L_GONE)) ==
-		   CONENAT_L_STRONG)) {
-		m = READ_ONCE(l->m);
-		if (!conenat_mapping_alive(m))
-			return false;
+/* What a live entry says: its last packet, its end, its peer. */
+static void conenat_ct_note(struct nf_conn *ct, const struct conenat_mapping *m,
+			    const struct conenat_config *cfg, bool in,
+			    struct conenat_visit *v)
+{
+	u32 last, until, dies;
+	u8 state;
+	s32 left;
+
+	if (test_bit(IPS_OFFLOAD_BIT, &ct->status)) {
+		/* in a flowtable, which keeps it while it carries traffic */
+		last = v->now;
+		dies = v->now + conenat_ct_timer(cfg, ct);
 	} else {
-		m = conenat_link_mapping(ct, l);
-		if (!m)
-			return false;
+		left = (s32)(READ_ONCE(ct->timeout) - nfct_time_stamp);
+		last = v->now + min_t(s32, left - (s32)conenat_ct_extra(ct, left),
+				      0) / (s32)HZ;
+		dies = v->now + max_t(s32, left, 0) / HZ + 1;
 	}
-	*m_out = m;
-	return true;
-}
-
-/*
- * Every packet of a linked entry, from conntrack's confirm hook: keep the
- * mapping's timer running, or end the flow when the mapping has gone.
- *
- * The first packet of an entry (not confirmed yet) only checks that no
- * mapping was removed since the NAT lookup linked it, between that and
- * confirmation (a packet may wait in a queue); only then is its mapping
- * looked up. The lookup gave the mapping the flow's timer, and no
- * reference can be taken before confirmation.
- */
-static int conenat_ct_help(struct sk_buff *skb, unsigned int protoff,
-			   struct nf_conn *ct, enum ip_conntrack_info ctinfo)
-{
-	const struct conenat_config *cfg;
-	struct conenat_mapping *m;
-	struct conenat_link *l;
-	bool outbound;
-	int flags;
-
-	/* ICMP errors about a flow never refresh its mapping (REQ-12) */
-	if (ctinfo == IP_CT_RELATED || ctinfo == IP_CT_RELATED_REPLY)
-		return NF_ACCEPT;
-	/* conntrack calls a helper only for the entries that carry it */
-	l = (struct conenat_link *)nfct_help(ct)->data;
-	if (!l->id)
-		return NF_ACCEPT;
-
-	flags = atomic_read_acquire(&l->flags);
-	if (!nf_ct_is_confirmed(ct)) {
-		struct conenat_net *cn = conenat_pernet(nf_ct_net(ct));
-
-		if (atomic_read(&cn->removals) == l->removals ||
-		    conenat_link_find(ct, l, flags))
-			return NF_ACCEPT;
-		return NF_DROP;
-	}
-	if (!conenat_link_current(ct, l, flags, &m)) {
-		nf_ct_kill(ct);
-		return NF_DROP;
-	}
-	cfg = conenat_cfg(m->inst);
 	if (m->ik.proto == IPPROTO_TCP) {
-		conenat_link_tcp(ct, l, m, cfg);
-		flags = atomic_read(&l->flags);
-	} else if (!(flags & CONENAT_L_STRONG)) {
-		flags = atomic_read(&l->flags);	/* made strong just now */
+		state = READ_ONCE(ct->proto.tcp.state);
+		if (state >= TCP_CONNTRACK_FIN_WAIT &&
+		    state <= TCP_CONNTRACK_CLOSE)
+			v->tcp_closing = true;
+		else
+			v->tcp_open = true;
 	}
-	if (unlikely((flags & (CONENAT_L_STRONG | CONENAT_L_OUT_REPLY |
-			       CONENAT_L_GONE | CONENAT_L_PEER_SEEN)) ==
-		     CONENAT_L_STRONG))
-		conenat_link_peer(ct, l, m, cfg, flags);
-	outbound = (CTINFO2DIR(ctinfo) == IP_CT_DIR_REPLY) ==
-		   !!(flags & CONENAT_L_OUT_REPLY);
-	if (outbound || cfg->inbound_refresh)
-		conenat_mapping_refresh(m, conenat_link_timeout(cfg, m));
-	return NF_ACCEPT;
-}
-
-/*
- * End a link: what the entry counted in its mapping goes, then its
- * reference. Whoever swaps the flags to GONE ends it, once.
- */
-static void conenat_link_end(struct nf_conn *ct, struct conenat_link *l)
-{
-	const struct conenat_config *cfg;
-	struct conenat_mapping *m;
-	__be16 rport;
-	__be32 raddr;
-	int flags;
-
-	flags = atomic_xchg(&l->flags, CONENAT_L_GONE);
-	if (!(flags & CONENAT_L_STRONG))
+	if ((s32)(dies - v->next) < 0)
+		v->next = dies;
+	/* with inbound-refresh off, the outside alone keeps nothing alive */
+	if (in && !cfg->inbound_refresh &&
+	    !test_bit(IPS_SEEN_REPLY_BIT, &ct->status))
 		return;
-	m = READ_ONCE(l->m);
-	cfg = conenat_cfg(m->inst);
-	if ((flags & CONENAT_L_ESTAB) && atomic_dec_and_test(&m->nestab) &&
-	    conenat_mapping_live(m))
-		conenat_mapping_set_timer(m, cfg->tcp_transitory_timeout);
-	if (flags & CONENAT_L_PEER) {
-		raddr = conenat_link_remote(ct, flags, &rport);
-		conenat_peer_flow_end(m, raddr, rport,
-				      conenat_proto_timeout(cfg, m->ik.proto));
-	}
-	conenat_mapping_put(m);
-}
-
-/*
- * conntrack deleted a confirmed entry: drop its reference. conntrack calls
- * this only for an entry whose helper it read as conenat's; the helper
- * pointer is not read again, ctnetlink may be clearing it right now.
- */
-static void conenat_ct_destroy(struct nf_conn *ct)
-{
-	conenat_link_end(ct, (struct conenat_link *)nfct_help(ct)->data);
-}
-
-/*
- * An unlinked entry's side translated to @ek for internal endpoint
- * @iaddr:@iport is stale when a mapping holds @ek for another endpoint,
- * or is no longer alive. An endpoint no mapping holds says nothing: the
- * entry may be another NAT's.
- */
-static bool conenat_ct_side_stale(struct conenat_net *cn,
-				  const struct conenat_ext_key *ek,
-				  __be32 iaddr, __be16 iport)
-{
-	struct conenat_mapping *m = conenat_lookup_ext(cn, ek);
-
-	return m && (!conenat_mapping_alive(m) || m->ik.addr != iaddr ||
-		     m->ik.port != iport);
-}
-
-/* A masqueraded entry is stale once its address is not its instance's. */
-static bool conenat_ct_masq_stale(struct conenat_net *cn,
-				  const struct conenat_link *l)
-{
-	struct conenat_instance *inst;
-
-	list_for_each_entry_rcu(inst, &cn->instances, list)
-		if (inst->id == l->ek.pad)
-			return !conenat_is_ext_addr(inst, conenat_cfg(inst),
-						    l->ek.addr);
-	return true;
-}
-
-/*
- * The external endpoint of @ct's outbound side, to which its replies come
- * back (an ICMP identifier stays in the source half of a tuple); false
- * when the entry was not source-NATed.
- */
-static bool conenat_ct_out_ek(const struct nf_conn *ct,
-			      struct conenat_ext_key *ek)
-{
-	const struct nf_conntrack_tuple *reply =
-		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-
-	if (!(ct->status & IPS_SRC_NAT))
-		return false;
-	ek->proto = nf_ct_protonum(ct);
-	ek->addr = reply->dst.u3.ip;
-	ek->port = ek->proto == IPPROTO_ICMP ? reply->src.u.all :
-		   reply->dst.u.all;
-	return true;
-}
-
-/*
- * The external endpoint @ct's inbound side is addressed to; false when the
- * entry was not destination-NATed (or is an ICMP echo's).
- */
-static bool conenat_ct_in_ek(const struct nf_conn *ct,
-			     struct conenat_ext_key *ek)
-{
-	const struct nf_conntrack_tuple *orig =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-
-	if (!(ct->status & IPS_DST_NAT) || nf_ct_protonum(ct) == IPPROTO_ICMP)
-		return false;
-	ek->proto = nf_ct_protonum(ct);
-	ek->addr = orig->dst.u3.ip;
-	ek->port = orig->dst.u.all;
-	return true;
-}
-
-/*
- * Whether @ct carries a link of conenat's whose helper someone removed
- * (ctnetlink clears an entry's helper on request, and then conntrack no
- * longer tells conenat of the entry's end). Its data are still the link:
- * a strong one, pointing at the very mapping that holds one of the entry's
- * external endpoints, with that mapping's id (64 bits, never reused);
- * another helper's leftover data cannot be both. Such a link is ended
- * here, reference and all, and the entry with it: conenat can no longer
- * follow it. A weak link holds no reference and is left alone. Caller
- * holds rcu_read_lock().
- */
-static bool conenat_link_orphaned(struct conenat_net *cn, struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-	struct conenat_ext_key ek = {};
-	struct conenat_mapping *m;
-	struct conenat_link *l;
-	u64 id;
-
-	if (!help || rcu_access_pointer(help->helper))
-		return false;
-	l = (struct conenat_link *)help->data;
-	id = READ_ONCE(l->id);
-	if (!id || !conenat_proto_mapped(nf_ct_protonum(ct)))
-		return false;
-	m = conenat_ct_out_ek(ct, &ek) ? conenat_lookup_ext(cn, &ek) : NULL;
-	if ((!m || m->id != id) && conenat_ct_in_ek(ct, &ek))
-		m = conenat_lookup_ext(cn, &ek);
-	if (!m || m->id != id ||
-	    !(atomic_read(&l->flags) & CONENAT_L_STRONG) ||
-	    READ_ONCE(l->m) != m)
-		return false;
-	conenat_link_end(ct, l);
-	return true;
-}
-
-/* @ct carries a helper that is not conenat's (an ALG). */
-static bool conenat_ct_has_alg(const struct nf_conn *ct)
-{
-	struct nf_conn_help *help = nfct_help(ct);
-
-	return help && rcu_access_pointer(help->helper);
-}
-
-static int conenat_ct_stale(struct nf_conn *ct, void *data)
-{
-	const struct nf_conntrack_tuple *orig, *reply;
-	struct conenat_net *cn = data;
-	struct conenat_ext_key ek = {};
-	struct conenat_link *l;
-	bool stale = false;
-	int flags;
-
-	if (nf_ct_l3num(ct) != NFPROTO_IPV4)
-		return 0;
-	orig = &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	reply = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-
-	rcu_read_lock();
-	l = conenat_link_of(ct);
-	if (!l && conenat_link_orphaned(cn, ct)) {
-		stale = true;
-		goto out;
-	}
+	until = last + conenat_ct_timer(cfg, ct);
+	v->until = v->active ? conenat_later(v->until, until) : until;
+	v->active = true;
 	/*
-	 * Every entry conenat translates carries its link or an ALG's
-	 * helper: one with neither is another NAT's, whatever its ports.
+	 * The remote's peer lives as long: the mapping is looked at again
+	 * before the first such end.
 	 */
-	if (!l && !conenat_ct_has_alg(ct))
-		goto out;
-	if (l) {
-		flags = atomic_read_acquire(&l->flags);
-		if (flags & CONENAT_L_MASQ)
-			stale = conenat_ct_masq_stale(cn, l);
-		else if (l->id)
-			stale = !conenat_link_find(ct, l, flags);
-		/* a hairpinned flow: the receiver's mapping below */
-		if (stale || !l->id ||
-		    !(ct->status & IPS_SRC_NAT) || !(ct->status & IPS_DST_NAT))
-			goto out;
+	if (v->settle && !in && m->ik.proto != IPPROTO_ICMP &&
+	    conenat_peer_keep(m, cfg,
+			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3.ip,
+			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all,
+			      until) &&
+	    (s32)(until - 1 - v->next) < 0)
+		v->next = until - 1;
+}
+
+/*
+ * Look at one record for conenat_ct_visit(): the record to keep (PENDING
+ * cleared once the entry was seen or missed), or 0 when its entry is gone.
+ */
+static u64 conenat_ct_look(u64 rec, const struct conenat_mapping *m,
+			   const struct conenat_config *cfg,
+			   struct conenat_visit *v)
+{
+	struct nf_conn *ct = conenat_rec_find(rec, m);
+
+	if (!ct) {
+		/* not confirmed yet, maybe: once */
+		if (rec & CONENAT_REC_PENDING) {
+			u32 until = v->now +
+				    conenat_proto_timeout(cfg, m->ik.proto);
+
+			v->alive++;
+			v->until = v->active ? conenat_later(v->until, until) :
+					       until;
+			v->active = true;
+			if ((s32)(v->now + 1 - v->next) < 0)
+				v->next = v->now + 1;
+			return rec & ~CONENAT_REC_PENDING;
+		}
+		if (m->ik.proto == IPPROTO_TCP)
+			v->tcp_ended = true;
+		return 0;
 	}
-	if (!conenat_proto_mapped(orig->dst.protonum))
-		goto out;
-	if (!l && conenat_ct_out_ek(ct, &ek))
-		stale = conenat_ct_side_stale(cn, &ek, orig->src.u3.ip,
-					      orig->src.u.all);
-	if (!stale && conenat_ct_in_ek(ct, &ek))
-		stale = conenat_ct_side_stale(cn, &ek, reply->src.u3.ip,
-					      reply->src.u.all);
-out:
-	rcu_read_unlock();
-	return stale;
+	v->alive++;
+	conenat_ct_note(ct, m, cfg, rec & CONENAT_REC_IN, v);
+	nf_ct_put(ct);
+	return rec & ~CONENAT_REC_PENDING;
+}
+
+/*
+ * Look at the records of one chunk list, keeping those alive; returns the
+ * list of the chunks kept (emptied ones freed after readers).
+ */
+static struct conenat_chunk *conenat_ct_look_chunks(struct conenat_chunk *list,
+						    const struct conenat_mapping *m,
+						    const struct conenat_config *cfg,
+						    struct conenat_visit *v)
+{
+	struct conenat_chunk *c, *next, *kept = NULL;
+	unsigned int i, j, n;
+	u64 rec;
+
+	for (c = list; c; c = next) {
+		next = rcu_dereference_protected(c->next, 1);
+		/* pairs with the adder's release: the slots it counts */
+		n = smp_load_acquire(&c->n);
+		for (i = 0, j = 0; i < n; i++) {
+			rec = conenat_ct_look(c->rec[i], m, cfg, v);
+			if (rec)
+				WRITE_ONCE(c->rec[j++], rec);
+		}
+		WRITE_ONCE(c->n, j);
+		if (!j) {
+			call_rcu(&c->rcu, conenat_chunk_free_rcu);
+			continue;
+		}
+		rcu_assign_pointer(c->next, kept);
+		kept = c;
+	}
+	return kept;
+}
+
+static void conenat_flows_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct conenat_flows, rcu));
+}
+
+/* The wheel's look at block @b of @m. */
+static void conenat_ct_settle_block(struct conenat_mapping *m,
+				    const struct conenat_config *cfg,
+				    struct conenat_visit *v,
+				    struct conenat_flows *b)
+{
+	struct conenat_chunk *list, *kept, *tail, *c;
+
+	/* take the chunks; new records meanwhile start a chunk of their own */
+	spin_lock_bh(&b->lock);
+	list = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
+	RCU_INIT_POINTER(b->head, NULL);
+	spin_unlock_bh(&b->lock);
+
+	kept = conenat_ct_look_chunks(list, m, cfg, v);
+	for (tail = kept; tail && rcu_access_pointer(tail->next);
+	     tail = rcu_dereference_protected(tail->next, 1))
+		;
+	spin_lock_bh(&b->lock);
+	c = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
+	if (!kept && !c) {
+		/* no record left: the block goes, adders start again */
+		b->dead = true;
+		WRITE_ONCE(m->flows, 0);
+		spin_unlock_bh(&b->lock);
+		call_rcu(&b->rcu, conenat_flows_free_rcu);
+		return;
+	}
+	if (kept) {
+		rcu_assign_pointer(tail->next, c);
+		rcu_assign_pointer(b->head, kept);
+	}
+	spin_unlock_bh(&b->lock);
+}
+
+static void conenat_visit_init(struct conenat_visit *v)
+{
+	v->alive = 0;
+	v->active = false;
+	v->tcp_open = false;
+	v->tcp_closing = false;
+	v->tcp_ended = false;
+	v->next = v->now + CONENAT_WHEEL_SLOTS;
 }
 
 /**
- * conenat_ct_cleanup() - end the conntrack entries of removed mappings
+ * conenat_ct_visit() - the expiry wheel's look at a mapping's entries
+ * @m: a live mapping
+ * @cfg: its instance's configuration
+ * @v: filled in; the caller sets @v->now (and @v->settle)
+ *
+ * Reads what the mapping's entries say of its life, forgets the records of
+ * entries that ended and keeps the peers of the live ones. GC context,
+ * under cn->gc.lock and rcu_read_lock(). The work is one conntrack lookup
+ * per record, with no lock held while looking.
+ */
+void conenat_ct_visit(struct conenat_mapping *m,
+		      const struct conenat_config *cfg,
+		      struct conenat_visit *v)
+{
+	u64 cur = READ_ONCE(m->flows), rec;
+	struct conenat_flows *b;
+
+	conenat_visit_init(v);
+	v->settle = true;
+	b = conenat_flows_block(cur);
+	if (b) {
+		conenat_ct_settle_block(m, cfg, v, b);
+	} else if (cur) {
+		rec = conenat_ct_look(cur, m, cfg, v);
+		/* a block or a new record may have come meanwhile */
+		if (rec != cur)
+			cmpxchg(&m->flows, cur, rec);
+	}
+}
+
+/**
+ * conenat_ct_peek() - what a mapping's entries say of its life, only
+ * @m: a live mapping
+ * @cfg: its instance's configuration
+ * @v: filled in; the caller sets @v->now
+ *
+ * For a request showing the mapping: changes nothing. Caller holds
+ * rcu_read_lock().
+ */
+void conenat_ct_peek(const struct conenat_mapping *m,
+		     const struct conenat_config *cfg,
+		     struct conenat_visit *v)
+{
+	u64 cur = READ_ONCE(m->flows);
+	struct conenat_flows *b;
+	struct conenat_chunk *c;
+	unsigned int i, n;
+
+	conenat_visit_init(v);
+	v->settle = false;
+	b = conenat_flows_block(cur);
+	if (!b) {
+		if (cur)
+			conenat_ct_look(cur, m, cfg, v);
+		return;
+	}
+	for (c = rcu_dereference(b->head); c; c = rcu_dereference(c->next)) {
+		/* pairs with the adder's release */
+		n = min_t(unsigned int, smp_load_acquire(&c->n),
+			  CONENAT_CHUNK_LEN);
+		for (i = 0; i < n; i++)
+			conenat_ct_look(READ_ONCE(c->rec[i]), m, cfg, v);
+	}
+}
+
+/**
+ * conenat_ct_until() - the end a dynamic mapping's entries give it
+ * @m: the mapping
+ * @cfg: its instance's configuration
+ * @v: what conenat_ct_visit() found
+ * @base: the mapping's timer, as read before the visit
+ *
+ * The last packet of its live entries plus its timer, never earlier than
+ * @base, but for TCP once its connections are closing or closed (RFC 7857
+ * 2.1: from the close of the last one, tcp-transitory-timeout).
+ *
+ * Return: a conenat_now() second.
+ */
+u32 conenat_ct_until(const struct conenat_mapping *m,
+		     const struct conenat_config *cfg,
+		     const struct conenat_visit *v, u32 base)
+{
+	u32 end = v->active ? conenat_later(v->until, base) : base;
+
+	if (m->ik.proto != IPPROTO_TCP || v->tcp_open ||
+	    (!v->tcp_closing && !v->tcp_ended))
+		return end;
+	end = v->active ? v->until : v->now;
+	if (v->tcp_ended)
+		end = conenat_later(end, v->now + cfg->tcp_transitory_timeout);
+	return end;
+}
+
+/* End the entry of @rec if it is still one of @m's. */
+static void conenat_ct_end(u64 rec, const struct conenat_mapping *m)
+{
+	struct nf_conn *ct = conenat_rec_find(rec, m);
+
+	if (ct) {
+		nf_ct_kill(ct);
+		nf_ct_put(ct);
+	}
+}
+
+/**
+ * conenat_ct_drain() - end the entries of a dead mapping
+ * @m: the mapping, dead for at least a grace period: no NAT lookup can
+ *	record an entry for it any more
+ *
+ * Kills every entry the mapping records, exactly those: conntrack's table
+ * holds none of them when this returns. GC context, rcu_read_lock() held.
+ *
+ * An entry whose packet waited in a queue (NFQUEUE) from the NAT lookup
+ * past the grace period is not in conntrack's table yet and is missed: it
+ * lives on by conntrack's timer.
+ */
+void conenat_ct_drain(struct conenat_mapping *m)
+{
+	u64 cur = READ_ONCE(m->flows);
+	struct conenat_flows *b;
+	struct conenat_chunk *c;
+	unsigned int i;
+
+	b = conenat_flows_block(cur);
+	if (!b) {
+		if (cur)
+			conenat_ct_end(cur, m);
+		return;
+	}
+	spin_lock_bh(&b->lock);
+	for (c = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
+	     c; c = rcu_dereference_protected(c->next, 1))
+		for (i = 0; i < c->n; i++)
+			conenat_ct_end(c->rec[i], m);
+	spin_unlock_bh(&b->lock);
+}
+
+/*
+ * An entry of a protocol conenat masquerades (neither UDP nor TCP nor
+ * ICMP), source-NATed to an address the namespace no longer has: the
+ * instance's old address, after a renumbering. Nobody can reach it back.
+ */
+static int conenat_ct_lost_addr(struct nf_conn *ct, void *data)
+{
+	struct conenat_net *cn = data;
+
+	if (nf_ct_l3num(ct) != NFPROTO_IPV4 || !(ct->status & IPS_SRC_NAT) ||
+	    conenat_proto_mapped(nf_ct_protonum(ct)) ||
+	    nf_ct_protonum(ct) == IPPROTO_ICMP)
+		return 0;
+	return inet_addr_type(cn->net,
+			      ct->tuplehash[IP_CT_DIR_REPLY].tuple.dst.u3.ip) !=
+	       RTN_LOCAL;
+}
+
+/**
+ * conenat_ct_cleanup() - end the masqueraded flows left on an address that
+ *	went
  * @cn: the namespace's state
  *
- * Process context; one walk over the namespace's conntrack table, however
- * many mappings went away. Deleting a linked entry drops its reference, so
- * the removed mappings' external endpoints are free when this returns
- * (unless a packet in flight still holds an entry).
+ * After an external address changed. Mapped flows end with their
+ * mappings; this ends those of the protocols conenat masquerades, as
+ * masquerade would. Process context; one walk over the namespace's
+ * conntrack table.
  */
 void conenat_ct_cleanup(struct conenat_net *cn)
 {
@@ -625,30 +732,5 @@ void conenat_ct_cleanup(struct conenat_net *cn)
 
 	if (!READ_ONCE(cn->hooks_on))
 		return;
-	nf_ct_iterate_cleanup_net(conenat_ct_stale, &iter_data);
-}
-
-/**
- * conenat_ctlink_init() - register conenat's conntrack helpers
- *
- * Return: 0 or a negative errno.
- */
-int __init conenat_ctlink_init(void)
-{
-	BUILD_BUG_ON(sizeof(struct conenat_link) >
-		     sizeof_field(struct nf_conn_help, data));
-	return nf_conntrack_helpers_register(conenat_helpers,
-					     ARRAY_SIZE(conenat_helpers));
-}
-
-/**
- * conenat_ctlink_exit() - unregister the helpers
- *
- * Every namespace's instances are gone, and with them every linked entry;
- * conntrack forgets the helper in any entry left.
- */
-void conenat_ctlink_exit(void)
-{
-	nf_conntrack_helpers_unregister(conenat_helpers,
-					ARRAY_SIZE(conenat_helpers));
+	nf_ct_iterate_cleanup_net(conenat_ct_lost_addr, &iter_data);
 }

@@ -2,30 +2,33 @@
 /*
  * conenat: expiry, and the GC work that does it.
  *
- * Mappings with a timer (dynamic ones, static ones given a lifetime) and
- * mappings whose endpoint is in hold-down wait in a wheel of one slot per
- * second, CONENAT_WHEEL_SLOTS seconds ahead. A mapping enters the wheel
- * through a lock-free list, from the packet path as from anywhere, and the
- * GC work, once a second, looks only at the slots whose second has come:
- *  - a mapping whose timer has run out is removed (and announced);
- *  - one whose timer moved on (traffic refreshed it) goes to the slot of
- *    its new end, or round the wheel again for a timer further ahead;
- *  - one removed meanwhile leaves the wheel until its last reference goes,
- *    which puts it back for its hold-down; one whose hold-down ended gives
- *    its endpoint back and is freed.
- * The work is the timers that run out, not the mappings that exist:
- * permanent static mappings never enter the wheel, so a million of them
- * cost nothing until something happens to them. Expiry does not wait for
- * the wheel: the packet path checks each mapping's timer itself; the wheel
- * only reclaims.
+ * Mappings with a timer (dynamic ones, static ones given a lifetime),
+ * permanent ones while they have conntrack entries, and mappings whose
+ * endpoint is in hold-down wait in a wheel of one slot per second,
+ * CONENAT_WHEEL_SLOTS seconds ahead. A mapping enters the wheel through a
+ * lock-free list, from the packet path as from anywhere, and the GC work,
+ * once a second, looks only at the slots whose second has come:
+ *  - a live mapping's conntrack entries are read (ctlink.c): what their
+ *    packets say moves its timer, and it goes to the slot of its next look,
+ *    before any entry could end unseen and before its end; one past its
+ *    timer is removed (and announced);
+ *  - a removed one waits for a grace period, then its entries are killed
+ *    and the tables' reference dropped, which puts it back for its
+ *    hold-down; one whose hold-down ended gives its endpoint back and is
+ *    freed.
+ * The work is the mappings whose second came, not the mappings that exist:
+ * permanent static mappings without flows never enter the wheel, so a
+ * million of them cost nothing until something happens to them. Expiry
+ * does not wait for the wheel: a new flow checks its mapping's timer itself.
  *
  * The wheel owns the memory of the mappings in it (CONENAT_M_WHEEL): a
  * mapping released while in the wheel is freed by the wheel.
  *
  * The GC work also walks the mapping table when an external address
  * changed (renumbering, in batches), walks the peers while there are any
- * (peers.c), and ends the conntrack entries of the mappings it removed. It
- * idles when it has nothing to look at, and whoever gives it work wakes it.
+ * (peers.c), and after a renumbering ends the masqueraded flows on the
+ * old address (ctlink.c). It idles when it has nothing to look at, and
+ * whoever gives it work wakes it.
  */
 #include "conenat.h"
 
@@ -150,7 +153,8 @@ void conenat_gc_renumber(struct conenat_net *cn)
  * conenat_expiry_enter() - set state bits and put a mapping in the wheel
  * @cn: the namespace's state
  * @m: the mapping: being published with a timer (@bits CONENAT_M_LIVE),
- *	or its endpoint going into hold-down (CONENAT_M_HELD)
+ *	its endpoint going into hold-down (CONENAT_M_HELD), or (@bits 0)
+ *	removed, or permanent with conntrack entries to look at
  * @bits: CONENAT_M_* bits to set with CONENAT_M_WHEEL, in one step
  *
  * A mapping already in the wheel stays where it is. Safe in any context;
@@ -159,14 +163,12 @@ void conenat_gc_renumber(struct conenat_net *cn)
 void conenat_expiry_enter(struct conenat_net *cn, struct conenat_mapping *m,
 			  int bits)
 {
-	int state = atomic_read(&m->state);
+	int state = atomic_read(&m->state), arriving;
 
 	do {
-		/* only the wheel reads it, and only once WHEEL is set */
-		if (!(state & CONENAT_M_WHEEL))
-			WRITE_ONCE(m->slot, CONENAT_WHEEL_SLOTS);
+		arriving = (state & CONENAT_M_WHEEL) ? 0 : CONENAT_M_ARRIVING;
 	} while (!atomic_try_cmpxchg(&m->state, &state,
-				     state | bits | CONENAT_M_WHEEL));
+				     state | bits | CONENAT_M_WHEEL | arriving));
 	if (state & CONENAT_M_WHEEL)
 		return;
 	llist_add(&m->incoming, &cn->gc.incoming);
@@ -181,8 +183,9 @@ static void conenat_wheel_place(struct conenat_gc_state *gc,
 		when = gc->clock;
 	else if (when - gc->clock >= CONENAT_WHEEL_SLOTS)
 		when = gc->clock + CONENAT_WHEEL_SLOTS - 1;
-	m->slot = when % CONENAT_WHEEL_SLOTS;
-	hlist_add_head(&m->wheel, &gc->wheel[m->slot]);
+	if (atomic_read(&m->state) & CONENAT_M_ARRIVING)
+		atomic_andnot(CONENAT_M_ARRIVING, &m->state);
+	hlist_add_head(&m->wheel, &gc->wheel[when % CONENAT_WHEEL_SLOTS]);
 	gc->nwheel++;
 }
 
@@ -202,9 +205,9 @@ void conenat_expiry_hurry_locked(struct conenat_net *cn,
 	struct conenat_gc_state *gc = &cn->gc;
 
 	lockdep_assert_held(&gc->lock);
-	/* the slot is written before WHEEL is set (conenat_expiry_enter()) */
-	if (!(atomic_read_acquire(&m->state) & CONENAT_M_WHEEL) ||
-	    READ_ONCE(m->slot) >= CONENAT_WHEEL_SLOTS)
+	/* ARRIVING is set with WHEEL (conenat_expiry_enter()) */
+	if ((atomic_read_acquire(&m->state) &
+	     (CONENAT_M_WHEEL | CONENAT_M_ARRIVING)) != CONENAT_M_WHEEL)
 		return;	/* not in the wheel, or arriving: looked at soon */
 	hlist_del(&m->wheel);
 	gc->nwheel--;
@@ -238,30 +241,109 @@ static void conenat_wheel_free(struct conenat_net *cn,
 	conenat_mapping_free(m);
 }
 
-/*
- * When the wheel looks at live @m next: at its timer's end, and for TCP
- * no later than tcp-transitory-timeout from now, as the close of its last
- * connection may bring the end forward that far.
- */
-static u32 conenat_wheel_next(const struct conenat_mapping *m, u32 now)
+/* Let others run every CONENAT_WHEEL_BATCH mappings. */
+static void conenat_wheel_yield(unsigned int *n)
 {
-	u32 when = READ_ONCE(m->expires), soon;
+	if (++*n % CONENAT_WHEEL_BATCH)
+		return;
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+}
 
-	if (m->ik.proto != IPPROTO_TCP)
+/*
+ * The shortest gap between two looks at @m's entries: an eighth of its
+ * timer, at most 30 s (conntrack's shortest UDP timeout: an entry may end
+ * unseen only that long after a look), at least a second.
+ */
+static u32 conenat_wheel_gap(const struct conenat_config *cfg,
+			     const struct conenat_mapping *m)
+{
+	return clamp_t(u32, conenat_proto_timeout(cfg, m->ik.proto) / 8, 1, 30);
+}
+
+/*
+ * Look at live @m, whose second came: read its conntrack entries, and
+ * return when to look again, or 0 when it is past its timer. A dynamic
+ * mapping lives its timer past the last packet of its entries; a static
+ * one by its lifetime alone. The wheel looks again before any entry could
+ * end unseen, at most every eighth of the timer, and a second before the
+ * end, so that a busy mapping is never taken for an expired one. A
+ * permanent mapping is looked at only while it has entries, to forget
+ * those that ended.
+ */
+static u32 conenat_wheel_live(struct conenat_mapping *m, u32 now)
+{
+	const struct conenat_config *cfg = conenat_cfg(m->inst);
+	struct conenat_visit v = { .now = now };
+	u32 base = READ_ONCE(m->expires), end = base, when, soon;
+	int state = atomic_read(&m->state);
+
+	conenat_ct_visit(m, cfg, &v);
+	soon = now + conenat_wheel_gap(cfg, m);
+	if (state & CONENAT_M_PERMANENT) {
+		if (!v.alive && !READ_ONCE(m->flows))
+			return 0;
+		return (s32)(v.next - soon) < 0 ? soon : v.next;
+	}
+	if (!(state & CONENAT_M_STATIC)) {
+		end = conenat_ct_until(m, cfg, &v, base);
+		if (end != base)
+			end = conenat_mapping_settle(m, base, end);
+	}
+	if ((s32)(end - now) <= 0)
+		return 0;
+	/* a margin before the end: the GC's work may run a little late */
+	when = end - 2;
+	if (v.alive && (s32)(v.next - when) < 0)
+		when = v.next;
+	if ((s32)(when - soon) < 0)
+		when = (s32)(soon - end) < 0 ? soon : end;
+	return when;
+}
+
+/*
+ * Where an arrival goes: a mapping just made (or one that just got its
+ * first entry) is looked at after a gap, or before its end, not at once:
+ * a burst of new flows costs the wheel nothing then.
+ */
+static u32 conenat_wheel_first(const struct conenat_mapping *m, u32 now)
+{
+	const struct conenat_config *cfg = conenat_cfg(m->inst);
+	u32 when = now + conenat_wheel_gap(cfg, m), end;
+
+	if (atomic_read(&m->state) & CONENAT_M_PERMANENT)
 		return when;
-	soon = now + conenat_cfg(m->inst)->tcp_transitory_timeout;
-	return (s32)(when - soon) > 0 ? soon : when;
+	end = READ_ONCE(m->expires) - 2;
+	return (s32)(end - when) < 0 ? max_t(u32, end, now + 1) : when;
+}
+
+/*
+ * A permanent mapping with no entries left leaves the wheel: it is not
+ * the wheel's to free. One that got an entry meanwhile comes back.
+ */
+static void conenat_wheel_leave(struct conenat_net *cn,
+				struct conenat_mapping *m)
+{
+	atomic_andnot(CONENAT_M_WHEEL, &m->state);
+	/* an entry linked after the look saw WHEEL set, or sees it clear */
+	smp_mb__after_atomic();
+	if (READ_ONCE(m->flows))
+		conenat_expiry_enter(cn, m, 0);
 }
 
 /*
  * Look at @m, taken out of the wheel: put it back where its timer says, or
- * let it go. Caller holds gc->lock and rcu_read_lock().
+ * let it go. A dead mapping goes on @dead, whose conntrack entries the
+ * caller ends. Caller holds gc->lock and rcu_read_lock().
  */
 static void conenat_wheel_visit(struct conenat_net *cn,
-				struct conenat_mapping *m, u32 now)
+				struct conenat_mapping *m, u32 now,
+				struct hlist_head *dead, bool arrival)
 {
 	struct conenat_gc_state *gc = &cn->gc;
 	int state;
+	u32 when;
 
 	for (;;) {
 		/* HELD comes after the hold-down's end is written */
@@ -276,32 +358,62 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 				return;
 			}
 			conenat_holddown_end(m);
-		} else if (state & CONENAT_M_DEAD) {
-			/*
-			 * Its conntrack entries still hold it: out of the wheel
-			 * until the last one goes (conenat_holddown_start()).
-			 * From here on it is not ours to touch.
-			 */
-			if (atomic_try_cmpxchg(&m->state, &state,
-					       state & ~CONENAT_M_WHEEL))
-				return;
-		} else if ((s32)(READ_ONCE(m->expires) - now) > 0) {
-			conenat_wheel_place(gc, m, conenat_wheel_next(m, now));
-			return;
-		} else if (conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED)) {
-			gc->removed++;
+			continue;
 		}
+		if (state & CONENAT_M_DEAD) {
+			/* its entries end after a grace period: the caller */
+			if (state & CONENAT_M_ARRIVING)
+				atomic_andnot(CONENAT_M_ARRIVING, &m->state);
+			hlist_add_head(&m->wheel, dead);
+			return;
+		}
+		if (!(state & CONENAT_M_LIVE))
+			when = now + 1;
+		else if (arrival)
+			when = conenat_wheel_first(m, now);
+		else
+			when = conenat_wheel_live(m, now);
+		/* removed during the look: to the dead, not to a far slot */
+		if (when && !(atomic_read(&m->state) & CONENAT_M_DEAD)) {
+			conenat_wheel_place(gc, m, when);
+			return;
+		}
+		if (when)
+			continue;
+		if (state & CONENAT_M_PERMANENT) {
+			/* no entry left (or back in the arrivals for one) */
+			conenat_wheel_leave(cn, m);
+			return;
+		}
+		if (conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED))
+			gc->removed++;
 	}
 }
 
-/* Let others run every CONENAT_WHEEL_BATCH mappings. */
-static void conenat_wheel_yield(unsigned int *n)
+/*
+ * End the conntrack entries of the dead mappings on @dead, once no NAT
+ * lookup that found one alive can still record an entry for it (a grace
+ * period: a lookup and its record are one RCU reader); then the tables'
+ * reference goes, and with the last one the endpoint goes to hold-down.
+ * Caller holds gc->lock, not rcu_read_lock().
+ */
+static void conenat_wheel_drain(struct hlist_head *dead)
 {
-	if (++*n % CONENAT_WHEEL_BATCH)
-		return;
-	rcu_read_unlock();
-	cond_resched();
+	struct conenat_mapping *m;
+	struct hlist_node *pos;
+	unsigned int n = 0;
+
+	synchronize_rcu();
 	rcu_read_lock();
+	hlist_for_each_entry_safe(m, pos, dead, wheel) {
+		hlist_del(&m->wheel);
+		conenat_ct_drain(m);
+		/* out of the wheel: hold-down puts it back (holddown.c) */
+		atomic_andnot(CONENAT_M_WHEEL, &m->state);
+		conenat_mapping_put(m);
+		conenat_wheel_yield(&n);
+	}
+	rcu_read_unlock();
 }
 
 /*
@@ -311,7 +423,7 @@ static void conenat_wheel_yield(unsigned int *n)
  *
  * Return: false when the budget ran out before the wheel caught up.
  */
-static bool conenat_wheel_turn(struct conenat_net *cn)
+static bool conenat_wheel_turn(struct conenat_net *cn, bool hurried)
 {
 	struct conenat_gc_state *gc = &cn->gc;
 	struct conenat_mapping *m, *tmp;
@@ -320,6 +432,7 @@ static bool conenat_wheel_turn(struct conenat_net *cn)
 	u32 now = conenat_now();
 	struct hlist_head *slot;
 	unsigned int n = 0;
+	HLIST_HEAD(dead);
 	HLIST_HEAD(due);
 
 	lockdep_assert_held(&gc->lock);
@@ -327,9 +440,25 @@ static bool conenat_wheel_turn(struct conenat_net *cn)
 	/* a wheel left alone longer than a turn starts over from now */
 	if ((s32)(now - gc->clock) >= CONENAT_WHEEL_SLOTS)
 		gc->clock = now - CONENAT_WHEEL_SLOTS + 1;
+	/*
+	 * Hurried: the mappings removed a moment ago wait in the next slot to
+	 * come; take them now, leaving the clock where it is.
+	 */
+	if (hurried && (s32)(gc->clock - now) > 0) {
+		slot = &gc->wheel[gc->clock % CONENAT_WHEEL_SLOTS];
+		hlist_for_each_entry_safe(m, pos, slot, wheel) {
+			if ((atomic_read(&m->state) &
+			     (CONENAT_M_DEAD | CONENAT_M_HELD |
+			      CONENAT_M_RELEASED)) != CONENAT_M_DEAD)
+				continue;
+			hlist_del(&m->wheel);
+			gc->nwheel--;
+			hlist_add_head(&m->wheel, &dead);
+		}
+	}
 	first = llist_del_all(&gc->incoming);
 	llist_for_each_entry_safe(m, tmp, first, incoming) {
-		conenat_wheel_visit(cn, m, now);
+		conenat_wheel_visit(cn, m, now, &dead, true);
 		conenat_wheel_yield(&n);
 	}
 	n = 0;
@@ -342,11 +471,13 @@ static bool conenat_wheel_turn(struct conenat_net *cn)
 			if (n == CONENAT_WHEEL_BUDGET)
 				goto out_of_budget;
 			gc->nwheel--;
-			conenat_wheel_visit(cn, m, now);
+			conenat_wheel_visit(cn, m, now, &dead, false);
 			conenat_wheel_yield(&n);
 		}
 	}
 	rcu_read_unlock();
+	if (!hlist_empty(&dead))
+		conenat_wheel_drain(&dead);
 	return true;
 
 out_of_budget:
@@ -357,6 +488,8 @@ out_of_budget:
 	}
 	gc->clock--;
 	rcu_read_unlock();
+	if (!hlist_empty(&dead))
+		conenat_wheel_drain(&dead);
 	return false;
 }
 
@@ -388,7 +521,7 @@ static void conenat_wheel_each(struct conenat_net *cn,
 	int i;
 
 	lockdep_assert_held(&gc->lock);
-	conenat_wheel_turn(cn);
+	conenat_wheel_turn(cn, false);
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
 		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel)
 			if (m->inst == inst)
@@ -427,6 +560,25 @@ void conenat_expiry_sweep(struct conenat_net *cn)
 		cond_resched();
 	}
 	mutex_unlock(&gc->lock);
+	conenat_gc_wake(cn);
+}
+
+/**
+ * conenat_expiry_drain() - end now the conntrack entries of removed mappings
+ * @cn: the namespace's state
+ *
+ * For the control path, after it removed mappings and hurried them (or
+ * swept the wheel): their entries are out of conntrack's table, and their
+ * endpoints in hold-down or free, when this returns (but an entry held in a
+ * queue). Process context.
+ */
+void conenat_expiry_drain(struct conenat_net *cn)
+{
+	mutex_lock(&cn->gc.lock);
+	while (!conenat_wheel_turn(cn, true))
+		cond_resched();
+	mutex_unlock(&cn->gc.lock);
+	/* the turn may have left work: arrivals placed, hold-downs begun */
 	conenat_gc_wake(cn);
 }
 
@@ -537,10 +689,10 @@ static void conenat_gc_worker(struct work_struct *work)
 					      struct conenat_net, gc_work);
 	struct conenat_gc_state *gc = &cn->gc;
 	unsigned int nwheel, due;
-	bool busy, stale, clean;
+	bool busy, stale;
 
 	mutex_lock(&gc->lock);
-	busy = !conenat_wheel_turn(cn);
+	busy = !conenat_wheel_turn(cn, false);
 
 	if (atomic_xchg(&gc->renumber, 0)) {
 		/* a pass under way starts over: it may have passed the change */
@@ -557,6 +709,9 @@ static void conenat_gc_worker(struct work_struct *work)
 			atomic_set(&gc->renumber, 1);
 		}
 		busy |= gc->renumbering;
+		/* the mappings it removed: their flows end now */
+		if (gc->removed)
+			conenat_wheel_turn(cn, true);
 	}
 	if (atomic_read(&cn->peer_table.nelems) || gc->walks[1].entered)
 		busy |= !conenat_walk_some(&cn->peer_table, &gc->walks[1],
@@ -564,14 +719,15 @@ static void conenat_gc_worker(struct work_struct *work)
 					   cn);
 
 	stale = atomic_xchg(&cn->ct_stale, 0);
-	clean = stale || gc->removed;
+	/* removed after the turn (renumbering): the next turn ends them */
+	busy |= gc->removed != 0;
 	WRITE_ONCE(gc->removed, 0);
 	nwheel = gc->nwheel;
 	due = nwheel ? conenat_wheel_next_due(gc) : 0;
 	mutex_unlock(&gc->lock);
 
-	/* one conntrack walk covers everything removed so far */
-	if (clean)
+	/* flows of other protocols on an address that went */
+	if (stale)
 		conenat_ct_cleanup(cn);
 
 	if (busy || atomic_read(&gc->renumber)) {
@@ -591,9 +747,15 @@ static void conenat_gc_worker(struct work_struct *work)
 	 * orders work before its check: one of the two sides sees the other.
 	 */
 	atomic_xchg(&gc->idle, 1);
+	/*
+	 * A long sleep of a delayed work runs late by up to an eighth of it
+	 * (the timer wheel's granularity); a mapping's look must not, so the
+	 * work wakes an eighth early, and sleeps again for the rest.
+	 */
 	if (due)
 		queue_delayed_work(system_power_efficient_wq, &cn->gc_work,
-				   due * HZ);
+				   max_t(unsigned long, due * HZ - due * HZ / 8,
+					 HZ));
 	if (!llist_empty(&gc->incoming) || atomic_read(&gc->renumber) ||
 	    atomic_read(&cn->peer_table.nelems) ||
 	    READ_ONCE(gc->nwheel) != nwheel || READ_ONCE(gc->removed))

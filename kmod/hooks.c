@@ -19,10 +19,10 @@
  * forward (dnat, redirect) translated never reaches conenat. Outbound it
  * comes before the srcnat chains, so that it wins over a catch-all
  * masquerade on the same device.
- * Each flow translated is linked to its mapping (ctlink.c), whose conntrack
- * helper keeps the mapping's timer running on the flow's packets: nothing
- * here runs for a flow's later packets. Every step is a hash lookup;
- * nothing walks mappings or conntrack entries.
+ * Each flow translated is recorded in its mapping (ctlink.c), which learns
+ * of the flow's packets from conntrack's timer when the expiry wheel looks
+ * at it: nothing of conenat's runs for a flow's later packets. Every step
+ * is a hash lookup; nothing walks mappings or conntrack entries.
  */
 #include <linux/icmp.h>
 #include <linux/ip.h>
@@ -58,44 +58,53 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 	return nf_nat_setup_info(ct, &range, manip);
 }
 
+/*
+ * Record @ct among @m's entries, which keep it alive and end with it. A
+ * permanent mapping is looked at by the expiry wheel while it has entries.
+ */
+static bool conenat_link(struct nf_conn *ct, struct conenat_mapping *m,
+			 bool in)
+{
+	if (conenat_ct_link(ct, m, in)) {
+		conenat_count(m->inst, CONENAT_C_NOMEM);
+		return false;
+	}
+	/* the record before the look at WHEEL: see conenat_wheel_leave() */
+	smp_mb();
+	if (!(atomic_read(&m->state) & CONENAT_M_WHEEL))
+		conenat_expiry_enter(m->inst->cn, m, 0);
+	return true;
+}
+
 /* Translate @ct and link it to @m, whose packets it then keeps alive. */
 static unsigned int conenat_nat_link(struct nf_conn *ct,
-				     const struct conenat_mapping *m,
+				     struct conenat_mapping *m,
 				     __be32 addr, __be16 port,
-				     enum nf_nat_manip_type manip, bool out_reply)
+				     enum nf_nat_manip_type manip, bool in)
 {
 	unsigned int verdict = conenat_nat_to(ct, addr, port, manip);
 
-	if (verdict == NF_ACCEPT && conenat_ct_link(ct, m, out_reply)) {
-		/* the unconfirmed entry goes with the packet */
-		conenat_count(m->inst, CONENAT_C_NOMEM);
+	/* an entry that could not be linked goes with the packet */
+	if (verdict == NF_ACCEPT && !conenat_link(ct, m, in))
 		return NF_DROP;
-	}
 	return verdict;
 }
 
 /*
- * Protocols conenat does not map leave as with masquerade; the link lets
- * the flow go when the address does.
+ * Protocols conenat does not map leave as with masquerade; such flows end
+ * when their address goes (conenat_ct_cleanup()).
  */
-static unsigned int conenat_masquerade(const struct conenat_instance *inst,
-				       struct nf_conn *ct, __be32 addr)
+static unsigned int conenat_masquerade(struct nf_conn *ct, __be32 addr)
 {
 	struct nf_nat_range2 range = {
 		.flags = NF_NAT_RANGE_MAP_IPS,
 		.min_addr.ip = addr,
 		.max_addr.ip = addr,
 	};
-	unsigned int verdict;
 
 	if (!addr)
 		return NF_DROP;
-	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
-	if (verdict == NF_ACCEPT && conenat_ct_link_masq(ct, inst, addr)) {
-		conenat_count(inst, CONENAT_C_NOMEM);
-		return NF_DROP;
-	}
-	return verdict;
+	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
 }
 
 /*
@@ -212,7 +221,7 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	    !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
 	if (!conenat_flow(t, &port, &rport))
-		return conenat_masquerade(inst, ct, cfg->ext_min ?:
+		return conenat_masquerade(ct, cfg->ext_min ?:
 					  READ_ONCE(inst->dev_addr));
 
 	m = conenat_out_mapping(inst, cfg, ct, t->src.u3.ip, port,
@@ -258,7 +267,7 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	struct conenat_int_key ik;
 
 	dst = conenat_lookup_ext(cn, &ek);
-	/* a dead mapping may outlive its instance while entries hold it */
+	/* a dead mapping waits for its entries' end, then its hold-down */
 	if (!dst || !conenat_mapping_alive(dst))
 		return NF_ACCEPT;
 	/* let in from the outside: not a hairpin */
@@ -341,7 +350,6 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	if (cfg->inbound_refresh)
 		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	conenat_count(inst, CONENAT_C_IN_NEW_FLOWS);
-	/* the flow's replies are the mapping's outbound packets */
 	return conenat_nat_link(ct, m, m->ik.addr, m->ik.port,
 				NF_NAT_MANIP_DST, true);
 }
@@ -363,6 +371,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
 	struct conenat_instance *inst;
+	unsigned int verdict;
 
 	dst = conenat_lookup_ext(cn, &ek);
 	if (!dst || !conenat_mapping_alive(dst))
@@ -386,12 +395,12 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 		return NF_DROP;
 	}
 	conenat_count(inst, CONENAT_C_HAIRPIN_FLOWS);
-	/*
-	 * Linked to the sender's mapping, which the flow keeps alive; the
-	 * receiver's is checked by its endpoints when conntrack is cleaned.
-	 */
-	return conenat_nat_link(ct, src, dst->ik.addr, dst->ik.port,
-				NF_NAT_MANIP_DST, false);
+	/* both mappings know the flow: it ends with either */
+	verdict = conenat_nat_link(ct, src, dst->ik.addr, dst->ik.port,
+				   NF_NAT_MANIP_DST, false);
+	if (verdict == NF_ACCEPT && !conenat_link(ct, dst, true))
+		return NF_DROP;
+	return verdict;
 }
 
 static unsigned int conenat_nat_in(void *priv, struct sk_buff *skb,

@@ -7,6 +7,7 @@
  * creation agree on which device an instance is bound to). Its configuration
  * is an RCU pointer to an immutable struct conenat_config.
  */
+#include <linux/delay.h>
 #include <linux/inetdevice.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
@@ -371,16 +372,15 @@ void conenat_instance_del(struct conenat_instance *inst)
 		conenat_flush(cn, inst, false);
 	WARN_ON_ONCE(atomic_read(&inst->nmappings));
 	/*
-	 * The conntrack entries linked to the mappings go, and with them the
-	 * last references: a mapping points to its instance until it is
-	 * freed. An entry being confirmed during the walk is caught by the
-	 * next one, after the packets in flight are done.
+	 * The mappings' conntrack entries end, and with them the tables'
+	 * references: a mapping points to its instance until it is freed. An
+	 * entry held in a queue keeps its mapping for a later turn.
 	 */
 	for (i = 0; i < 8; i++) {
-		conenat_ct_cleanup(cn);
+		conenat_expiry_drain(cn);
 		if (!atomic_read(&inst->nheld))
 			break;
-		synchronize_net();
+		msleep(20);
 	}
 	WARN_ON_ONCE(atomic_read(&inst->nheld));
 	__clear_bit(inst->id, cn->inst_ids);

@@ -12,36 +12,46 @@
  *  - conenat_mapping_create() claims an external endpoint (ports.c),
  *    inserts the mapping into the internal table and publishes it (LIVE);
  *    a mapping with a timer enters the expiry wheel (expiry.c);
- *  - conenat_mapping_alive() is the packet path's test, exact to the
- *    second; conenat_mapping_refresh() moves the timer, a write at most
- *    once a second (both inline in conenat.h, for the per-packet helper);
- *  - conenat_mapping_remove() makes it DEAD and drops the tables'
- *    reference; conntrack entries linked to it (ctlink.c) hold theirs;
+ *  - conenat_mapping_alive() is the packet path's test for a new flow,
+ *    exact to the second; conenat_mapping_refresh() moves the timer for
+ *    one (both inline in conenat.h); the expiry wheel moves it after the
+ *    packets of the mapping's conntrack entries (conenat_mapping_settle());
+ *  - conenat_mapping_remove() makes it DEAD and hands it to the wheel,
+ *    which ends its conntrack entries (ctlink.c) after a grace period and
+ *    then drops the tables' reference;
  *  - conenat_mapping_put() of the last reference starts the hold-down of
  *    its endpoint (holddown.c), after which it is freed.
  */
 #include "conenat.h"
 
 /**
- * conenat_mapping_set_timer() - set a dynamic mapping's timer, even earlier
- * @m: the mapping
- * @timeout: seconds the mapping lives from now
+ * conenat_mapping_settle() - set a dynamic mapping's timer from its entries
+ * @m: the mapping, in the expiry wheel's hands
+ * @base: its timer as the wheel read it before its entries
+ * @end: the end the packets of its entries give it, maybe earlier (the
+ *	close of its last TCP connection)
  *
- * For the end of a mapping's last TCP connection, after which it lives
- * tcp-transitory-timeout rather than what the connection gave it.
+ * A timer that moved meanwhile (a new flow, a permit) only moves later; a
+ * mapping granted meanwhile keeps its own.
+ *
+ * Return: the timer now.
  */
-void conenat_mapping_set_timer(struct conenat_mapping *m, u32 timeout)
+u32 conenat_mapping_settle(struct conenat_mapping *m, u32 base, u32 end)
 {
-	u32 expires = conenat_now() + timeout;
-	u32 old;
+	u32 old = base, was;
 
-	do {
-		old = READ_ONCE(m->expires);
+	for (;;) {
 		/* the timer before the state: see conenat_mapping_grant() */
 		smp_rmb();
 		if (conenat_mapping_static(m))
-			return;
-	} while (cmpxchg(&m->expires, old, expires) != old);
+			return READ_ONCE(m->expires);
+		was = cmpxchg(&m->expires, old, end);
+		if (was == old)
+			return end;
+		old = was;
+		if ((s32)(end - old) <= 0)
+			return old;
+	}
 }
 
 /* Move @m's timer to @expires if that is later; true if it moved. */
@@ -119,7 +129,7 @@ bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
 }
 
 /**
- * conenat_mapping_hold() - take a reference for a conntrack link
+ * conenat_mapping_hold() - take a reference for a control-path request
  * @m: a live mapping, found under rcu_read_lock()
  *
  * Return: false when the mapping is already on its way out.
@@ -262,8 +272,6 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		 * still linked makes the caller try again.
 		 */
 		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
-		/* its conntrack entries go at the GC's next run */
-		conenat_ct_stale_later(cn);
 		old = conenat_int_insert(cn, m);
 	}
 	if (old) {
@@ -303,9 +311,11 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  *
  * Safe against concurrent removal: only the first caller acts. A mapping its
  * creator has not published yet is left alone: the creator either
- * publishes it (and it can be removed then) or undoes it. The mapping's
- * conntrack entries are left to conenat_ct_cleanup(); it keeps its external
- * endpoint until the last of them is gone.
+ * publishes it (and it can be removed then) or undoes it. The mapping goes
+ * to the expiry wheel, which ends its conntrack entries once no reader can
+ * link one to it any more, and only then lets its external endpoint go
+ * (conenat_expiry_drain() does it at once); a caller that found it in the
+ * wheel hurries it there.
  *
  * Return: true for the caller that removed it.
  */
@@ -319,8 +329,6 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
 			return false;
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
-	/* after DEAD: entries linked since see either (ctlink.c) */
-	atomic_inc(&cn->removals);
 	conenat_int_remove(cn, m);
 	if (event == CONENAT_EVENT_EXPIRED)
 		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);
@@ -331,7 +339,8 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	atomic_dec(&inst->nmappings);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
-	conenat_mapping_put(m);
+	/* a permanent mapping without entries was not in the wheel */
+	conenat_expiry_enter(cn, m, 0);
 	return true;
 }
 
@@ -377,10 +386,8 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 		if (conenat_mapping_static(holder) &&
 		    !conenat_mapping_granted(holder))
 			return false;
-		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED)) {
+		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED))
 			conenat_expiry_hurry_locked(inst->cn, holder);
-			conenat_ct_stale_later(inst->cn);
-		}
 		*wait = true;
 		return false;
 	}

@@ -45,13 +45,9 @@ static int __init conenat_init(void)
 	if (err)
 		return err;
 
-	err = conenat_ctlink_init();
-	if (err)
-		goto err_destroy_caches;
-
 	err = conenat_netns_init();
 	if (err)
-		goto err_unreg_helpers;
+		goto err_destroy_caches;
 
 	err = conenat_notifiers_init();
 	if (err)
@@ -68,8 +64,6 @@ err_unreg_notifiers:
 	conenat_notifiers_exit();
 err_unreg_pernet:
 	conenat_netns_exit();
-err_unreg_helpers:
-	conenat_ctlink_exit();
 err_destroy_caches:
 	rcu_barrier();
 	conenat_table_cache_exit();
@@ -81,7 +75,6 @@ static void __exit conenat_exit(void)
 	conenat_genl_exit();
 	conenat_notifiers_exit();
 	conenat_netns_exit();
-	conenat_ctlink_exit();
 	/* mappings, peers and hosts are freed through call_rcu() */
 	rcu_barrier();
 	conenat_table_cache_exit();

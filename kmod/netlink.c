@@ -414,7 +414,7 @@ static int conenat_nl_set_instance(struct sk_buff *skb, struct genl_info *info)
 		conenat_instance_set_cfg(inst, cfg);
 		synchronize_net();
 		conenat_flush(cn, inst, true);
-		conenat_ct_cleanup(cn);
+		conenat_expiry_drain(cn);
 	} else {
 		conenat_instance_set_cfg(inst, cfg);
 	}
@@ -621,11 +621,31 @@ static int conenat_put_endpoints(struct sk_buff *msg,
 	return 0;
 }
 
+/*
+ * Seconds a mapping has left. A dynamic one's timer moves with the packets
+ * of its conntrack entries, which the expiry wheel reads only now and then:
+ * a request reads them now. The caller holds the mapping (a reference, or
+ * rcu_read_lock()).
+ */
+static s32 conenat_mapping_left(const struct conenat_mapping *m, u8 event)
+{
+	struct conenat_visit v = { .now = conenat_now() };
+	u32 end = READ_ONCE(m->expires);
+
+	if (!event && !(atomic_read(&m->state) & CONENAT_M_STATIC)) {
+		rcu_read_lock();
+		conenat_ct_peek(m, conenat_cfg(m->inst), &v);
+		end = conenat_ct_until(m, conenat_cfg(m->inst), &v, end);
+		rcu_read_unlock();
+	}
+	return end - v.now;
+}
+
 static int conenat_fill_mapping(struct sk_buff *msg,
 				const struct conenat_mapping *m, u8 cmd,
 				u8 event, u32 portid, u32 seq, int flags)
 {
-	s32 left = READ_ONCE(m->expires) - conenat_now();
+	s32 left = conenat_mapping_left(m, event);
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags, cmd);
@@ -1188,9 +1208,9 @@ out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (granted)
 		conenat_mapping_put(granted);
-	/* a walk over conntrack only when a mapping went away */
+	/* the replaced mapping's entries end before the answer */
 	if (replaced)
-		conenat_ct_cleanup(cn);
+		conenat_expiry_drain(cn);
 	if (echo) {
 		/*
 		 * The mapping is made: a full receive buffer loses the echo,
@@ -1232,7 +1252,7 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
-		conenat_ct_cleanup(cn);
+		conenat_expiry_drain(cn);
 	return err;
 }
 
@@ -1437,7 +1457,7 @@ static int conenat_nl_flush_mappings(struct sk_buff *skb,
 			err = -ENOENT;
 	}
 	if (!err && conenat_flush(cn, inst, false))
-		conenat_ct_cleanup(cn);
+		conenat_expiry_drain(cn);
 	mutex_unlock(&cn->config_lock);
 	return err;
 }

@@ -10,8 +10,9 @@
  * mapping has.
  *
  * A peer learned from traffic lives while a flow to it does, then the
- * mapping's timer for its protocol: the conntrack link counts the flows
- * (conenat_peer_flow_start() and _end(), once per flow, never per packet).
+ * mapping's timer for its protocol: the expiry wheel's look at the
+ * mapping's conntrack entries moves its end (conenat_peer_keep()), never a
+ * packet.
  * A permit lets the remote in for its lifetime, or as long as the mapping,
  * or until the administrator deletes it. What traffic taught and what a
  * permit grants are kept apart in the peer, so that deleting a permit ends
@@ -44,8 +45,7 @@ struct conenat_peer_key {
  * @expires: conenat_now() second until which traffic keeps the peer once no
  *	flow to it is left (in the past for a peer only a permit made)
  * @permit_end: conenat_now() second at which a timed permit ends
- * @nflows: linked conntrack entries to the remote; -1 once the peer is
- *	being reaped
+ * @nflows: 0, or -1 once the peer is being reaped
  * @permit: enum conenat_permit; set by the control path only
  * @rcu: frees the peer after readers
  */
@@ -104,12 +104,21 @@ static struct conenat_peer *conenat_peer_find(const struct conenat_mapping *m,
 }
 
 /* Move an end to @secs from now, never earlier. */
+static void conenat_end_forward(u32 *end, u32 t)
+{
+	u32 old;
+
+	/* the packet path and the expiry wheel both move it: only later */
+	do {
+		old = READ_ONCE(*end);
+		if ((s32)(t - old) <= 0)
+			return;
+	} while (cmpxchg(end, old, t) != old);
+}
+
 static void conenat_end_extend(u32 *end, u32 secs)
 {
-	u32 t = conenat_now() + secs;
-
-	if ((s32)(t - READ_ONCE(*end)) > 0)
-		WRITE_ONCE(*end, t);
+	conenat_end_forward(end, conenat_now() + secs);
 }
 
 static bool conenat_end_ahead(const u32 *end)
@@ -129,8 +138,7 @@ static bool conenat_peer_permitted(const struct conenat_peer *p)
 
 static bool conenat_peer_current(const struct conenat_peer *p)
 {
-	return atomic_read(&p->nflows) > 0 || conenat_end_ahead(&p->expires) ||
-	       conenat_peer_permitted(p);
+	return conenat_end_ahead(&p->expires) || conenat_peer_permitted(p);
 }
 
 /*
@@ -443,42 +451,36 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
 }
 
 /**
- * conenat_peer_flow_start() - a conntrack entry to a peer is confirmed
+ * conenat_peer_keep() - keep the peer of a live flow
  * @m: the mapping, live
- * @raddr: the remote address
- * @rport: the remote port, 0 for the peer by address
+ * @cfg: its instance's configuration
+ * @raddr: the flow's remote address
+ * @rport: the flow's remote port
+ * @until: conenat_now() second to which the flow keeps the peer: its last
+ *	packet plus the mapping's timer
  *
- * Caller holds rcu_read_lock(). While flows to it are counted, the peer
- * does not end.
+ * From the expiry wheel's look at the mapping's entries (ctlink.c), which
+ * comes again before @until. GC context, under cn->gc.lock (which the
+ * reaping of peers holds too) and rcu_read_lock().
  *
- * Return: whether the flow was counted (the peer exists and is not being
- * reaped); only then must conenat_peer_flow_end() follow.
+ * Return: whether the flow has a peer to keep.
  */
-bool conenat_peer_flow_start(const struct conenat_mapping *m, __be32 raddr,
-			     __be16 rport)
+bool conenat_peer_keep(const struct conenat_mapping *m,
+		       const struct conenat_config *cfg, __be32 raddr,
+		       __be16 rport, u32 until)
 {
-	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+	u8 filtering = conenat_mapping_filtering(m, cfg->filtering);
+	struct conenat_peer *p;
 
-	return p && atomic_add_unless(&p->nflows, 1, -1);
-}
-
-/**
- * conenat_peer_flow_end() - a counted conntrack entry is gone
- * @m: the mapping, held by the entry's reference
- * @raddr: the remote address
- * @rport: the remote port, as given to conenat_peer_flow_start()
- * @timeout: seconds the peer lives from now if this was its last flow
- *
- * Caller holds rcu_read_lock().
- */
-void conenat_peer_flow_end(const struct conenat_mapping *m, __be32 raddr,
-			   __be16 rport, u32 timeout)
-{
-	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
-
-	if (!p || !atomic_add_unless(&p->nflows, -1, -1))
-		return;
-	conenat_end_extend(&p->expires, timeout);
+	if (filtering == CONENAT_ENDPOINT_INDEPENDENT)
+		return false;
+	if (filtering != CONENAT_ADDRESS_PORT_DEPENDENT)
+		rport = 0;
+	p = conenat_peer_find(m, raddr, rport);
+	if (!p)
+		return false;
+	conenat_end_forward(&p->expires, until);
+	return true;
 }
 
 static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
@@ -532,7 +534,6 @@ void conenat_peer_reap(struct conenat_net *cn, void *obj)
 	if (m && conenat_mapping_live(m)) {
 		if (conenat_peer_current(p))
 			return;
-		/* a flow confirmed meanwhile keeps it */
 		if (atomic_cmpxchg(&p->nflows, 0, -1) != 0)
 			return;
 		/*

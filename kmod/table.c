@@ -223,8 +223,11 @@ struct conenat_host *conenat_host_get(struct conenat_net *cn,
 
 static void conenat_mapping_free_rcu(struct rcu_head *head)
 {
-	kmem_cache_free(conenat_mapping_cache,
-			container_of(head, struct conenat_mapping, rcu));
+	struct conenat_mapping *m = container_of(head, struct conenat_mapping,
+						 rcu);
+
+	conenat_ct_release(m);
+	kmem_cache_free(conenat_mapping_cache, m);
 }
 
 static void conenat_host_free_rcu(struct rcu_head *head)
@@ -371,7 +374,7 @@ static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
  * @dynamic_only: keep the administrator's static mappings (those hosts
  *	asked for by port control go)
  *
- * Process context. The caller runs conenat_ct_cleanup() afterwards.
+ * Process context. The caller runs conenat_expiry_drain() afterwards.
  *
  * Return: how many mappings were removed.
  */

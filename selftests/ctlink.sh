@@ -11,10 +11,10 @@
 #    of conenat's mappings holds (for another remote);
 #  - TCP: a mapping lives tcp-timeout while a connection through it is
 #    established, and tcp-transitory-timeout once the last one has closed;
-#  - an entry whose conenat helper someone removed through ctnetlink (then
-#    conntrack no longer tells conenat of its end) still gives its mapping
-#    up: after "mapping del" the entry is gone and its external endpoint is
-#    free for a static mapping of another internal endpoint.
+#  - the entries carry nothing of conenat's (no helper); an entry removed
+#    with conntrack -D is forgotten, and after "mapping del" the others are
+#    gone and the external endpoint is free for a static mapping of another
+#    internal endpoint.
 #
 #   inside (in)              router (rt)                      outside (out)
 #  +-------------+        +-----------------------------+        +---------------+
@@ -190,25 +190,26 @@ tcp_timers() {
 		{ echo "closed: mapping expires in $e s, want tcp-transitory-timeout 240"; return 1; }
 }
 
-# unhelped: the link of a strong entry removed by ctnetlink, then the
-# mapping deleted.
-unhelped() {
+# no_trace: the entries carry nothing of conenat's (no helper: a flowtable
+# may take them); one that conntrack -D removed is forgotten, "mapping del"
+# ends the others, and the endpoint is free again for another internal
+# endpoint at once.
+no_trace() {
 	local port
-	# the second packet makes the link strong (a reference on the mapping)
-	udp_from 10.0.1.2 5560 && sleep 0.3 && udp_from 10.0.1.2 5560 || return 1
-	wait_for 10 sh -c "ip netns exec $n_rt conntrack -L -p udp --orig-port-src 5560 2>/dev/null | grep -q helper=conenat" ||
-		{ echo "no linked entry"; ct -p udp; return 1; }
+	udp_from 10.0.1.2 5560 4001 && udp_from 10.0.1.2 5560 4002 &&
+		udp_from 10.0.1.2 5560 4003 || return 1
+	wait_for 10 sh -c "[ \$(ip netns exec $n_rt conntrack -L -p udp --orig-port-src 5560 2>/dev/null | grep -c '^udp') = 3 ]" ||
+		{ echo "not three entries"; ct -p udp; return 1; }
+	if ct -p udp --orig-port-src 5560 | grep -q helper=; then
+		echo "an entry carries a helper:"; ct -p udp --orig-port-src 5560; return 1
+	fi
 	port=$(nc -j mapping get instance home proto udp internal 10.0.1.2:5560 |
 		jq -r '.[0].external_port') || return 1
-	ip netns exec "$n_rt" "$top/selftests/ct_unhelp" udp 10.0.1.2 5560 \
-		198.51.100.10 4001 || return 1
-	if ct -p udp --orig-port-src 5560 | grep -q helper=; then
-		echo "the helper is still there:"; ct -p udp --orig-port-src 5560; return 1
-	fi
+	ip netns exec "$n_rt" conntrack -D -p udp --orig-port-src 5560 \
+		--orig-port-dst 4002 >/dev/null 2>&1 || return 1
 	nc mapping del instance home proto udp internal 10.0.1.2:5560 || return 1
 	[ "$(ct -p udp --orig-port-src 5560 | grep -c '^udp')" -eq 0 ] ||
-		{ echo "the entry outlived its mapping:"; ct -p udp; return 1; }
-	# the endpoint is no longer held by the entry's reference
+		{ echo "entries outlived their mapping:"; ct -p udp; return 1; }
 	nc mapping add instance home proto udp internal 10.0.1.2:5561 \
 		external ":$port" || { echo "external :$port still taken"; return 1; }
 	udp_from 10.0.1.2 5561 || return 1
@@ -251,8 +252,8 @@ tap_check "conenat's cleanup leaves alone a masqueraded flow on the port of one 
 	same_port
 tap_check "TCP mapping: tcp-timeout while established, tcp-transitory-timeout once closed" \
 	tcp_timers
-tap_check "an entry whose helper ctnetlink removed still lets its mapping go: entry ended, endpoint free again" \
-	unhelped
+tap_check "the entries carry no helper; one conntrack -D removed is forgotten, mapping del ends the others, the endpoint is free at once" \
+	no_trace
 tap_check "the instance goes with no reference left (no kernel warning)" \
 	instance_gone
 tap_done
