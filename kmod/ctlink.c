@@ -687,12 +687,15 @@ void conenat_ct_drain(struct conenat_mapping *m)
 			conenat_ct_end(cur, m);
 		return;
 	}
-	spin_lock_bh(&b->lock);
-	for (c = rcu_dereference_protected(b->head, lockdep_is_held(&b->lock));
-	     c; c = rcu_dereference_protected(c->next, 1))
+	/*
+	 * Nobody adds to a dead mapping's records after the grace period,
+	 * and the wheel alone changes them: no lock, no BH held off while
+	 * conntrack is searched.
+	 */
+	for (c = rcu_dereference_protected(b->head, 1); c;
+	     c = rcu_dereference_protected(c->next, 1))
 		for (i = 0; i < c->n; i++)
 			conenat_ct_end(c->rec[i], m);
-	spin_unlock_bh(&b->lock);
 }
 
 /*
