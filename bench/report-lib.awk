@@ -105,12 +105,15 @@ function mapping_slab_bytes(p,   obj, ops, ord) {
 
 # accounted_bytes P: kernel bytes per mapping at P mappings: the object, plus
 # a bucket pointer in each of the two mapping tables (grown x2 past 75 %
-# load from 8 192 buckets); "" when not measured
+# load from the module's hash_buckets, 8 192 by default); "" when not
+# measured
 function accounted_bytes(p,   eff, size) {
 	eff = mapping_slab_bytes(p)
 	if (eff == "" || p == "" || p + 0 == 0)
 		return ""
-	size = 8192
+	size = info_get("hash_buckets") + 0
+	if (size <= 0)
+		size = 8192
 	while (p > size * 0.75)
 		size *= 2
 	return eff + 2 * 8 * size / p

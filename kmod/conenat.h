@@ -230,6 +230,9 @@ struct conenat_ext_key {
  *	block of them (ctlink.c)
  * @id: number unique in the namespace for its life (64 bits never wrap),
  *	keys the mapping's peers
+ * @peer: the first remote its traffic went to, the one peer kept in the
+ *	mapping rather than in the peer table (peers.c)
+ * @peer_end: conenat_now() second until which traffic keeps @peer
  * @rcu: frees the mapping after readers are done
  * @incoming: entry in the expiry wheel's list of arrivals
  * @wheel: entry in a slot of the expiry wheel
@@ -249,6 +252,8 @@ struct conenat_mapping {
 	atomic_t npeers;
 	u64 flows;
 	u64 id;
+	u64 peer;
+	u32 peer_end;
 	union {
 		struct rcu_head rcu;
 		struct llist_node incoming;
@@ -504,6 +509,7 @@ static inline u32 conenat_proto_timeout(const struct conenat_config *cfg,
 
 /* table.c */
 int conenat_table_init(struct conenat_net *cn);
+unsigned int conenat_table_buckets(struct conenat_net *cn);
 void conenat_table_destroy(struct conenat_net *cn);
 int conenat_table_cache_init(void);
 void conenat_table_cache_exit(void);
@@ -612,6 +618,7 @@ bool conenat_peer_keep(const struct conenat_mapping *m,
 bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
 			  __be32 raddr, __be16 rport);
 void conenat_peer_reap(struct conenat_net *cn, void *obj);
+void conenat_peer_close(struct conenat_mapping *m);
 int conenat_peers_init(struct conenat_net *cn);
 void conenat_peers_destroy(struct conenat_net *cn);
 int conenat_peer_cache_init(void);

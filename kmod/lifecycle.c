@@ -339,6 +339,7 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	atomic_dec(&inst->nmappings);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
+	conenat_peer_close(m);
 	/* a permanent mapping without entries was not in the wheel */
 	conenat_expiry_enter(cn, m, 0);
 	return true;

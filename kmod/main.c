@@ -16,17 +16,18 @@
 #include "conenat.h"
 
 /*
- * hash_buckets: the initial and smallest bucket count of each mapping table.
- * rhashtable's size hints are u16 on the kernels conenat supports, so 32768
- * is the most a table can be sized for ahead; it grows past that by itself.
+ * hash_buckets: the initial bucket count of each mapping table, which never
+ * shrinks below it. rhashtable's size hint is u16 on the kernels conenat
+ * supports, which sizes a table for at most 131072 buckets ahead; it grows
+ * past that by itself (see conenat_table_size()).
  */
 #define CONENAT_HASH_BUCKETS_MIN	64U
-#define CONENAT_HASH_BUCKETS_MAX	32768U
+#define CONENAT_HASH_BUCKETS_MAX	131072U
 
 unsigned int conenat_hash_buckets __read_mostly = 8192;
 module_param_named(hash_buckets, conenat_hash_buckets, uint, 0444);
 MODULE_PARM_DESC(hash_buckets,
-		 "Initial and smallest bucket count of each per-netns mapping table (power of two, 64 to 32768, default 8192)");
+		 "Initial bucket count of each per-netns mapping table, never shrunk below (power of two, 64 to 131072, default 8192)");
 
 static int __init conenat_init(void)
 {

@@ -1775,7 +1775,8 @@ static int conenat_nl_get_limits(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, CONENAT_LIMITS_A_INSTANCES, instances) ||
 	    nla_put_u32(msg, CONENAT_LIMITS_A_MAX_PEERS,
 			READ_ONCE(cn->max_peers)) ||
-	    nla_put_u32(msg, CONENAT_LIMITS_A_PEERS, atomic_read(&cn->npeers)))
+	    nla_put_u32(msg, CONENAT_LIMITS_A_PEERS, atomic_read(&cn->npeers)) ||
+	    nla_put_u32(msg, CONENAT_LIMITS_A_BUCKETS, conenat_table_buckets(cn)))
 		goto err_free_msg;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);

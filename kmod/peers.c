@@ -20,6 +20,14 @@
  * long as traffic keeps it. No peer outlives its mapping: the GC reaps the
  * peers of mappings that are gone.
  *
+ * The first remote a mapping's traffic goes to is kept in the mapping itself
+ * (@peer, @peer_end), which most mappings need and no more: a DNS query, a
+ * client's connection to its server. Its filter then costs a new flow no
+ * allocation and no insert. Further remotes, and every permit, are peers
+ * in the table; a remote may be in both, and either lets it in. The word
+ * is 0 while empty, the remote with CONENAT_PEER_SET, and
+ * CONENAT_PEER_CLOSED once the mapping is removed, which uncharges it.
+ *
  * Peers are bounded: a mapping records at most its instance's max-peers,
  * a namespace at most its max-peers. At a cap the remote is not recorded
  * (the flow still leaves; only that remote's new inbound flows are
@@ -66,6 +74,9 @@ enum conenat_permit {
 	CONENAT_PERMIT_TIMED,		/* until @permit_end */
 	CONENAT_PERMIT_FOREVER,		/* as long as the mapping */
 };
+
+#define CONENAT_PEER_SET	BIT_ULL(48)
+#define CONENAT_PEER_CLOSED	BIT_ULL(49)
 
 static struct kmem_cache *conenat_peer_cache __read_mostly;
 
@@ -124,6 +135,21 @@ static void conenat_end_extend(u32 *end, u32 secs)
 static bool conenat_end_ahead(const u32 *end)
 {
 	return (s32)(READ_ONCE(*end) - conenat_now()) > 0;
+}
+
+/* The mapping's own peer word for a remote (port 0: any port). */
+static u64 conenat_peer_word(__be32 raddr, __be16 rport)
+{
+	return (__force u32)raddr | (u64)(__force u16)rport << 32 |
+	       CONENAT_PEER_SET;
+}
+
+/* Whether the mapping's own peer is @raddr:@rport, and current. */
+static bool conenat_peer_first_match(const struct conenat_mapping *m,
+				     __be32 raddr, __be16 rport)
+{
+	return READ_ONCE(m->peer) == conenat_peer_word(raddr, rport) &&
+	       conenat_end_ahead(&m->peer_end);
 }
 
 /* Whether a permit lets the remote in now. */
@@ -253,6 +279,38 @@ static int conenat_peer_replace(struct conenat_mapping *m,
 }
 
 /*
+ * Record @raddr:@rport as the mapping's own peer, or extend it there.
+ * Charged as a peer of the table is, until the mapping is removed.
+ *
+ * Return: 0, -ENOSPC at a cap, or -EEXIST when the mapping's own peer is
+ * another remote (or the mapping is gone): the table takes this one.
+ */
+static int conenat_peer_first(struct conenat_mapping *m,
+			      const struct conenat_config *cfg, __be32 raddr,
+			      __be16 rport, u32 lifetime)
+{
+	u64 want = conenat_peer_word(raddr, rport);
+	u64 old = READ_ONCE(m->peer);
+
+	if (old == want) {
+		conenat_end_extend(&m->peer_end, lifetime);
+		return 0;
+	}
+	if (old)
+		return -EEXIST;
+	if (!conenat_peer_charge(m, cfg, raddr, rport))
+		return -ENOSPC;
+	/* the end before the remote: a reader that sees one sees both */
+	conenat_end_extend(&m->peer_end, lifetime);
+	old = cmpxchg(&m->peer, 0, want);
+	if (!old)
+		return 0;
+	conenat_peer_uncharge(m->inst->cn, m);
+	/* another CPU recorded the same remote first: extended above */
+	return old == want ? 0 : -EEXIST;
+}
+
+/*
  * Record a remote, or extend it: traffic for @lifetime seconds after its
  * last flow, or a permit (@permit) for @lifetime seconds, 0 for as long as
  * the mapping. Safe in softirq context.
@@ -265,6 +323,11 @@ static int conenat_peer_add(struct conenat_mapping *m,
 	struct conenat_peer *p, *old;
 	int tries, err;
 
+	if (!permit) {
+		err = conenat_peer_first(m, cfg, raddr, rport, lifetime);
+		if (err != -EEXIST)
+			return err;
+	}
 	/* a race with the GC or another CPU costs a round, rarely two */
 	for (tries = 0; tries < 3; tries++) {
 		p = conenat_peer_find(m, raddr, rport);
@@ -476,6 +539,15 @@ bool conenat_peer_keep(const struct conenat_mapping *m,
 		return false;
 	if (filtering != CONENAT_ADDRESS_PORT_DEPENDENT)
 		rport = 0;
+	if (READ_ONCE(m->peer) == conenat_peer_word(raddr, rport)) {
+		/*
+		 * The mapping's own peer is filter state, which the wheel's
+		 * look moves as it moves a table peer's; the look reads the
+		 * mapping as const because showing it shares the look's path.
+		 */
+		conenat_end_forward((u32 *)&m->peer_end, until);
+		return true;
+	}
 	p = conenat_peer_find(m, raddr, rport);
 	if (!p)
 		return false;
@@ -486,8 +558,11 @@ bool conenat_peer_keep(const struct conenat_mapping *m,
 static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
 			       __be16 rport)
 {
-	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+	struct conenat_peer *p;
 
+	if (conenat_peer_first_match(m, raddr, rport))
+		return true;
+	p = conenat_peer_find(m, raddr, rport);
 	return p && conenat_peer_current(p);
 }
 
@@ -514,6 +589,18 @@ bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
 	 * permit for any port
 	 */
 	return conenat_peer_match(m, raddr, 0);
+}
+
+/**
+ * conenat_peer_close() - end the peer a removed mapping keeps itself
+ * @m: the mapping, just marked dead
+ *
+ * Its peers in the table are the GC's to reap. Safe in softirq context.
+ */
+void conenat_peer_close(struct conenat_mapping *m)
+{
+	if (xchg(&m->peer, CONENAT_PEER_CLOSED) & CONENAT_PEER_SET)
+		conenat_peer_uncharge(m->inst->cn, NULL);
 }
 
 /**

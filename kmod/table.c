@@ -393,6 +393,27 @@ unsigned int conenat_flush(struct conenat_net *cn,
 	return f.removed;
 }
 
+/* The most buckets rhashtable keeps as a table's smallest size (a u16). */
+#define CONENAT_HASH_BUCKETS_KEEP	32768U
+
+/*
+ * hash_buckets buckets from the start, and never fewer. rhashtable sizes a
+ * table for a u16 hint at 75 % load, which reaches 131072 buckets, and
+ * keeps a u16 smallest size: a table of up to 32768 buckets shrinks back to
+ * that after a flush; a larger one does not shrink at all, like conntrack's.
+ * Growing a table rehashes every entry (about 800 ns a new mapping when
+ * 60 000 arrive in a burst, Documentation/benchmarks.md): a router that
+ * expects many sizes its tables ahead, as it sizes conntrack's.
+ */
+static void conenat_table_size(struct rhashtable_params *p)
+{
+	p->nelem_hint = min(conenat_hash_buckets / 4 * 3, (unsigned int)U16_MAX);
+	if (conenat_hash_buckets <= CONENAT_HASH_BUCKETS_KEEP)
+		p->min_size = conenat_hash_buckets;
+	else
+		p->automatic_shrinking = false;
+}
+
 /**
  * conenat_table_init() - set up a namespace's tables and start the GC
  * @cn: the namespace's state
@@ -409,20 +430,13 @@ int conenat_table_init(struct conenat_net *cn)
 	atomic_set(&cn->ct_stale, 0);
 	cn->max_mappings = CONENAT_DEFAULT_MAX_MAPPINGS;
 
-	/*
-	 * hash_buckets buckets from the start (rhashtable sizes for a hint
-	 * at 75 % load), and never fewer: shrinking after a flush keeps the
-	 * size the administrator asked for.
-	 */
 	p = conenat_int_params;
-	p.nelem_hint = conenat_hash_buckets / 4 * 3;
-	p.min_size = conenat_hash_buckets;
+	conenat_table_size(&p);
 	err = rhashtable_init(&cn->int_table, &p);
 	if (err)
 		return err;
 	p = conenat_ext_params;
-	p.nelem_hint = conenat_hash_buckets / 4 * 3;
-	p.min_size = conenat_hash_buckets;
+	conenat_table_size(&p);
 	err = rhashtable_init(&cn->ext_table, &p);
 	if (err)
 		goto err_destroy_int;
@@ -444,6 +458,28 @@ err_destroy_ext:
 err_destroy_int:
 	rhashtable_destroy(&cn->int_table);
 	return err;
+}
+
+/**
+ * conenat_table_buckets() - how many buckets the mapping tables have now
+ * @cn: the namespace's state
+ *
+ * The internal table's; the external one holds the same mappings.
+ *
+ * Return: the bucket count, the newer table's while one is being resized.
+ */
+unsigned int conenat_table_buckets(struct conenat_net *cn)
+{
+	const struct bucket_table *tbl;
+	unsigned int size;
+
+	rcu_read_lock();
+	tbl = rcu_dereference(cn->int_table.tbl);
+	while (rcu_access_pointer(tbl->future_tbl))
+		tbl = rcu_dereference(tbl->future_tbl);
+	size = tbl->size;
+	rcu_read_unlock();
+	return size;
 }
 
 static void conenat_free_host(void *ptr, void *arg)

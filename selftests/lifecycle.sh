@@ -20,7 +20,8 @@ loaded() { [ -d /sys/module/conenat ]; }
 modprobe_path=$(cat /proc/sys/kernel/modprobe)
 no_autoload() { echo /bin/true >/proc/sys/kernel/modprobe; }
 autoload() { echo "$modprobe_path" >/proc/sys/kernel/modprobe; }
-trap autoload EXIT
+tmp=$(mktemp -d)
+trap 'autoload; rm -rf "$tmp"' EXIT
 
 info_says_version() {
 	local out
@@ -92,10 +93,58 @@ bad_param_refused() {
 	refused_at_load 100 'need a power of two' || return 1
 	# past what the kernel's rhashtable can be sized for ahead (u16
 	# hints): refused, where 65536 and up used to be taken and ignored
-	refused_at_load 65536 'need a power of two from 64 to 32768' || return 1
+	refused_at_load 262144 'need a power of two from 64 to 131072' || return 1
 	insmod "$ko" hash_buckets=1024 || return 1
 	"$natctl" -j info | jq -e '.limits.hash_buckets == 1024' >/dev/null ||
 		{ echo "info does not report hash_buckets=1024"; return 1; }
+	rmmod conenat && insmod "$ko"
+}
+
+# buckets_are NS N: the tables of NS come to have N buckets within 5 s
+# (rhashtable resizes in a work item); prints the count last seen
+buckets_are() {
+	local b i
+	for i in $(seq 50); do
+		b=$("$natctl" -n "$1" -j limits show | jq -r .buckets)
+		[ "$b" = "$2" ] && break
+		sleep 0.1
+	done
+	echo "$b"
+	[ "$b" = "$2" ]
+}
+
+# sized_tables BUCKETS MAPPINGS GROWN AFTER: loaded with hash_buckets=BUCKETS,
+# a namespace's tables have BUCKETS buckets, GROWN with MAPPINGS static
+# mappings, AFTER once those are flushed
+sized_tables() {
+	local ns=cn-lc-size b
+	rmmod conenat && insmod "$ko" hash_buckets="$1" || return 1
+	ip netns add $ns && ip -n $ns link add d0 type dummy &&
+		ip -n $ns addr add 203.0.113.1/24 dev d0 && ip -n $ns link set d0 up &&
+		"$natctl" -n $ns instance add a dev d0 external 203.0.113.1-203.0.113.4 ||
+		{ ip netns del $ns; return 1; }
+	b=$(buckets_are $ns "$1") ||
+		{ echo "hash_buckets=$1: a new namespace's tables have $b buckets"; ip netns del $ns; return 1; }
+	awk -v n="$2" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "mapping add instance a proto udp internal 10.%d.%d.%d:5000\n",
+				int(i / 65536) % 256, int(i / 256) % 256, i % 256
+	}' >"$tmp/batch"
+	"$natctl" -n $ns -b "$tmp/batch" || { ip netns del $ns; return 1; }
+	b=$(buckets_are $ns "$3") ||
+		{ echo "hash_buckets=$1, $2 mappings: $b buckets, want $3"; ip netns del $ns; return 1; }
+	"$natctl" -n $ns mapping flush || { ip netns del $ns; return 1; }
+	b=$(buckets_are $ns "$4")
+	ip netns del $ns
+	[ "$b" = "$4" ] || { echo "hash_buckets=$1, flushed: $b buckets, want $4"; return 1; }
+}
+
+tables_sized_ahead() {
+	# grown past 75 % of 1024, and back to 1024 (not fewer) after a flush
+	sized_tables 1024 1000 2048 1024 || return 1
+	# the most rhashtable can size ahead: no growth for 60 000 mappings,
+	# and no shrinking (rhashtable keeps at most 32768 as a minimum)
+	sized_tables 131072 60000 131072 131072 || return 1
 	rmmod conenat && insmod "$ko"
 }
 
@@ -105,6 +154,7 @@ tap_check "unload: module gone, natctl says it is not loaded (exit 2)" unload_th
 tap_check "load again: info answers version $version" load_again
 tap_check "five unload/load cycles" cycles
 tap_check "autoload by the genl family alias (modprobe via depmod)" autoload_by_family_alias
-tap_check "bad hash_buckets (not a power of two; 65536, past what can be sized ahead) refused at load with a reason; a good one reported" bad_param_refused
+tap_check "bad hash_buckets (not a power of two; 262144, past what can be sized ahead) refused at load with a reason; a good one reported" bad_param_refused
+tap_check "hash_buckets sizes the tables (limits: buckets): 1024 grows with 1000 mappings and shrinks back to 1024 after a flush; 131072 holds 60 000 and keeps its size" tables_sized_ahead
 loaded || insmod "$ko"
 tap_done

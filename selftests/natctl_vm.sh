@@ -320,7 +320,7 @@ limits_cmd() {
 		{ echo "limits show: $j"; return 1; }
 	nc limits set max-mappings 1000 || return 1
 	[ "$(nc -j limits | jq '.max_mappings')" -eq 1000 ] || return 1
-	nc limits show | grep -q '^max-mappings 1000 mappings [0-9]* max-peers [0-9]* peers [0-9]* instances 2$' ||
+	nc limits show | grep -q '^max-mappings 1000 mappings [0-9]* max-peers [0-9]* peers [0-9]* instances 2 buckets [0-9]*$' ||
 		{ nc limits show; return 1; }
 	nc limits set max-mappings 4194304
 }

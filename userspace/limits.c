@@ -27,6 +27,7 @@ static const struct nla_policy limits_policy[CONENAT_LIMITS_A_MAX + 1] = {
 	[CONENAT_LIMITS_A_INSTANCES]	= { .type = NLA_U32 },
 	[CONENAT_LIMITS_A_MAX_PEERS]	= { .type = NLA_U32 },
 	[CONENAT_LIMITS_A_PEERS]	= { .type = NLA_U32 },
+	[CONENAT_LIMITS_A_BUCKETS]	= { .type = NLA_U32 },
 };
 
 static int limits_parse(struct nl_msg *msg, struct nlattr **tb)
@@ -74,6 +75,9 @@ static int limits_reply(struct nl_msg *msg, void *arg)
 	if (tb[CONENAT_LIMITS_A_INSTANCES])
 		print_uint(PRINT_ANY, "instances", " instances %u",
 			   nla_get_u32(tb[CONENAT_LIMITS_A_INSTANCES]));
+	if (tb[CONENAT_LIMITS_A_BUCKETS])
+		print_uint(PRINT_ANY, "buckets", " buckets %u",
+			   nla_get_u32(tb[CONENAT_LIMITS_A_BUCKETS]));
 	print_nl();
 	close_json_object();
 	return 0;

@@ -215,8 +215,10 @@
  * CONENAT_CMD_GET_LIMITS (do), attribute set conenat_limits_attr: the
  *   namespace's MAX_MAPPINGS (its cap on mappings, default
  *   CONENAT_DEFAULT_MAX_MAPPINGS), MAPPINGS (how many exist), INSTANCES,
- *   MAX_PEERS (its cap on peers, default CONENAT_DEFAULT_NS_MAX_PEERS) and
- *   PEERS (how many exist).
+ *   MAX_PEERS (its cap on peers, default CONENAT_DEFAULT_NS_MAX_PEERS),
+ *   PEERS (how many exist) and BUCKETS (the buckets each mapping table has
+ *   now: the module parameter hash_buckets at first, more as the tables
+ *   grow).
  *
  * CONENAT_CMD_SET_LIMITS (do): MAX_MAPPINGS, NLA_U32 1 ..
  *   CONENAT_MAX_MAPPINGS_LIMIT; MAX_PEERS, NLA_U32 1 ..
@@ -463,6 +465,7 @@ enum conenat_limits_attr {
 	CONENAT_LIMITS_A_INSTANCES,		/* NLA_U32, reply */
 	CONENAT_LIMITS_A_MAX_PEERS,		/* NLA_U32 */
 	CONENAT_LIMITS_A_PEERS,			/* NLA_U32, reply */
+	CONENAT_LIMITS_A_BUCKETS,		/* NLA_U32, reply */
 
 	__CONENAT_LIMITS_A_MAX
 };
