@@ -237,8 +237,8 @@ struct conenat_ext_key {
  * @incoming: entry in the expiry wheel's list of arrivals
  * @wheel: entry in a slot of the expiry wheel
  *
- * 96 bytes on 64-bit: a million mappings, with their hash buckets, take
- * under 128 MB.
+ * 112 bytes on 64-bit: a million mappings, with the buckets of their two
+ * tables (2 097 152 each past 786 432 mappings), take about 144 MB.
  */
 struct conenat_mapping {
 	struct rhash_head int_node;

@@ -1757,7 +1757,7 @@ static int conenat_nl_get_limits(struct sk_buff *skb, struct genl_info *info)
 	u32 instances = 0;
 	void *hdr;
 
-	msg = genlmsg_new(5 * nla_total_size(sizeof(u32)), GFP_KERNEL);
+	msg = genlmsg_new(6 * nla_total_size(sizeof(u32)), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &conenat_genl_family, 0,

@@ -24,9 +24,11 @@
  * (@peer, @peer_end), which most mappings need and no more: a DNS query, a
  * client's connection to its server. Its filter then costs a new flow no
  * allocation and no insert. Further remotes, and every permit, are peers
- * in the table; a remote may be in both, and either lets it in. The word
- * is 0 while empty, the remote with CONENAT_PEER_SET, and
- * CONENAT_PEER_CLOSED once the mapping is removed, which uncharges it.
+ * in the table (a permit for the mapping's own peer moves it there). The
+ * word is 0 while empty, the remote with CONENAT_PEER_SET, and
+ * CONENAT_PEER_CLOSED once the mapping is removed, which uncharges it. Its
+ * charge stays while the mapping lives; a remote whose end has passed
+ * leaves the word to the next new remote, with the charge.
  *
  * Peers are bounded: a mapping records at most its instance's max-peers,
  * a namespace at most its max-peers. At a cap the remote is not recorded
@@ -279,35 +281,89 @@ static int conenat_peer_replace(struct conenat_mapping *m,
 }
 
 /*
- * Record @raddr:@rport as the mapping's own peer, or extend it there.
- * Charged as a peer of the table is, until the mapping is removed.
+ * Record @raddr:@rport as the mapping's own peer, or extend it there. An
+ * empty word is claimed with a charge, as a table peer is charged, which
+ * the mapping keeps until it is removed; a word whose remote's end has
+ * passed is taken over with its charge. The word is published before its
+ * end moves: a reader in between filters the new remote, which cannot
+ * answer a packet not sent yet.
  *
- * Return: 0, -ENOSPC at a cap, or -EEXIST when the mapping's own peer is
- * another remote (or the mapping is gone): the table takes this one.
+ * Return: 0, -ENOSPC at a cap, or -EEXIST when the table takes the remote:
+ * the mapping's own peer is another remote still current, the remote is in
+ * the table already (a permit's), or the mapping is gone.
  */
 static int conenat_peer_first(struct conenat_mapping *m,
 			      const struct conenat_config *cfg, __be32 raddr,
 			      __be16 rport, u32 lifetime)
 {
 	u64 want = conenat_peer_word(raddr, rport);
-	u64 old = READ_ONCE(m->peer);
+	u64 old = READ_ONCE(m->peer), prev;
+	bool charged = false;
 
-	if (old == want) {
-		conenat_end_extend(&m->peer_end, lifetime);
-		return 0;
-	}
-	if (old)
+	if (old == want)
+		goto extend;
+	if (old == CONENAT_PEER_CLOSED ||
+	    (old && conenat_end_ahead(&m->peer_end)))
 		return -EEXIST;
-	if (!conenat_peer_charge(m, cfg, raddr, rport))
-		return -ENOSPC;
-	/* the end before the remote: a reader that sees one sees both */
+	/* peers of the table are charged to the mapping too */
+	if (atomic_read(&m->npeers) > (old ? 1 : 0) &&
+	    conenat_peer_find(m, raddr, rport))
+		return -EEXIST;
+	if (!old) {
+		if (!conenat_peer_charge(m, cfg, raddr, rport))
+			return -ENOSPC;
+		charged = true;
+	}
+	prev = cmpxchg(&m->peer, old, want);
+	if (prev != old) {
+		if (charged)
+			conenat_peer_uncharge(m->inst->cn, m);
+		/* another CPU recorded the same remote first */
+		if (prev != want)
+			return -EEXIST;
+	}
+extend:
 	conenat_end_extend(&m->peer_end, lifetime);
-	old = cmpxchg(&m->peer, 0, want);
-	if (!old)
-		return 0;
-	conenat_peer_uncharge(m->inst->cn, m);
-	/* another CPU recorded the same remote first: extended above */
-	return old == want ? 0 : -EEXIST;
+	return 0;
+}
+
+/*
+ * A permit for the mapping's own peer: the peer moves into the table, where
+ * permits are, with what traffic gave it and its charge, so that the remote
+ * is charged once. Control path.
+ *
+ * Return: 0, -EEXIST when the table has the remote already, -ENOMEM or the
+ * table's error.
+ */
+static int conenat_peer_move(struct conenat_mapping *m, __be32 raddr,
+			     __be16 rport, u32 lifetime)
+{
+	u64 want = conenat_peer_word(raddr, rport);
+	struct conenat_net *cn = m->inst->cn;
+	struct conenat_peer *p, *old;
+
+	p = conenat_peer_new(m, raddr, rport);
+	if (!p)
+		return -ENOMEM;
+	p->expires = READ_ONCE(m->peer_end);
+	conenat_peer_grant(p, lifetime);
+	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
+						conenat_peer_params);
+	if (old) {
+		kmem_cache_free(conenat_peer_cache, p);
+		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+	}
+	/*
+	 * In the table first, then out of the mapping: never out of both. A
+	 * mapping removed meanwhile took its charge back, and one whose word
+	 * went to another remote kept it: this peer is charged anew then.
+	 */
+	if (cmpxchg(&m->peer, want, 0) != want) {
+		atomic_inc(&m->npeers);
+		atomic_inc(&cn->npeers);
+	}
+	conenat_gc_wake(cn);
+	return 0;
 }
 
 /*
@@ -325,6 +381,10 @@ static int conenat_peer_add(struct conenat_mapping *m,
 
 	if (!permit) {
 		err = conenat_peer_first(m, cfg, raddr, rport, lifetime);
+		if (err != -EEXIST)
+			return err;
+	} else if (READ_ONCE(m->peer) == conenat_peer_word(raddr, rport)) {
+		err = conenat_peer_move(m, raddr, rport, lifetime);
 		if (err != -EEXIST)
 			return err;
 	}

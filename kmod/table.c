@@ -461,10 +461,11 @@ err_destroy_int:
 }
 
 /**
- * conenat_table_buckets() - how many buckets the mapping tables have now
+ * conenat_table_buckets() - how many buckets the internal table has now
  * @cn: the namespace's state
  *
- * The internal table's; the external one holds the same mappings.
+ * The external table holds the same live mappings, and the removed ones
+ * until their hold-down ends: it may be larger for a while.
  *
  * Return: the bucket count, the newer table's while one is being resized.
  */

@@ -9,6 +9,9 @@
 #    with the kernel's reason, and changes nothing;
 #  - a peer lives while a flow to it does (longer than udp-timeout), then
 #    udp-timeout, even while its mapping lives on for other remotes;
+#  - the first remote, which the mapping keeps itself, is counted once also
+#    when a permit names it, and gives its place and its count to the next
+#    remote once its timer ran out;
 #  - peers die with their mapping.
 #
 #   inside (in)             router (rt)                  outside (out)
@@ -53,6 +56,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bind", action="append", default=[])
 ap.add_argument("--to", action="append", default=[])
 ap.add_argument("--keep")
+ap.add_argument("--later", action="append", default=[],
+                help="SECS,HOST:PORT: two datagrams to HOST:PORT after SECS")
 ap.add_argument("--for", dest="secs", type=float, default=30)
 a = ap.parse_args()
 
@@ -70,9 +75,15 @@ for t in a.to:
     socks[0][1].sendto(b"hello", ep(t))
     socks[0][1].sendto(b"hello", ep(t))
 print("ready", flush=True)
-end = time.monotonic() + a.secs
+start = time.monotonic()
+end = start + a.secs
+later = [(start + float(s), ep(t)) for s, t in (x.split(",", 1) for x in a.later)]
 tick = 0.0
 while time.monotonic() < end:
+    for when, t in [x for x in later if x[0] <= time.monotonic()]:
+        socks[0][1].sendto(b"hello", t)
+        socks[0][1].sendto(b"hello", t)
+        later.remove((when, t))
     if a.keep and time.monotonic() >= tick:
         socks[0][1].sendto(b"keep", ep(a.keep))
         tick = time.monotonic() + 1
@@ -228,6 +239,67 @@ peer_timer() {
 	[ "$(ext_port 5001)" = "$ext" ] || { echo "the mapping did not live on"; return 1; }
 }
 
+# the peers the namespace counts, less N
+peers_less() {
+	echo $(($(limit peers) - $1))
+}
+
+first_peer() {
+	local ext p0 n keep
+	nc instance set home max-peers 2 udp-timeout 4 inbound-refresh on || return 1
+	p0=$(limit peers)
+	# 5005: A is the mapping's first remote, then a permit names it
+	inside "$tmp/in5005.log" 5005 --for 60 --to 198.51.100.10:7000 || return 1
+	wait_for 10 grep -q "^198.51.100.10:7000 198.51.100.1:5005 hello" "$tmp/sink.log" ||
+		{ echo "A got nothing"; return 1; }
+	ext=$(ext_port 5005)
+	n=$(peers_less "$p0")
+	[ "$n" = 1 ] || { echo "A's peer counts $n"; return 1; }
+	nc permit add instance home proto udp internal 10.0.1.2:5005 \
+		remote 198.51.100.10 || return 1
+	n=$(peers_less "$p0")
+	[ "$n" = 1 ] || { echo "A with a permit counts $n"; return 1; }
+	# counted once, so C's permit fits the cap of 2 beside it
+	nc permit add instance home proto udp internal 10.0.1.2:5005 \
+		remote 198.51.100.12 || { echo "C's permit did not fit beside A's"; return 1; }
+	nc permit del instance home proto udp internal 10.0.1.2:5005 \
+		remote 198.51.100.10 || return 1
+	nc permit del instance home proto udp internal 10.0.1.2:5005 \
+		remote 198.51.100.12 || return 1
+	# what traffic taught stays: A gets in from another port
+	from 198.51.100.10 7010 "$ext" || return 1
+	wait_for 10 grep -q " 198.51.100.10:7010 from-" "$tmp/in5005.log" ||
+		{ echo "A, talked to, was filtered once its permit went"; return 1; }
+
+	# 5006: A first, C by a permit; A's flow ends, and C keeps the mapping
+	# alive (inbound-refresh on) until B, 6 s in and past A's timer, takes
+	# A's place and its count; B answers within its own timer
+	inside "$tmp/in5006.log" 5006 --for 60 --to 198.51.100.10:7000 \
+		--later 6,198.51.100.11:7000 || return 1
+	wait_for 10 grep -q "^198.51.100.10:7000 198.51.100.1:5006 hello" "$tmp/sink.log" ||
+		{ echo "A got nothing from 5006"; return 1; }
+	ext=$(ext_port 5006)
+	nc permit add instance home proto udp internal 10.0.1.2:5006 \
+		remote 198.51.100.12 || return 1
+	ip netns exec "$n_rt" conntrack -D -p udp --orig-src 10.0.1.2 \
+		--orig-port-src 5006 --orig-dst 198.51.100.10 >/dev/null 2>&1 ||
+		{ echo "no conntrack entry to A"; return 1; }
+	for _ in $(seq 14); do
+		from 198.51.100.12 7011 "$ext"
+		sleep 1
+	done &
+	keep=$!
+	wait_for 12 grep -q "^198.51.100.11:7000 198.51.100.1:$ext hello" "$tmp/sink.log" ||
+		{ echo "B got nothing from $ext"; wait "$keep"; return 1; }
+	from 198.51.100.11 7012 "$ext" || return 1
+	wait_for 3 grep -q " 198.51.100.11:7012 from-" "$tmp/in5006.log" ||
+		{ echo "B, talked to after A's timer ran out, was filtered (peers $(peers_less "$p0") more, refused $(counter peers_refused))"; wait "$keep"; return 1; }
+	wait "$keep"
+	nc permit del instance home proto udp internal 10.0.1.2:5006 \
+		remote 198.51.100.12
+	nc instance set home max-peers 3 udp-timeout 300 inbound-refresh off
+}
+
 die_with_mapping() {
 	local n
 	[ "$(limit peers)" -gt 0 ] || { echo "no peers to start with"; return 1; }
@@ -259,5 +331,7 @@ tap_check "namespace max-peers: a permit past it is refused with the reason, not
 	namespace_cap
 tap_check "a peer lives while its flow does, then udp-timeout, while the mapping lives on" \
 	peer_timer
+tap_check "the first remote: a permit for it counts once; past its timer it gives its place to the next remote" \
+	first_peer
 tap_check "peers die with their mapping" die_with_mapping
 tap_done

@@ -216,9 +216,9 @@
  *   namespace's MAX_MAPPINGS (its cap on mappings, default
  *   CONENAT_DEFAULT_MAX_MAPPINGS), MAPPINGS (how many exist), INSTANCES,
  *   MAX_PEERS (its cap on peers, default CONENAT_DEFAULT_NS_MAX_PEERS),
- *   PEERS (how many exist) and BUCKETS (the buckets each mapping table has
- *   now: the module parameter hash_buckets at first, more as the tables
- *   grow).
+ *   PEERS (how many exist) and BUCKETS (the buckets the table of mappings
+ *   by internal endpoint has now: the module parameter hash_buckets at
+ *   first, more as it grows).
  *
  * CONENAT_CMD_SET_LIMITS (do): MAX_MAPPINGS, NLA_U32 1 ..
  *   CONENAT_MAX_MAPPINGS_LIMIT; MAX_PEERS, NLA_U32 1 ..
