@@ -124,6 +124,9 @@ struct conenat_stats {
  * @dead: set once deletion starts; no mapping is created after it
  * @nmappings: live mappings of this instance
  * @nheld: mappings of this instance not freed yet, dead ones included
+ * @nanykey: live mappings that serve every remote of their internal endpoint
+ *	under dependent mapping (static ones, permits'): while there is none,
+ *	a new flow's lookup under dependent mapping is one lookup, not two
  * @created: conenat_now() second it was made (its AGE, a port control
  *	server's epoch)
  * @held_closed: the instance is going: no more hold-down
@@ -143,6 +146,7 @@ struct conenat_instance {
 	bool dead;
 	atomic_t nmappings;
 	atomic_t nheld;
+	atomic_t nanykey;
 	u32 created;
 	bool held_closed;
 	struct conenat_stats __percpu *stats;
@@ -206,6 +210,9 @@ struct conenat_ext_key {
 					 */
 #define CONENAT_M_ARRIVING	BIT(12)	/* in the wheel's list of arrivals, not
 					 * in a slot yet (expiry.c)
+					 */
+#define CONENAT_M_ANYKEY	BIT(13)	/* counted in its instance's
+					 * nanykey
 					 */
 #define CONENAT_M_GRANTED	(CONENAT_M_PCP | CONENAT_M_NATPMP)
 

@@ -151,14 +151,15 @@ static u32 conenat_flow_timeout(const struct conenat_config *cfg,
  * static mapping or a permit, kept under the remote-less key, serves every
  * remote of the internal endpoint.
  */
-static struct conenat_mapping *conenat_find_out(struct conenat_net *cn,
+static struct conenat_mapping *conenat_find_out(struct conenat_instance *inst,
 						const struct conenat_int_key *ik)
 {
+	struct conenat_net *cn = inst->cn;
 	struct conenat_int_key any;
 	struct conenat_mapping *m;
 
 	m = conenat_lookup_int(cn, ik);
-	if (m || (!ik->raddr && !ik->rport))
+	if (m || (!ik->raddr && !ik->rport) || !atomic_read(&inst->nanykey))
 		return m;
 	any = *ik;
 	any.raddr = 0;
@@ -181,7 +182,7 @@ conenat_out_mapping(struct conenat_instance *inst,
 	struct conenat_mapping *m;
 
 	conenat_make_int_key(&ik, inst, cfg, proto, addr, port, raddr, rport);
-	m = conenat_find_out(inst->cn, &ik);
+	m = conenat_find_out(inst, &ik);
 	if (m && conenat_mapping_alive(m)) {
 		/* a static mapping waiting for its address (renumbering) */
 		if (conenat_mapping_static(m) &&
@@ -282,7 +283,7 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 		return NF_ACCEPT;
 	conenat_make_int_key(&ik, dst->inst, cfg, ek.proto, t->src.u3.ip,
 			     t->src.u.all, ek.addr, ek.port);
-	src = conenat_find_out(cn, &ik);
+	src = conenat_find_out(dst->inst, &ik);
 	if (!src || !conenat_mapping_alive(src))
 		return NF_DROP;
 	return conenat_nat_to(ct, src->ek.addr, src->ek.port, NF_NAT_MANIP_SRC);

@@ -208,7 +208,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	struct conenat_net *cn = inst->cn;
 	struct conenat_mapping *m, *old;
 	struct conenat_host *host;
-	int err;
+	int err, anykey = 0;
 
 	if (atomic_inc_return(&cn->nmappings) > READ_ONCE(cn->max_mappings)) {
 		atomic_dec(&cn->nmappings);
@@ -286,13 +286,26 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	}
 
 	/*
+	 * A mapping for every remote of its internal endpoint, which flows
+	 * under dependent mapping look for when they have none of their own:
+	 * counted before anyone can remove it. Traffic's own under
+	 * endpoint-independent mapping are not: a change of the mapping
+	 * behaviour removes them.
+	 */
+	if (!ik->raddr && !ik->rport &&
+	    (origin != CONENAT_ORIGIN_DYNAMIC ||
+	     cfg->mapping != CONENAT_ENDPOINT_INDEPENDENT)) {
+		atomic_inc(&inst->nanykey);
+		anykey = CONENAT_M_ANYKEY;
+	}
+	/*
 	 * From here on anyone may remove it; it is no longer ours alone. A
 	 * timer puts it in the expiry wheel, which then owns its memory.
 	 */
 	if (atomic_read(&m->state) & CONENAT_M_PERMANENT)
-		atomic_or(CONENAT_M_LIVE, &m->state);
+		atomic_or(CONENAT_M_LIVE | anykey, &m->state);
 	else
-		conenat_expiry_enter(cn, m, CONENAT_M_LIVE);
+		conenat_expiry_enter(cn, m, CONENAT_M_LIVE | anykey);
 	/* Deletion waits for readers before flushing; see instance.c. */
 	if (READ_ONCE(inst->dead)) {
 		conenat_mapping_remove(m, 0);
@@ -330,6 +343,8 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 			return false;
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
 	conenat_int_remove(cn, m);
+	if (state & CONENAT_M_ANYKEY)
+		atomic_dec(&inst->nanykey);
 	if (event == CONENAT_EVENT_EXPIRED)
 		conenat_count(inst, CONENAT_C_MAPPINGS_EXPIRED);
 	else if (event == CONENAT_EVENT_DELETED)
