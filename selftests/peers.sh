@@ -248,8 +248,10 @@ first_peer() {
 	local ext p0 n keep
 	nc instance set home max-peers 2 udp-timeout 4 inbound-refresh on || return 1
 	p0=$(limit peers)
-	# 5005: A is the mapping's first remote, then a permit names it
-	inside "$tmp/in5005.log" 5005 --for 60 --to 198.51.100.10:7000 || return 1
+	# 5005: A is the mapping's first remote, talked to every second (its
+	# timer must not run out however slow the kernel), then a permit names it
+	inside "$tmp/in5005.log" 5005 --for 60 --to 198.51.100.10:7000 \
+		--keep 198.51.100.10:7000 || return 1
 	wait_for 10 grep -q "^198.51.100.10:7000 198.51.100.1:5005 hello" "$tmp/sink.log" ||
 		{ echo "A got nothing"; return 1; }
 	ext=$(ext_port 5005)
