@@ -89,7 +89,8 @@ END {
 
 	# ---- established, new flows
 	printf "\n## Established flows\n\n"
-	printf "%s flows round robin, %s packets measured after a warm-up that creates their state; small UDP packets (46-byte IP packets). Guest ns per packet is generator + router + sink.\n\n", grp(fl), grp(info_get("est_pkts"))
+	er = info_get("est_reps") + 0
+	printf "%s flows round robin, %s packets measured after a warm-up that creates their state; small UDP packets (46-byte IP packets). Guest ns per packet is generator + router + sink%s.\n\n", grp(fl), grp(info_get("est_pkts")), er > 1 ? sprintf(", the median of %d runs interleaved with the other configurations' (a run's figure moves by up to 0.15 %% with the guest's timers: 5 %% of a NAT cost)", er) : ""
 	table("est", fl, "packet")
 	printf "\n## New flows\n\n"
 	printf "Every packet from a new source port (one internal address), %s flows: each packet makes a conntrack entry and, under conenat, a mapping.\n\n", grp(np)
@@ -157,5 +158,14 @@ function table(t, p, unit,   i, c, v, dat) {
 			has(t, c, p, "refusals") ? grp(MAX[t, c, p, "refusals"]) : "-"
 		if (v != "")
 			printf "%s\t%s\n", c, OV[t, c, p] >dat
+	}
+	if (N[t, CFG[1], p, "pps"] + 0 > 1) {
+		printf "\nEach run's guest ns per %s, lowest and highest of the %d:", unit, N[t, CFG[1], p, "pps"]
+		for (i = 1; i <= ncfg; i++) {
+			c = CFG[i]
+			if (has(t, c, p, "pps"))
+				printf " %s %s - %s;", c, ns1(per(MAX[t, c, p, "pps"])), ns1(per(MIN[t, c, p, "pps"]))
+		}
+		printf "\n"
 	}
 }
