@@ -619,7 +619,7 @@ bool conenat_peer_as_permit(struct conenat_net *cn, void *obj,
 			    struct conenat_permit_view *v);
 unsigned int conenat_permits_flush(struct conenat_net *cn,
 				   const struct conenat_instance *inst);
-bool conenat_peer_keep(const struct conenat_mapping *m,
+bool conenat_peer_keep(struct conenat_mapping *m,
 		       const struct conenat_config *cfg, __be32 raddr,
 		       __be16 rport, u32 until);
 bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
@@ -640,8 +640,9 @@ void conenat_peer_cache_exit(void);
  * @next: the second before the first at which a live entry could end, or
  *	a peer it keeps lapse: the mapping is looked at again by then
  * @alive: live entries
- * @settle: the expiry wheel's look, which forgets ended entries and keeps
- *	peers (conenat_ct_visit(), not conenat_ct_peek())
+ * @keep: the mapping whose peers the look keeps: set by the expiry wheel's
+ *	look (conenat_ct_visit()), which also forgets ended entries; NULL for
+ *	a request's (conenat_ct_peek())
  * @active: some live entry keeps the mapping alive
  * @tcp_open: a live TCP entry is opening or established
  * @tcp_closing: a live TCP entry is closing or closed
@@ -652,7 +653,7 @@ struct conenat_visit {
 	u32 until;
 	u32 next;
 	unsigned int alive;
-	bool settle;
+	struct conenat_mapping *keep;
 	bool active;
 	bool tcp_open;
 	bool tcp_closing;

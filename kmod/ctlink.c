@@ -431,8 +431,8 @@ static void conenat_ct_note(struct nf_conn *ct, const struct conenat_mapping *m,
 	 * The remote's peer lives as long: the mapping is looked at again
 	 * before the first such end.
 	 */
-	if (v->settle && !in && m->ik.proto != IPPROTO_ICMP &&
-	    conenat_peer_keep(m, cfg,
+	if (v->keep && !in && m->ik.proto != IPPROTO_ICMP &&
+	    conenat_peer_keep(v->keep, cfg,
 			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3.ip,
 			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all,
 			      until) &&
@@ -561,7 +561,7 @@ static void conenat_visit_init(struct conenat_visit *v)
  * conenat_ct_visit() - the expiry wheel's look at a mapping's entries
  * @m: a live mapping
  * @cfg: its instance's configuration
- * @v: filled in; the caller sets @v->now (and @v->settle)
+ * @v: filled in; the caller sets @v->now
  *
  * Reads what the mapping's entries say of its life, forgets the records of
  * entries that ended and keeps the peers of the live ones. GC context,
@@ -576,7 +576,7 @@ void conenat_ct_visit(struct conenat_mapping *m,
 	struct conenat_flows *b;
 
 	conenat_visit_init(v);
-	v->settle = true;
+	v->keep = m;
 	b = conenat_flows_block(cur);
 	if (b) {
 		conenat_ct_settle_block(m, cfg, v, b);
@@ -607,7 +607,7 @@ void conenat_ct_peek(const struct conenat_mapping *m,
 	unsigned int i, n;
 
 	conenat_visit_init(v);
-	v->settle = false;
+	v->keep = NULL;
 	b = conenat_flows_block(cur);
 	if (!b) {
 		if (cur)

@@ -61,6 +61,7 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
 /*
  * Record @ct among @m's entries, which keep it alive and end with it. A
  * permanent mapping is looked at by the expiry wheel while it has entries.
+ * @m is found alive or made by the caller: published, or about to be.
  */
 static bool conenat_link(struct nf_conn *ct, struct conenat_mapping *m,
 			 bool in)
@@ -69,6 +70,9 @@ static bool conenat_link(struct nf_conn *ct, struct conenat_mapping *m,
 		conenat_count(m->inst, CONENAT_C_NOMEM);
 		return false;
 	}
+	/* one with a timer is the wheel's from its publication to its free */
+	if (!(atomic_read(&m->state) & CONENAT_M_PERMANENT))
+		return true;
 	/* the record before the look at WHEEL: see conenat_wheel_leave() */
 	smp_mb();
 	if (!(atomic_read(&m->state) & CONENAT_M_WHEEL))

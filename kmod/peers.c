@@ -232,6 +232,24 @@ static struct conenat_peer *conenat_peer_new(const struct conenat_mapping *m,
 }
 
 /*
+ * Put a new peer into the table, or free it: -EEXIST when the table has its
+ * remote already, or the table's error. The GC reaps peers: it is woken.
+ */
+static int conenat_peer_insert(struct conenat_net *cn, struct conenat_peer *p)
+{
+	struct conenat_peer *old;
+
+	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
+						conenat_peer_params);
+	if (!old) {
+		conenat_gc_wake(cn);
+		return 0;
+	}
+	kmem_cache_free(conenat_peer_cache, p);
+	return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
+}
+
+/*
  * What an existing peer gets: traffic extends its own timer; a permit is
  * granted and must not be lost to the GC. The GC reaps a peer it found
  * stale by setting nflows to -1 and then looking again (a permit granted
@@ -340,19 +358,17 @@ static int conenat_peer_move(struct conenat_mapping *m, __be32 raddr,
 {
 	u64 want = conenat_peer_word(raddr, rport);
 	struct conenat_net *cn = m->inst->cn;
-	struct conenat_peer *p, *old;
+	struct conenat_peer *p;
+	int err;
 
 	p = conenat_peer_new(m, raddr, rport);
 	if (!p)
 		return -ENOMEM;
 	p->expires = READ_ONCE(m->peer_end);
 	conenat_peer_grant(p, lifetime);
-	old = rhashtable_lookup_get_insert_fast(&cn->peer_table, &p->node,
-						conenat_peer_params);
-	if (old) {
-		kmem_cache_free(conenat_peer_cache, p);
-		return IS_ERR(old) ? PTR_ERR(old) : -EEXIST;
-	}
+	err = conenat_peer_insert(cn, p);
+	if (err)
+		return err;
 	/*
 	 * In the table first, then out of the mapping: never out of both. A
 	 * mapping removed meanwhile took its charge back, and one whose word
@@ -362,7 +378,6 @@ static int conenat_peer_move(struct conenat_mapping *m, __be32 raddr,
 		atomic_inc(&m->npeers);
 		atomic_inc(&cn->npeers);
 	}
-	conenat_gc_wake(cn);
 	return 0;
 }
 
@@ -376,7 +391,7 @@ static int conenat_peer_add(struct conenat_mapping *m,
 			    __be16 rport, u32 lifetime, bool permit)
 {
 	struct conenat_net *cn = m->inst->cn;
-	struct conenat_peer *p, *old;
+	struct conenat_peer *p;
 	int tries, err;
 
 	if (!permit) {
@@ -415,19 +430,13 @@ static int conenat_peer_add(struct conenat_mapping *m,
 			conenat_peer_grant(p, lifetime);
 		else
 			p->expires += lifetime;
-		old = rhashtable_lookup_get_insert_fast(&cn->peer_table,
-							&p->node,
-							conenat_peer_params);
-		if (!old) {
-			/* the GC reaps peers */
-			conenat_gc_wake(cn);
+		err = conenat_peer_insert(cn, p);
+		if (!err)
 			return 0;
-		}
-		/* another CPU recorded it first, or the table is full */
-		kmem_cache_free(conenat_peer_cache, p);
 		conenat_peer_uncharge(cn, m);
-		if (IS_ERR(old))
-			return PTR_ERR(old);
+		/* another CPU recorded it first: a round more */
+		if (err != -EEXIST)
+			return err;
 	}
 	return -EBUSY;
 }
@@ -588,7 +597,7 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
  *
  * Return: whether the flow has a peer to keep.
  */
-bool conenat_peer_keep(const struct conenat_mapping *m,
+bool conenat_peer_keep(struct conenat_mapping *m,
 		       const struct conenat_config *cfg, __be32 raddr,
 		       __be16 rport, u32 until)
 {
@@ -600,12 +609,7 @@ bool conenat_peer_keep(const struct conenat_mapping *m,
 	if (filtering != CONENAT_ADDRESS_PORT_DEPENDENT)
 		rport = 0;
 	if (READ_ONCE(m->peer) == conenat_peer_word(raddr, rport)) {
-		/*
-		 * The mapping's own peer is filter state, which the wheel's
-		 * look moves as it moves a table peer's; the look reads the
-		 * mapping as const because showing it shares the look's path.
-		 */
-		conenat_end_forward((u32 *)&m->peer_end, until);
+		conenat_end_forward(&m->peer_end, until);
 		return true;
 	}
 	p = conenat_peer_find(m, raddr, rport);

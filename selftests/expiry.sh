@@ -44,11 +44,7 @@ setup() {
 	ip -n "$ns" addr add 203.0.113.1/24 dev d0 &&
 	ip -n "$ns" link set d0 up &&
 	nc instance add st dev d0 type full-cone || return 1
-	awk -v n="$n" 'BEGIN {
-		for (i = 0; i < n; i++)
-			printf "mapping add instance st proto udp internal 10.%d.%d.%d:1000 external :%d\n",
-				int(i / 65536) % 256, int(i / 256) % 256, i % 256, 20000 + i
-	}' >"$tmp/batch"
+	static_batch "$n" st 1000 20000 >"$tmp/batch"
 	nc -b "$tmp/batch" && [ "$(mappings)" -eq "$n" ]
 }
 

@@ -103,6 +103,18 @@ wait_for() {
 	done
 }
 
+# static_batch N INSTANCE PORT [EXT_PORT]: a natctl -b file on stdout, N
+# static UDP mappings of INSTANCE, from 10.0.0.0:PORT, 10.0.0.1:PORT and on;
+# with EXT_PORT, the i-th on external port EXT_PORT + i.
+static_batch() {
+	awk -v n="$1" -v inst="$2" -v port="$3" -v ext="${4:-}" 'BEGIN {
+		for (i = 0; i < n; i++)
+			printf "mapping add instance %s proto udp internal 10.%d.%d.%d:%d%s\n",
+				inst, int(i / 65536) % 256, int(i / 256) % 256, i % 256, port,
+				ext == "" ? "" : " external :" (ext + i)
+	}'
+}
+
 # netns_del_all NS...: kill the processes of each namespace, then delete it
 # (a test's cleanup).
 netns_del_all() {

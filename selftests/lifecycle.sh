@@ -125,11 +125,7 @@ sized_tables() {
 		{ ip netns del $ns; return 1; }
 	b=$(buckets_are $ns "$1") ||
 		{ echo "hash_buckets=$1: a new namespace's tables have $b buckets"; ip netns del $ns; return 1; }
-	awk -v n="$2" 'BEGIN {
-		for (i = 0; i < n; i++)
-			printf "mapping add instance a proto udp internal 10.%d.%d.%d:5000\n",
-				int(i / 65536) % 256, int(i / 256) % 256, i % 256
-	}' >"$tmp/batch"
+	static_batch "$2" a 5000 >"$tmp/batch"
 	"$natctl" -n $ns -b "$tmp/batch" || { ip netns del $ns; return 1; }
 	b=$(buckets_are $ns "$3") ||
 		{ echo "hash_buckets=$1, $2 mappings: $b buckets, want $3"; ip netns del $ns; return 1; }

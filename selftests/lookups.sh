@@ -40,11 +40,7 @@ setup() {
 	ip -n "$ns" link set d0 up && ip -n "$ns" link set d1 up &&
 	nc instance add eim dev d0 external 203.0.113.1-203.0.113.2 &&
 	nc instance add sym dev d1 type symmetric || return 1
-	awk -v n="$n" 'BEGIN {
-		for (i = 0; i < n; i++)
-			printf "mapping add instance eim proto udp internal 10.%d.%d.%d:1000\n",
-				int(i / 65536) % 256, int(i / 256) % 256, i % 256
-	}' >"$tmp/batch"
+	static_batch "$n" eim 1000 >"$tmp/batch"
 	nc -b "$tmp/batch" &&
 	[ "$(nc -j instance show eim | jq '.[0].mappings')" -eq "$n" ]
 }
