@@ -62,7 +62,7 @@ if [ "$MODE" = icount ]; then
 	# the wall-clock mode measures them. Except that an established
 	# packet's NAT cost (about 800 ns) is the difference of two figures
 	# near 24 000 ns, and a run's figure moves by up to 0.15 % with what
-	# else the guest happens to do in it (timers): 5 % of the NAT cost.
+	# else the guest happens to do in it (timers): 4 % of the NAT cost.
 	# Established runs are repeated three times, interleaved, and the
 	# median counts.
 	if [ "$QUICK" = 1 ]; then

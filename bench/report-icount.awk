@@ -90,7 +90,7 @@ END {
 	# ---- established, new flows
 	printf "\n## Established flows\n\n"
 	er = info_get("est_reps") + 0
-	printf "%s flows round robin, %s packets measured after a warm-up that creates their state; small UDP packets (46-byte IP packets). Guest ns per packet is generator + router + sink%s.\n\n", grp(fl), grp(info_get("est_pkts")), (er > 1) ? sprintf(", the median of %d runs interleaved with the other configurations' (a run's figure moves by up to 0.15 %% with the guest's timers: 5 %% of a NAT cost)", er) : ""
+	printf "%s flows round robin, %s packets measured after a warm-up that creates their state; small UDP packets (46-byte IP packets). Guest ns per packet is generator + router + sink%s.\n\n", grp(fl), grp(info_get("est_pkts")), (er > 1) ? sprintf(", the median of %d runs interleaved with the other configurations' (a run's figure moves by up to 0.15 %% with the guest's timers: 4 %% of a NAT cost)", er) : ""
 	table("est", fl, "packet")
 	printf "\n## New flows\n\n"
 	printf "Every packet from a new source port (one internal address), %s flows: each packet makes a conntrack entry and, under conenat, a mapping.\n\n", grp(np)
