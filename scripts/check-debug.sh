@@ -12,7 +12,9 @@
 # Environment: CONENAT_SUITE (all, the default, kernel or ci: see
 # selftests/run_guest.sh); DEBUG_SOAK_SECONDS (default 600: the ten-minute soak of
 # make soak), the soak after the suite; FUZZ_MESSAGES (default 100000), the
-# fuzzer's messages;
+# fuzzer's messages; PCPD_FUZZ_PPS (default 1000) and PCPD_FUZZ_COUNT
+# (default 20000), the pace and the size of conenat-pcpd's fuzz (4 000 a
+# second, as make check sends, fill the daemon's queue under KASAN);
 # VM_TIMEOUT (default 7200).
 set -u
 
@@ -58,6 +60,8 @@ VM_KERNEL_DIR=$dir VM_MODULES=$ko VM_LOG=$log VM_MEM=${VM_MEM:-3072} \
 	CONENAT_SOAK_EXTRA="${DEBUG_SOAK_SECONDS:-600}" \
 	CONENAT_SUITE="${CONENAT_SUITE:-all}" \
 	FUZZ_MESSAGES="${FUZZ_MESSAGES:-100000}" \
+	PCPD_FUZZ_PPS="${PCPD_FUZZ_PPS:-1000}" \
+	PCPD_FUZZ_COUNT="${PCPD_FUZZ_COUNT:-20000}" \
 	"$top/selftests/run_guest.sh"
 rc=$?
 echo "check-debug: guest exit $rc after $(($(date +%s) - start)) s; console log $log"
