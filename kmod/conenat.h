@@ -215,10 +215,28 @@ struct conenat_ext_key {
 					 * nanykey
 					 */
 #define CONENAT_M_GRANTED	(CONENAT_M_PCP | CONENAT_M_NATPMP)
+/* The expiry wheel's slot a mapping is in, while in one (expiry.c). */
+#define CONENAT_M_SLOT_SHIFT	14
+#define CONENAT_M_SLOT		GENMASK(22, CONENAT_M_SLOT_SHIFT)
+/*
+ * The references are counted in the state word's top bits, so that a
+ * mapping's state and its references change together: one for the tables
+ * until the mapping's conntrack entries are ended, one per control-path
+ * user holding it (generic netlink serialises those: a handful at most).
+ */
+#define CONENAT_M_REF_SHIFT	23
+#define CONENAT_M_REF		BIT(CONENAT_M_REF_SHIFT)
+#define CONENAT_M_REFS		GENMASK(31, CONENAT_M_REF_SHIFT)
 
 /**
  * struct conenat_mapping - internal endpoint <-> external endpoint
  * @int_node: entry in the table keyed by @ik, while the mapping is live
+ * @peer: the first remote its traffic went to, the one peer kept in the
+ *	mapping rather than in the peer table (peers.c)
+ * @rcu: frees the mapping after readers are done; it overwrites @int_node
+ *	and @peer, which nobody reads by then: the mapping left the internal
+ *	table a grace period before (its entries were ended after one), and
+ *	only a live mapping's peer is read
  * @ext_node: entry in the table keyed by @ek, until the last reference
  *	goes: a dead mapping keeps its external endpoint from the pool while
  *	conntrack entries still use it
@@ -229,42 +247,40 @@ struct conenat_ext_key {
  *	permanent)
  * @state: CONENAT_M_* bits; after creation LIVE, DEAD, HELD, RELEASED
  *	are set in that order, WHEEL comes and goes, PEERS_FULL and FOLLOW
- *	are set once
- * @ref: one for the tables until the mapping's conntrack entries are
- *	ended, one per control-path user holding it
+ *	are set once; the references (CONENAT_M_REFS) in its top bits
  * @npeers: peers recorded for the mapping's filter (peers.c)
+ * @peer_end: conenat_now() second until which traffic keeps @peer
  * @flows: records of the conntrack entries it translated: none, one, or a
  *	block of them (ctlink.c)
  * @id: number unique in the namespace for its life (64 bits never wrap),
  *	keys the mapping's peers
- * @peer: the first remote its traffic went to, the one peer kept in the
- *	mapping rather than in the peer table (peers.c)
- * @peer_end: conenat_now() second until which traffic keeps @peer
- * @rcu: frees the mapping after readers are done
  * @incoming: entry in the expiry wheel's list of arrivals
- * @wheel: entry in a slot of the expiry wheel
+ * @wheel: entry in a slot of the expiry wheel (the slot is in @state)
  *
- * 112 bytes on 64-bit: a million mappings, with the buckets of their two
- * tables (2 097 152 each past 786 432 mappings), take about 144 MB.
+ * 96 bytes on 64-bit: a million mappings, with the buckets of their two
+ * tables (2 097 152 each past 786 432 mappings), take about 131 MB.
  */
 struct conenat_mapping {
-	struct rhash_head int_node;
+	union {
+		struct {
+			struct rhash_head int_node;
+			u64 peer;
+		};
+		struct rcu_head rcu;
+	};
 	struct rhash_head ext_node;
 	struct conenat_int_key ik;
 	struct conenat_ext_key ek;
 	struct conenat_instance *inst;
 	u32 expires;
 	atomic_t state;
-	atomic_t ref;
 	atomic_t npeers;
+	u32 peer_end;
 	u64 flows;
 	u64 id;
-	u64 peer;
-	u32 peer_end;
 	union {
-		struct rcu_head rcu;
 		struct llist_node incoming;
-		struct hlist_node wheel;
+		struct llist_node wheel;
 	};
 };
 
@@ -399,7 +415,9 @@ struct conenat_walk {
  * @lock: serialises the wheel and the walks (the GC work, instance delete)
  * @incoming: mappings that entered the wheel since its last turn, from any
  *	context without a lock
- * @wheel: mappings by the second they are to be looked at again
+ * @wheel: mappings by the second they are to be looked at again, each
+ *	slot a singly linked list
+ * @hurry: slots that hold mappings others removed, for the next turn
  * @clock: the next second of the wheel to look at
  * @nwheel: mappings in @wheel
  * @idle: the GC work is not queued; whoever gives it work queues it
@@ -412,7 +430,8 @@ struct conenat_walk {
 struct conenat_gc_state {
 	struct mutex lock;	/* the wheel, the walks */
 	struct llist_head incoming;
-	struct hlist_head wheel[CONENAT_WHEEL_SLOTS];
+	struct llist_head wheel[CONENAT_WHEEL_SLOTS];
+	DECLARE_BITMAP(hurry, CONENAT_WHEEL_SLOTS);
 	u32 clock;
 	unsigned int nwheel;
 	atomic_t idle;

@@ -36,6 +36,10 @@
 #define CONENAT_GC_BUDGET	8192
 #define CONENAT_GC_PAUSE	max(HZ / 8, 1)
 
+/* A slot's number fits its field of a mapping's state. */
+static_assert(CONENAT_WHEEL_SLOTS - 1 <=
+	      CONENAT_M_SLOT >> CONENAT_M_SLOT_SHIFT);
+
 /* Due mappings the wheel looks at in one run, and between yields. */
 #define CONENAT_WHEEL_BUDGET	65536
 #define CONENAT_WHEEL_BATCH	256
@@ -175,18 +179,41 @@ void conenat_expiry_enter(struct conenat_net *cn, struct conenat_mapping *m,
 	conenat_gc_wake(cn);
 }
 
-/* Put @m in the slot of second @when, as near as the wheel reaches. */
+/*
+ * Put @m in the slot of second @when, as near as the wheel reaches, and
+ * note the slot in its state, where conenat_expiry_hurry_locked() finds it.
+ */
 static void conenat_wheel_place(struct conenat_gc_state *gc,
 				struct conenat_mapping *m, u32 when)
 {
+	int state = atomic_read(&m->state), slot;
+
 	if ((s32)(when - gc->clock) < 0)
 		when = gc->clock;
 	else if (when - gc->clock >= CONENAT_WHEEL_SLOTS)
 		when = gc->clock + CONENAT_WHEEL_SLOTS - 1;
-	if (atomic_read(&m->state) & CONENAT_M_ARRIVING)
-		atomic_andnot(CONENAT_M_ARRIVING, &m->state);
-	hlist_add_head(&m->wheel, &gc->wheel[when % CONENAT_WHEEL_SLOTS]);
+	slot = when % CONENAT_WHEEL_SLOTS;
+	/* others change other bits meanwhile: only gc->lock's holder these */
+	while (!atomic_try_cmpxchg(&m->state, &state,
+				   (state & ~(CONENAT_M_SLOT | CONENAT_M_ARRIVING)) |
+				   slot << CONENAT_M_SLOT_SHIFT))
+		;
+	__llist_add(&m->wheel, &gc->wheel[slot]);
 	gc->nwheel++;
+}
+
+/* The mappings of a slot, taken out of it to be looked at one by one. */
+static struct llist_node *conenat_wheel_take(struct conenat_gc_state *gc,
+					     unsigned int slot)
+{
+	return __llist_del_all(&gc->wheel[slot]);
+}
+
+/* Back in @slot, where it was: its state already names the slot. */
+static void conenat_wheel_put_back(struct conenat_gc_state *gc,
+				   struct conenat_mapping *m, unsigned int slot)
+{
+	__llist_add(&m->wheel, &gc->wheel[slot]);
 }
 
 /**
@@ -203,15 +230,15 @@ void conenat_expiry_hurry_locked(struct conenat_net *cn,
 				 struct conenat_mapping *m)
 {
 	struct conenat_gc_state *gc = &cn->gc;
+	int state;
 
 	lockdep_assert_held(&gc->lock);
 	/* ARRIVING is set with WHEEL (conenat_expiry_enter()) */
-	if ((atomic_read_acquire(&m->state) &
-	     (CONENAT_M_WHEEL | CONENAT_M_ARRIVING)) != CONENAT_M_WHEEL)
+	state = atomic_read_acquire(&m->state);
+	if ((state & (CONENAT_M_WHEEL | CONENAT_M_ARRIVING)) != CONENAT_M_WHEEL)
 		return;	/* not in the wheel, or arriving: looked at soon */
-	hlist_del(&m->wheel);
-	gc->nwheel--;
-	conenat_wheel_place(gc, m, gc->clock);
+	/* the next turn looks through its slot for the removed */
+	__set_bit((state & CONENAT_M_SLOT) >> CONENAT_M_SLOT_SHIFT, gc->hurry);
 	conenat_gc_wake(cn);
 }
 
@@ -339,7 +366,7 @@ static void conenat_wheel_leave(struct conenat_net *cn,
  */
 static void conenat_wheel_visit(struct conenat_net *cn,
 				struct conenat_mapping *m, u32 now,
-				struct hlist_head *dead, bool arrival)
+				struct llist_head *dead, bool arrival)
 {
 	struct conenat_gc_state *gc = &cn->gc;
 	int state;
@@ -364,7 +391,7 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 			/* its entries end after a grace period: the caller */
 			if (state & CONENAT_M_ARRIVING)
 				atomic_andnot(CONENAT_M_ARRIVING, &m->state);
-			hlist_add_head(&m->wheel, dead);
+			__llist_add(&m->wheel, dead);
 			return;
 		}
 		if (!(state & CONENAT_M_LIVE))
@@ -397,16 +424,15 @@ static void conenat_wheel_visit(struct conenat_net *cn,
  * reference goes, and with the last one the endpoint goes to hold-down.
  * Caller holds gc->lock, not rcu_read_lock().
  */
-static void conenat_wheel_drain(struct hlist_head *dead)
+static void conenat_wheel_drain(struct llist_head *dead)
 {
-	struct conenat_mapping *m;
-	struct hlist_node *pos;
+	struct conenat_mapping *m, *tmp;
 	unsigned int n = 0;
 
 	synchronize_rcu();
 	rcu_read_lock();
-	hlist_for_each_entry_safe(m, pos, dead, wheel) {
-		hlist_del(&m->wheel);
+	/* the put may put it back in the wheel: its link is reused */
+	llist_for_each_entry_safe(m, tmp, __llist_del_all(dead), wheel) {
 		conenat_ct_drain(m);
 		/* out of the wheel: hold-down puts it back (holddown.c) */
 		atomic_andnot(CONENAT_M_WHEEL, &m->state);
@@ -417,80 +443,95 @@ static void conenat_wheel_drain(struct hlist_head *dead)
 }
 
 /*
- * Take in the arrivals, then look at every slot whose second has come, at
- * most CONENAT_WHEEL_BUDGET mappings of them. Mappings taken out of the
- * wheel are the wheel's own, so the walk may yield between them.
+ * The slots where mappings were removed by others than the wheel (marked by
+ * conenat_expiry_hurry_locked()): their removed mappings go on @dead now,
+ * not when their slot's second comes. After a flush every slot is marked:
+ * the walk yields between slots. Caller holds gc->lock, not
+ * rcu_read_lock().
+ */
+static void conenat_wheel_hurried(struct conenat_gc_state *gc,
+				  struct llist_head *dead)
+{
+	struct conenat_mapping *m, *tmp;
+	unsigned int i;
+
+	for_each_set_bit(i, gc->hurry, CONENAT_WHEEL_SLOTS) {
+		__clear_bit(i, gc->hurry);
+		llist_for_each_entry_safe(m, tmp, conenat_wheel_take(gc, i),
+					  wheel) {
+			if ((atomic_read(&m->state) &
+			     (CONENAT_M_DEAD | CONENAT_M_HELD |
+			      CONENAT_M_RELEASED)) != CONENAT_M_DEAD) {
+				conenat_wheel_put_back(gc, m, i);
+				continue;
+			}
+			gc->nwheel--;
+			__llist_add(&m->wheel, dead);
+		}
+		cond_resched();
+	}
+}
+
+/*
+ * Take in the arrivals and the removed mappings of hurried slots, then look
+ * at every slot whose second has come, at most CONENAT_WHEEL_BUDGET
+ * mappings of them. Mappings taken out of the wheel are the wheel's own,
+ * so the walk may yield between them.
  *
  * Return: false when the budget ran out before the wheel caught up.
  */
-static bool conenat_wheel_turn(struct conenat_net *cn, bool hurried)
+static bool conenat_wheel_turn(struct conenat_net *cn)
 {
 	struct conenat_gc_state *gc = &cn->gc;
+	struct llist_node *first, *due = NULL;
 	struct conenat_mapping *m, *tmp;
-	struct hlist_node *pos, *next;
-	struct llist_node *first;
 	u32 now = conenat_now();
-	struct hlist_head *slot;
-	unsigned int n = 0;
-	HLIST_HEAD(dead);
-	HLIST_HEAD(due);
+	unsigned int n = 0, slot = 0;
+	LLIST_HEAD(dead);
+	bool done = true;
 
 	lockdep_assert_held(&gc->lock);
+	conenat_wheel_hurried(gc, &dead);
 	rcu_read_lock();
 	/* a wheel left alone longer than a turn starts over from now */
 	if ((s32)(now - gc->clock) >= CONENAT_WHEEL_SLOTS)
 		gc->clock = now - CONENAT_WHEEL_SLOTS + 1;
-	/*
-	 * Hurried: the mappings removed a moment ago wait in the next slot to
-	 * come; take them now, leaving the clock where it is.
-	 */
-	if (hurried && (s32)(gc->clock - now) > 0) {
-		slot = &gc->wheel[gc->clock % CONENAT_WHEEL_SLOTS];
-		hlist_for_each_entry_safe(m, pos, slot, wheel) {
-			if ((atomic_read(&m->state) &
-			     (CONENAT_M_DEAD | CONENAT_M_HELD |
-			      CONENAT_M_RELEASED)) != CONENAT_M_DEAD)
-				continue;
-			hlist_del(&m->wheel);
-			gc->nwheel--;
-			hlist_add_head(&m->wheel, &dead);
-		}
-	}
 	first = llist_del_all(&gc->incoming);
 	llist_for_each_entry_safe(m, tmp, first, incoming) {
 		conenat_wheel_visit(cn, m, now, &dead, true);
 		conenat_wheel_yield(&n);
 	}
 	n = 0;
-	while ((s32)(now - gc->clock) >= 0) {
-		slot = &gc->wheel[gc->clock % CONENAT_WHEEL_SLOTS];
-		hlist_move_list(slot, &due);
+	while (done && (s32)(now - gc->clock) >= 0) {
+		slot = gc->clock % CONENAT_WHEEL_SLOTS;
+		due = conenat_wheel_take(gc, slot);
 		/* what is put back for now goes to the next slot */
 		gc->clock++;
-		hlist_for_each_entry_safe(m, pos, &due, wheel) {
-			if (n == CONENAT_WHEEL_BUDGET)
-				goto out_of_budget;
+		while (due) {
+			if (n == CONENAT_WHEEL_BUDGET) {
+				done = false;
+				break;
+			}
+			m = llist_entry(due, struct conenat_mapping, wheel);
+			due = due->next;
 			gc->nwheel--;
 			conenat_wheel_visit(cn, m, now, &dead, false);
 			conenat_wheel_yield(&n);
 		}
 	}
-	rcu_read_unlock();
-	if (!hlist_empty(&dead))
-		conenat_wheel_drain(&dead);
-	return true;
-
-out_of_budget:
-	/* the rest stays due: back in its slot, looked at on the next run */
-	for (; m; m = hlist_entry_safe(next, struct conenat_mapping, wheel)) {
-		next = m->wheel.next;
-		hlist_add_head(&m->wheel, slot);
+	if (!done) {
+		/* the rest stays due: back in its slot, looked at next run */
+		while (due) {
+			m = llist_entry(due, struct conenat_mapping, wheel);
+			due = due->next;
+			conenat_wheel_put_back(gc, m, slot);
+		}
+		gc->clock--;
 	}
-	gc->clock--;
 	rcu_read_unlock();
-	if (!hlist_empty(&dead))
+	if (!llist_empty(&dead))
 		conenat_wheel_drain(&dead);
-	return false;
+	return done;
 }
 
 /* Seconds from now to the wheel's first occupied slot; caller holds lock. */
@@ -499,33 +540,34 @@ static unsigned int conenat_wheel_next_due(const struct conenat_gc_state *gc)
 	u32 now = conenat_now(), i;
 
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++)
-		if (!hlist_empty(&gc->wheel[(gc->clock + i) % CONENAT_WHEEL_SLOTS]))
+		if (!llist_empty(&gc->wheel[(gc->clock + i) % CONENAT_WHEEL_SLOTS]))
 			break;
 	return max_t(s32, gc->clock + i - now, 1);
 }
 
 /*
- * Every mapping of @inst in the wheel, to @fn, which may take it out
- * (hlist_del() and gc->nwheel--) or move it. Arrivals are taken in first.
- * Control path: yields between slots.
+ * Every mapping of @inst in the wheel, to @fn, which returns true when it
+ * took the mapping out of its slot (gc->nwheel--, then freed or placed
+ * again); otherwise the mapping stays where it was. Arrivals are taken in
+ * first. Control path: yields between slots.
  */
 static void conenat_wheel_each(struct conenat_net *cn,
 			       const struct conenat_instance *inst,
-			       void (*fn)(struct conenat_net *cn,
+			       bool (*fn)(struct conenat_net *cn,
 					  struct conenat_mapping *m, u32 arg),
 			       u32 arg)
 {
 	struct conenat_gc_state *gc = &cn->gc;
-	struct conenat_mapping *m;
-	struct hlist_node *pos;
-	int i;
+	struct conenat_mapping *m, *tmp;
+	unsigned int i;
 
 	lockdep_assert_held(&gc->lock);
-	conenat_wheel_turn(cn, false);
+	conenat_wheel_turn(cn);
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
-		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel)
-			if (m->inst == inst)
-				fn(cn, m, arg);
+		llist_for_each_entry_safe(m, tmp, conenat_wheel_take(gc, i),
+					  wheel)
+			if (m->inst != inst || !fn(cn, m, arg))
+				conenat_wheel_put_back(gc, m, i);
 		cond_resched();
 	}
 }
@@ -541,24 +583,9 @@ static void conenat_wheel_each(struct conenat_net *cn,
 void conenat_expiry_sweep(struct conenat_net *cn)
 {
 	struct conenat_gc_state *gc = &cn->gc;
-	struct conenat_mapping *m;
-	struct hlist_node *pos;
-	int i, next;
 
 	mutex_lock(&gc->lock);
-	next = gc->clock % CONENAT_WHEEL_SLOTS;
-	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
-		if (i == next)
-			continue;
-		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel) {
-			if (!(atomic_read(&m->state) & CONENAT_M_DEAD))
-				continue;
-			hlist_del(&m->wheel);
-			gc->nwheel--;
-			conenat_wheel_place(gc, m, gc->clock);
-		}
-		cond_resched();
-	}
+	bitmap_fill(gc->hurry, CONENAT_WHEEL_SLOTS);
 	mutex_unlock(&gc->lock);
 	conenat_gc_wake(cn);
 }
@@ -575,28 +602,29 @@ void conenat_expiry_sweep(struct conenat_net *cn)
 void conenat_expiry_drain(struct conenat_net *cn)
 {
 	mutex_lock(&cn->gc.lock);
-	while (!conenat_wheel_turn(cn, true))
+	while (!conenat_wheel_turn(cn))
 		cond_resched();
 	mutex_unlock(&cn->gc.lock);
 	/* the turn may have left work: arrivals placed, hold-downs begun */
 	conenat_gc_wake(cn);
 }
 
-/* Take @m, released, out of the wheel and free it. */
+/* Free @m, released, taken out of its slot. */
 static void conenat_wheel_drop(struct conenat_net *cn,
 			       struct conenat_mapping *m)
 {
-	hlist_del(&m->wheel);
 	cn->gc.nwheel--;
 	conenat_wheel_free(cn, m);
 }
 
-static void conenat_wheel_purge_one(struct conenat_net *cn,
+static bool conenat_wheel_purge_one(struct conenat_net *cn,
 				    struct conenat_mapping *m, u32 unused)
 {
 	conenat_holddown_end(m);
-	if (atomic_read(&m->state) & CONENAT_M_RELEASED)
-		conenat_wheel_drop(cn, m);
+	if (!(atomic_read(&m->state) & CONENAT_M_RELEASED))
+		return false;
+	conenat_wheel_drop(cn, m);
+	return true;
 }
 
 /**
@@ -616,24 +644,24 @@ void conenat_expiry_purge(struct conenat_net *cn,
 	conenat_gc_wake(cn);
 }
 
-static void conenat_wheel_shorten_one(struct conenat_net *cn,
+static bool conenat_wheel_shorten_one(struct conenat_net *cn,
 				      struct conenat_mapping *m, u32 latest)
 {
 	struct conenat_gc_state *gc = &cn->gc;
 
 	if (!(atomic_read_acquire(&m->state) & CONENAT_M_HELD) ||
 	    (s32)(READ_ONCE(m->expires) - latest) <= 0)
-		return;
+		return false;
 	/* hold-down 0: released now, not on the next turn */
 	if ((s32)(latest - conenat_now()) <= 0) {
 		conenat_holddown_end(m);
 		conenat_wheel_drop(cn, m);
-		return;
+		return true;
 	}
 	WRITE_ONCE(m->expires, latest);
-	hlist_del(&m->wheel);
 	gc->nwheel--;
 	conenat_wheel_place(gc, m, latest);
+	return true;
 }
 
 /**
@@ -692,7 +720,7 @@ static void conenat_gc_worker(struct work_struct *work)
 	bool busy, stale;
 
 	mutex_lock(&gc->lock);
-	busy = !conenat_wheel_turn(cn, false);
+	busy = !conenat_wheel_turn(cn);
 
 	if (atomic_xchg(&gc->renumber, 0)) {
 		/* a pass under way starts over: it may have passed the change */
@@ -711,7 +739,7 @@ static void conenat_gc_worker(struct work_struct *work)
 		busy |= gc->renumbering;
 		/* the mappings it removed: their flows end now */
 		if (gc->removed)
-			conenat_wheel_turn(cn, true);
+			conenat_wheel_turn(cn);
 	}
 	if (atomic_read(&cn->peer_table.nelems) || gc->walks[1].entered)
 		busy |= !conenat_walk_some(&cn->peer_table, &gc->walks[1],
@@ -777,7 +805,7 @@ void conenat_gc_init(struct conenat_net *cn)
 	mutex_init(&gc->lock);
 	init_llist_head(&gc->incoming);
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++)
-		INIT_HLIST_HEAD(&gc->wheel[i]);
+		init_llist_head(&gc->wheel[i]);
 	gc->clock = conenat_now();
 	atomic_set(&gc->idle, 1);
 	INIT_DELAYED_WORK(&cn->gc_work, conenat_gc_worker);
@@ -793,7 +821,6 @@ void conenat_gc_stop(struct conenat_net *cn)
 	struct conenat_gc_state *gc = &cn->gc;
 	struct conenat_mapping *m, *tmp;
 	struct llist_node *first;
-	struct hlist_node *pos;
 	int i;
 
 	cancel_delayed_work_sync(&cn->gc_work);
@@ -803,7 +830,8 @@ void conenat_gc_stop(struct conenat_net *cn)
 	llist_for_each_entry_safe(m, tmp, first, incoming)
 		conenat_wheel_free(cn, m);
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
-		hlist_for_each_entry_safe(m, pos, &gc->wheel[i], wheel) {
+		llist_for_each_entry_safe(m, tmp, conenat_wheel_take(gc, i),
+					  wheel) {
 			WARN_ON_ONCE(!(atomic_read(&m->state) &
 				       CONENAT_M_RELEASED));
 			conenat_wheel_free(cn, m);

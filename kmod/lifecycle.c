@@ -136,12 +136,17 @@ bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
  */
 bool conenat_mapping_hold(struct conenat_mapping *m)
 {
-	if (!atomic_inc_not_zero(&m->ref))
-		return false;
-	if (!conenat_mapping_live(m)) {
-		conenat_mapping_put(m);
-		return false;
-	}
+	int state = atomic_read(&m->state);
+
+	do {
+		/* a live mapping still has the tables' reference */
+		if ((state & (CONENAT_M_LIVE | CONENAT_M_DEAD)) != CONENAT_M_LIVE)
+			return false;
+		if (WARN_ON_ONCE(((u32)state & CONENAT_M_REFS) ==
+				 CONENAT_M_REFS))
+			return false;
+	} while (!atomic_try_cmpxchg(&m->state, &state,
+				     state + CONENAT_M_REF));
 	return true;
 }
 
@@ -155,7 +160,9 @@ bool conenat_mapping_hold(struct conenat_mapping *m)
  */
 void conenat_mapping_put(struct conenat_mapping *m)
 {
-	if (atomic_dec_and_test(&m->ref))
+	u32 state = atomic_sub_return(CONENAT_M_REF, &m->state);
+
+	if (!(state & CONENAT_M_REFS))
 		conenat_holddown_start(m);
 }
 
@@ -208,7 +215,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	struct conenat_net *cn = inst->cn;
 	struct conenat_mapping *m, *old;
 	struct conenat_host *host;
-	int err, anykey = 0;
+	int err, anykey = 0, state;
 
 	if (atomic_inc_return(&cn->nmappings) > READ_ONCE(cn->max_mappings)) {
 		atomic_dec(&cn->nmappings);
@@ -237,16 +244,18 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 	m->ik = *ik;
 	m->inst = inst;
 	m->id = atomic64_inc_return(&cn->next_id);
+	/* the tables' reference */
+	state = CONENAT_M_REF;
 	if (origin == CONENAT_ORIGIN_STATIC)
-		atomic_set(&m->state, CONENAT_M_STATIC |
-				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
-				      (!cfg->ext_min && !(want && want->addr) ?
-				       CONENAT_M_FOLLOW : 0));
+		state |= CONENAT_M_STATIC |
+			 (lifetime ? 0 : CONENAT_M_PERMANENT) |
+			 (!cfg->ext_min && !(want && want->addr) ?
+			  CONENAT_M_FOLLOW : 0);
 	else if (origin != CONENAT_ORIGIN_DYNAMIC)
-		atomic_set(&m->state, CONENAT_M_STATIC |
-				      (lifetime ? 0 : CONENAT_M_PERMANENT) |
-				      conenat_origin_state(origin));
-	atomic_set(&m->ref, 1);
+		state |= CONENAT_M_STATIC |
+			 (lifetime ? 0 : CONENAT_M_PERMANENT) |
+			 conenat_origin_state(origin);
+	atomic_set(&m->state, state);
 	m->expires = conenat_now() + (lifetime ?: cfg->udp_timeout);
 	atomic_inc(&inst->nmappings);
 	atomic_inc(&inst->nheld);
