@@ -240,9 +240,9 @@ struct conenat_ext_key {
  * @ext_node: entry in the table keyed by @ek, until the last reference
  *	goes: a dead mapping keeps its external endpoint from the pool while
  *	conntrack entries still use it
- * @ik: internal endpoint (and remote, for dependent mapping)
+ * @ik: internal endpoint (and remote, for dependent mapping); its instance
+ *	number names the mapping's instance (conenat_minst())
  * @ek: external endpoint
- * @inst: the instance the mapping belongs to
  * @expires: conenat_now() second at which the mapping is gone (unless
  *	permanent)
  * @state: CONENAT_M_* bits; after creation LIVE, DEAD, HELD, RELEASED
@@ -271,7 +271,6 @@ struct conenat_mapping {
 	struct rhash_head ext_node;
 	struct conenat_int_key ik;
 	struct conenat_ext_key ek;
-	struct conenat_instance *inst;
 	u32 expires;
 	atomic_t state;
 	atomic_t npeers;
@@ -449,6 +448,8 @@ struct conenat_gc_state {
  * @instances: the instances (config_lock; RCU for readers)
  * @by_dev: instances by external device ifindex (RTNL; RCU for readers)
  * @inst_ids: instance ids in use (config_lock)
+ * @insts: the instances by id, from their creation until readers of their
+ *	last mappings are done
  * @hooks_on: the netfilter hooks are registered (config_lock)
  * @int_table: mappings by internal key
  * @ext_table: mappings by external key
@@ -471,6 +472,7 @@ struct conenat_net {
 	struct list_head instances;
 	struct hlist_head by_dev[CONENAT_DEV_BUCKETS];
 	unsigned long inst_ids[BITS_TO_LONGS(CONENAT_MAX_INSTANCES)];
+	struct conenat_instance __rcu *insts[CONENAT_MAX_INSTANCES];
 	bool hooks_on;
 	struct rhashtable int_table;
 	struct rhashtable ext_table;
@@ -495,6 +497,23 @@ static inline struct conenat_net *conenat_pernet(const struct net *net)
 	return net_generic(net, conenat_net_id);
 }
 
+/**
+ * conenat_minst() - the instance a mapping belongs to
+ * @cn: the namespace's state
+ * @m: the mapping, valid for the caller
+ *
+ * The mapping names its instance by number, which the instance keeps
+ * until readers of its last mappings are done (conenat_instance_del()).
+ *
+ * Return: the instance.
+ */
+static inline struct conenat_instance *
+conenat_minst(const struct conenat_net *cn, const struct conenat_mapping *m)
+{
+	/* published before the instance's first mapping could be made */
+	return rcu_dereference_check(cn->insts[m->ik.inst], true);
+}
+
 static inline struct conenat_config *
 conenat_cfg(const struct conenat_instance *inst)
 {
@@ -506,10 +525,12 @@ void conenat_netns_exit(void);
 
 int conenat_genl_init(void);
 void conenat_genl_exit(void);
-void conenat_event_mapping(const struct conenat_mapping *m, u8 event);
+void conenat_event_mapping(const struct conenat_instance *inst,
+			   const struct conenat_mapping *m, u8 event);
 void conenat_event_exhausted(const struct conenat_instance *inst,
 			     const struct conenat_int_key *ik);
-void conenat_event_peer_limit(const struct conenat_mapping *m, __be32 raddr,
+void conenat_event_peer_limit(const struct conenat_instance *inst,
+			      const struct conenat_mapping *m, __be32 raddr,
 			      __be16 rport);
 
 /* Protocols whose flows go through the mapping table. */
@@ -576,17 +597,20 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 					       const struct conenat_int_key *ik,
 					       const struct conenat_ext_key *want,
 					       u8 origin, u32 lifetime);
-bool conenat_mapping_remove(struct conenat_mapping *m, u8 event);
+bool conenat_mapping_remove(struct conenat_net *cn, struct conenat_mapping *m,
+			    u8 event);
 bool conenat_mapping_hold(struct conenat_mapping *m);
-void conenat_mapping_put(struct conenat_mapping *m);
+void conenat_mapping_put(struct conenat_net *cn, struct conenat_mapping *m);
 u32 conenat_mapping_settle(struct conenat_mapping *m, u32 base, u32 end);
-bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime);
-bool conenat_mapping_follow(struct conenat_mapping *m,
+bool conenat_mapping_grant(const struct conenat_instance *inst,
+			   struct conenat_mapping *m, u8 origin, u32 lifetime);
+bool conenat_mapping_follow(struct conenat_instance *inst,
+			    struct conenat_mapping *m,
 			    const struct conenat_config *cfg, bool *wait);
 
 /* holddown.c */
-void conenat_holddown_start(struct conenat_mapping *m);
-bool conenat_holddown_end(struct conenat_mapping *m);
+void conenat_holddown_start(struct conenat_net *cn, struct conenat_mapping *m);
+bool conenat_holddown_end(struct conenat_net *cn, struct conenat_mapping *m);
 void conenat_holddown_close(struct conenat_instance *inst);
 bool conenat_holddown_take(struct conenat_net *cn,
 			   const struct conenat_ext_key *ek,
@@ -610,13 +634,14 @@ void conenat_gc_init(struct conenat_net *cn);
 void conenat_gc_stop(struct conenat_net *cn);
 
 /* peers.c */
-int conenat_peer_record(struct conenat_mapping *m,
+int conenat_peer_record(struct conenat_net *cn, struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 timeout);
-int conenat_peer_permit(struct conenat_mapping *m,
+int conenat_peer_permit(struct conenat_net *cn, struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 lifetime);
-int conenat_permit_del(struct conenat_mapping *m, __be32 raddr, __be16 rport);
+int conenat_permit_del(struct conenat_net *cn, struct conenat_mapping *m,
+		       __be32 raddr, __be16 rport);
 
 /**
  * struct conenat_permit_view - a permit, as a dump shows it
@@ -638,13 +663,14 @@ bool conenat_peer_as_permit(struct conenat_net *cn, void *obj,
 			    struct conenat_permit_view *v);
 unsigned int conenat_permits_flush(struct conenat_net *cn,
 				   const struct conenat_instance *inst);
-bool conenat_peer_keep(struct conenat_mapping *m,
+bool conenat_peer_keep(struct conenat_net *cn, struct conenat_mapping *m,
 		       const struct conenat_config *cfg, __be32 raddr,
 		       __be16 rport, u32 until);
-bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
+bool conenat_peer_allowed(struct conenat_net *cn,
+			  const struct conenat_mapping *m, u8 filtering,
 			  __be32 raddr, __be16 rport);
 void conenat_peer_reap(struct conenat_net *cn, void *obj);
-void conenat_peer_close(struct conenat_mapping *m);
+void conenat_peer_close(struct conenat_net *cn, struct conenat_mapping *m);
 int conenat_peers_init(struct conenat_net *cn);
 void conenat_peers_destroy(struct conenat_net *cn);
 int conenat_peer_cache_init(void);
@@ -653,6 +679,7 @@ void conenat_peer_cache_exit(void);
 /* ctlink.c */
 /**
  * struct conenat_visit - what a mapping's conntrack entries say of its life
+ * @cn: the mapping's namespace, set by the caller
  * @now: conenat_now() of the look, set by the caller
  * @until: with @active, the latest second a packet of its live entries
  *	keeps the mapping to (the last packet plus the mapping's timer)
@@ -668,6 +695,7 @@ void conenat_peer_cache_exit(void);
  * @tcp_ended: a TCP entry ended (since the last settling look)
  */
 struct conenat_visit {
+	struct conenat_net *cn;
 	u32 now;
 	u32 until;
 	u32 next;
@@ -690,7 +718,7 @@ void conenat_ct_peek(const struct conenat_mapping *m,
 u32 conenat_ct_until(const struct conenat_mapping *m,
 		     const struct conenat_config *cfg,
 		     const struct conenat_visit *v, u32 base);
-void conenat_ct_drain(struct conenat_mapping *m);
+void conenat_ct_drain(struct conenat_net *cn, struct conenat_mapping *m);
 void conenat_ct_cleanup(struct conenat_net *cn);
 
 /* sockets.c */

@@ -160,7 +160,7 @@ static bool conenat_ct_of(const struct nf_conn *ct,
  * The live entry of @rec, one of @m's, with a reference; NULL when
  * conntrack's table has none (ended, or not confirmed yet).
  */
-static struct nf_conn *conenat_rec_find(u64 rec,
+static struct nf_conn *conenat_rec_find(struct net *net, u64 rec,
 					const struct conenat_mapping *m)
 {
 	struct nf_conntrack_tuple_hash *h;
@@ -169,7 +169,7 @@ static struct nf_conn *conenat_rec_find(u64 rec,
 	struct nf_conn *ct;
 
 	conenat_rec_tuple(rec, m, &t, &zone);
-	h = nf_conntrack_find_get(m->inst->cn->net, &zone, &t);
+	h = nf_conntrack_find_get(net, &zone, &t);
 	if (!h)
 		return NULL;
 	ct = nf_ct_tuplehash_to_ctrack(h);
@@ -432,7 +432,7 @@ static void conenat_ct_note(struct nf_conn *ct, const struct conenat_mapping *m,
 	 * before the first such end.
 	 */
 	if (v->keep && !in && m->ik.proto != IPPROTO_ICMP &&
-	    conenat_peer_keep(v->keep, cfg,
+	    conenat_peer_keep(v->cn, v->keep, cfg,
 			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u3.ip,
 			      ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple.dst.u.all,
 			      until) &&
@@ -448,7 +448,7 @@ static u64 conenat_ct_look(u64 rec, const struct conenat_mapping *m,
 			   const struct conenat_config *cfg,
 			   struct conenat_visit *v)
 {
-	struct nf_conn *ct = conenat_rec_find(rec, m);
+	struct nf_conn *ct = conenat_rec_find(v->cn->net, rec, m);
 
 	if (!ct) {
 		/* not confirmed yet, maybe: once */
@@ -561,7 +561,7 @@ static void conenat_visit_init(struct conenat_visit *v)
  * conenat_ct_visit() - the expiry wheel's look at a mapping's entries
  * @m: a live mapping
  * @cfg: its instance's configuration
- * @v: filled in; the caller sets @v->now
+ * @v: filled in; the caller sets @v->now and @v->cn
  *
  * Reads what the mapping's entries say of its life, forgets the records of
  * entries that ended and keeps the peers of the live ones. GC context,
@@ -592,7 +592,7 @@ void conenat_ct_visit(struct conenat_mapping *m,
  * conenat_ct_peek() - what a mapping's entries say of its life, only
  * @m: a live mapping
  * @cfg: its instance's configuration
- * @v: filled in; the caller sets @v->now
+ * @v: filled in; the caller sets @v->now and @v->cn
  *
  * For a request showing the mapping: changes nothing. Caller holds
  * rcu_read_lock().
@@ -652,9 +652,10 @@ u32 conenat_ct_until(const struct conenat_mapping *m,
 }
 
 /* End the entry of @rec if it is still one of @m's. */
-static void conenat_ct_end(u64 rec, const struct conenat_mapping *m)
+static void conenat_ct_end(struct net *net, u64 rec,
+			   const struct conenat_mapping *m)
 {
-	struct nf_conn *ct = conenat_rec_find(rec, m);
+	struct nf_conn *ct = conenat_rec_find(net, rec, m);
 
 	if (ct) {
 		nf_ct_kill(ct);
@@ -664,6 +665,7 @@ static void conenat_ct_end(u64 rec, const struct conenat_mapping *m)
 
 /**
  * conenat_ct_drain() - end the entries of a dead mapping
+ * @cn: the namespace's state
  * @m: the mapping, dead for at least a grace period: no NAT lookup can
  *	record an entry for it any more
  *
@@ -674,7 +676,7 @@ static void conenat_ct_end(u64 rec, const struct conenat_mapping *m)
  * past the grace period is not in conntrack's table yet and is missed: it
  * lives on by conntrack's timer.
  */
-void conenat_ct_drain(struct conenat_mapping *m)
+void conenat_ct_drain(struct conenat_net *cn, struct conenat_mapping *m)
 {
 	u64 cur = READ_ONCE(m->flows);
 	struct conenat_flows *b;
@@ -684,7 +686,7 @@ void conenat_ct_drain(struct conenat_mapping *m)
 	b = conenat_flows_block(cur);
 	if (!b) {
 		if (cur)
-			conenat_ct_end(cur, m);
+			conenat_ct_end(cn->net, cur, m);
 		return;
 	}
 	/*
@@ -695,7 +697,7 @@ void conenat_ct_drain(struct conenat_mapping *m)
 	for (c = rcu_dereference_protected(b->head, 1); c;
 	     c = rcu_dereference_protected(c->next, 1))
 		for (i = 0; i < c->n; i++)
-			conenat_ct_end(c->rec[i], m);
+			conenat_ct_end(cn->net, c->rec[i], m);
 }
 
 /*

@@ -299,10 +299,11 @@ static u32 conenat_wheel_gap(const struct conenat_config *cfg,
  * permanent mapping is looked at only while it has entries, to forget
  * those that ended.
  */
-static u32 conenat_wheel_live(struct conenat_mapping *m, u32 now)
+static u32 conenat_wheel_live(struct conenat_net *cn,
+			      struct conenat_mapping *m, u32 now)
 {
-	const struct conenat_config *cfg = conenat_cfg(m->inst);
-	struct conenat_visit v = { .now = now };
+	const struct conenat_config *cfg = conenat_cfg(conenat_minst(cn, m));
+	struct conenat_visit v = { .cn = cn, .now = now };
 	u32 base = READ_ONCE(m->expires), end = base, when, soon;
 	int state = atomic_read(&m->state);
 
@@ -334,9 +335,10 @@ static u32 conenat_wheel_live(struct conenat_mapping *m, u32 now)
  * first entry) is looked at after a gap, or before its end, not at once:
  * a burst of new flows costs the wheel nothing then.
  */
-static u32 conenat_wheel_first(const struct conenat_mapping *m, u32 now)
+static u32 conenat_wheel_first(struct conenat_net *cn,
+			       const struct conenat_mapping *m, u32 now)
 {
-	const struct conenat_config *cfg = conenat_cfg(m->inst);
+	const struct conenat_config *cfg = conenat_cfg(conenat_minst(cn, m));
 	u32 when = now + conenat_wheel_gap(cfg, m), end;
 
 	if (atomic_read(&m->state) & CONENAT_M_PERMANENT)
@@ -384,7 +386,7 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 				conenat_wheel_place(gc, m, READ_ONCE(m->expires));
 				return;
 			}
-			conenat_holddown_end(m);
+			conenat_holddown_end(cn, m);
 			continue;
 		}
 		if (state & CONENAT_M_DEAD) {
@@ -397,9 +399,9 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 		if (!(state & CONENAT_M_LIVE))
 			when = now + 1;
 		else if (arrival)
-			when = conenat_wheel_first(m, now);
+			when = conenat_wheel_first(cn, m, now);
 		else
-			when = conenat_wheel_live(m, now);
+			when = conenat_wheel_live(cn, m, now);
 		/* removed during the look: to the dead, not to a far slot */
 		if (when && !(atomic_read(&m->state) & CONENAT_M_DEAD)) {
 			conenat_wheel_place(gc, m, when);
@@ -412,7 +414,7 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 			conenat_wheel_leave(cn, m);
 			return;
 		}
-		if (conenat_mapping_remove(m, CONENAT_EVENT_EXPIRED))
+		if (conenat_mapping_remove(cn, m, CONENAT_EVENT_EXPIRED))
 			gc->removed++;
 	}
 }
@@ -424,7 +426,8 @@ static void conenat_wheel_visit(struct conenat_net *cn,
  * reference goes, and with the last one the endpoint goes to hold-down.
  * Caller holds gc->lock, not rcu_read_lock().
  */
-static void conenat_wheel_drain(struct llist_head *dead)
+static void conenat_wheel_drain(struct conenat_net *cn,
+				struct llist_head *dead)
 {
 	struct conenat_mapping *m, *tmp;
 	unsigned int n = 0;
@@ -433,10 +436,10 @@ static void conenat_wheel_drain(struct llist_head *dead)
 	rcu_read_lock();
 	/* the put may put it back in the wheel: its link is reused */
 	llist_for_each_entry_safe(m, tmp, __llist_del_all(dead), wheel) {
-		conenat_ct_drain(m);
+		conenat_ct_drain(cn, m);
 		/* out of the wheel: hold-down puts it back (holddown.c) */
 		atomic_andnot(CONENAT_M_WHEEL, &m->state);
-		conenat_mapping_put(m);
+		conenat_mapping_put(cn, m);
 		conenat_wheel_yield(&n);
 	}
 	rcu_read_unlock();
@@ -530,7 +533,7 @@ static bool conenat_wheel_turn(struct conenat_net *cn)
 	}
 	rcu_read_unlock();
 	if (!llist_empty(&dead))
-		conenat_wheel_drain(&dead);
+		conenat_wheel_drain(cn, &dead);
 	return done;
 }
 
@@ -566,7 +569,7 @@ static void conenat_wheel_each(struct conenat_net *cn,
 	for (i = 0; i < CONENAT_WHEEL_SLOTS; i++) {
 		llist_for_each_entry_safe(m, tmp, conenat_wheel_take(gc, i),
 					  wheel)
-			if (m->inst != inst || !fn(cn, m, arg))
+			if (m->ik.inst != inst->id || !fn(cn, m, arg))
 				conenat_wheel_put_back(gc, m, i);
 		cond_resched();
 	}
@@ -620,7 +623,7 @@ static void conenat_wheel_drop(struct conenat_net *cn,
 static bool conenat_wheel_purge_one(struct conenat_net *cn,
 				    struct conenat_mapping *m, u32 unused)
 {
-	conenat_holddown_end(m);
+	conenat_holddown_end(cn, m);
 	if (!(atomic_read(&m->state) & CONENAT_M_RELEASED))
 		return false;
 	conenat_wheel_drop(cn, m);
@@ -654,7 +657,7 @@ static bool conenat_wheel_shorten_one(struct conenat_net *cn,
 		return false;
 	/* hold-down 0: released now, not on the next turn */
 	if ((s32)(latest - conenat_now()) <= 0) {
-		conenat_holddown_end(m);
+		conenat_holddown_end(cn, m);
 		conenat_wheel_drop(cn, m);
 		return true;
 	}
@@ -690,7 +693,7 @@ void conenat_expiry_shorten(struct conenat_net *cn,
 static void conenat_gc_renumber_one(struct conenat_net *cn, void *obj)
 {
 	struct conenat_mapping *m = obj;
-	struct conenat_instance *inst = m->inst;
+	struct conenat_instance *inst = conenat_minst(cn, m);
 	const struct conenat_config *cfg = conenat_cfg(inst);
 	__be32 addr = READ_ONCE(inst->dev_addr);
 	bool wait = false;
@@ -698,11 +701,11 @@ static void conenat_gc_renumber_one(struct conenat_net *cn, void *obj)
 	if (cfg->ext_min || m->ek.addr == addr || !conenat_mapping_live(m))
 		return;
 	if (!conenat_mapping_static(m) || conenat_mapping_granted(m)) {
-		if (conenat_mapping_remove(m, CONENAT_EVENT_DELETED)) {
+		if (conenat_mapping_remove(cn, m, CONENAT_EVENT_DELETED)) {
 			cn->gc.removed++;
 			conenat_expiry_hurry_locked(cn, m);
 		}
-	} else if (conenat_mapping_follow(m, cfg, &wait)) {
+	} else if (conenat_mapping_follow(inst, m, cfg, &wait)) {
 		conenat_expiry_hurry_locked(cn, m);
 		cn->gc.removed++;
 	} else if (wait) {

@@ -24,24 +24,24 @@
 #include "conenat.h"
 
 /* Give the endpoint of @m back to the pool. */
-static void conenat_holddown_release(struct conenat_mapping *m)
+static void conenat_holddown_release(struct conenat_net *cn,
+				     struct conenat_mapping *m)
 {
-	struct conenat_instance *inst = m->inst;
-
-	conenat_ext_remove(inst->cn, m);
-	atomic_dec(&inst->nheld);
+	conenat_ext_remove(cn, m);
+	atomic_dec(&conenat_minst(cn, m)->nheld);
 }
 
 /**
  * conenat_holddown_start() - hold the endpoint of a mapping that is gone
+ * @cn: the namespace's state
  * @m: a dead mapping whose last reference went
  *
  * Safe in softirq context. Without a hold-down, or once the instance is
  * going, the endpoint is released at once.
  */
-void conenat_holddown_start(struct conenat_mapping *m)
+void conenat_holddown_start(struct conenat_net *cn, struct conenat_mapping *m)
 {
-	struct conenat_instance *inst = m->inst;
+	struct conenat_instance *inst = conenat_minst(cn, m);
 	int old;
 	u32 hold;
 
@@ -50,13 +50,13 @@ void conenat_holddown_start(struct conenat_mapping *m)
 	hold = READ_ONCE(inst->held_closed) ? 0 : conenat_cfg(inst)->hold_down;
 	if (hold) {
 		WRITE_ONCE(m->expires, conenat_now() + hold);
-		conenat_expiry_enter(inst->cn, m, CONENAT_M_HELD);
+		conenat_expiry_enter(cn, m, CONENAT_M_HELD);
 		rcu_read_unlock();
 		return;
 	}
 	rcu_read_unlock();
 
-	conenat_holddown_release(m);
+	conenat_holddown_release(cn, m);
 	old = atomic_fetch_or(CONENAT_M_RELEASED, &m->state);
 	if (!(old & CONENAT_M_WHEEL))
 		conenat_mapping_free(m);
@@ -64,12 +64,13 @@ void conenat_holddown_start(struct conenat_mapping *m)
 
 /**
  * conenat_holddown_end() - end a hold-down and release the endpoint
+ * @cn: the namespace's state
  * @m: a mapping in the wheel
  *
  * Return: true for the caller that ended it; false when it was not held
  * (any more).
  */
-bool conenat_holddown_end(struct conenat_mapping *m)
+bool conenat_holddown_end(struct conenat_net *cn, struct conenat_mapping *m)
 {
 	int state = atomic_read(&m->state);
 
@@ -79,7 +80,7 @@ bool conenat_holddown_end(struct conenat_mapping *m)
 	} while (!atomic_try_cmpxchg(&m->state, &state,
 				     (state & ~CONENAT_M_HELD) |
 				     CONENAT_M_RELEASED));
-	conenat_holddown_release(m);
+	conenat_holddown_release(cn, m);
 	return true;
 }
 
@@ -120,9 +121,9 @@ bool conenat_holddown_take(struct conenat_net *cn,
 	rcu_read_lock();
 	old = conenat_lookup_ext(cn, ek);
 	if (old && (atomic_read(&old->state) & CONENAT_M_HELD) &&
-	    (!m || (old->inst == m->inst && old->ik.addr == m->ik.addr &&
+	    (!m || (old->ik.inst == m->ik.inst && old->ik.addr == m->ik.addr &&
 		    old->ik.port == m->ik.port && old->ik.proto == m->ik.proto)))
-		taken = conenat_holddown_end(old);
+		taken = conenat_holddown_end(cn, old);
 	rcu_read_unlock();
 	return taken;
 }

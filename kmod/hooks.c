@@ -63,11 +63,11 @@ static unsigned int conenat_nat_to(struct nf_conn *ct, __be32 addr,
  * permanent mapping is looked at by the expiry wheel while it has entries.
  * @m is found alive or made by the caller: published, or about to be.
  */
-static bool conenat_link(struct nf_conn *ct, struct conenat_mapping *m,
-			 bool in)
+static bool conenat_link(struct conenat_instance *inst, struct nf_conn *ct,
+			 struct conenat_mapping *m, bool in)
 {
 	if (conenat_ct_link(ct, m, in)) {
-		conenat_count(m->inst, CONENAT_C_NOMEM);
+		conenat_count(inst, CONENAT_C_NOMEM);
 		return false;
 	}
 	/* one with a timer is the wheel's from its publication to its free */
@@ -76,12 +76,13 @@ static bool conenat_link(struct nf_conn *ct, struct conenat_mapping *m,
 	/* the record before the look at WHEEL: see conenat_wheel_leave() */
 	smp_mb();
 	if (!(atomic_read(&m->state) & CONENAT_M_WHEEL))
-		conenat_expiry_enter(m->inst->cn, m, 0);
+		conenat_expiry_enter(inst->cn, m, 0);
 	return true;
 }
 
 /* Translate @ct and link it to @m, whose packets it then keeps alive. */
-static unsigned int conenat_nat_link(struct nf_conn *ct,
+static unsigned int conenat_nat_link(struct conenat_instance *inst,
+				     struct nf_conn *ct,
 				     struct conenat_mapping *m,
 				     __be32 addr, __be16 port,
 				     enum nf_nat_manip_type manip, bool in)
@@ -89,7 +90,7 @@ static unsigned int conenat_nat_link(struct nf_conn *ct,
 	unsigned int verdict = conenat_nat_to(ct, addr, port, manip);
 
 	/* an entry that could not be linked goes with the packet */
-	if (verdict == NF_ACCEPT && !conenat_link(ct, m, in))
+	if (verdict == NF_ACCEPT && !conenat_link(inst, ct, m, in))
 		return NF_DROP;
 	return verdict;
 }
@@ -204,7 +205,7 @@ conenat_out_mapping(struct conenat_instance *inst,
 	/* replies to ICMP echoes come back through conntrack alone */
 	if (proto != IPPROTO_ICMP &&
 	    cfg->filtering != CONENAT_ENDPOINT_INDEPENDENT &&
-	    conenat_peer_record(m, cfg, raddr,
+	    conenat_peer_record(inst->cn, m, cfg, raddr,
 				cfg->filtering == CONENAT_ADDRESS_PORT_DEPENDENT ?
 				rport : 0, conenat_proto_timeout(cfg, proto))) {
 		conenat_count(inst, CONENAT_C_NOMEM);
@@ -234,7 +235,7 @@ static unsigned int conenat_outbound(struct conenat_instance *inst,
 	if (IS_ERR(m))
 		return NF_DROP;
 	conenat_count(inst, CONENAT_C_OUT_NEW_FLOWS);
-	return conenat_nat_link(ct, m, m->ek.addr, m->ek.port,
+	return conenat_nat_link(inst, ct, m, m->ek.addr, m->ek.port,
 				NF_NAT_MANIP_SRC, false);
 }
 
@@ -269,25 +270,27 @@ static unsigned int conenat_hairpin_src(struct conenat_net *cn,
 	struct conenat_ext_key ek = conenat_dst_key(t);
 	const struct conenat_config *cfg;
 	struct conenat_mapping *dst, *src;
+	struct conenat_instance *inst;
 	struct conenat_int_key ik;
 
 	dst = conenat_lookup_ext(cn, &ek);
 	/* a dead mapping waits for its entries' end, then its hold-down */
 	if (!dst || !conenat_mapping_alive(dst))
 		return NF_ACCEPT;
+	inst = conenat_minst(cn, dst);
 	/* let in from the outside: not a hairpin */
-	if (skb->skb_iif == READ_ONCE(dst->inst->ifindex))
+	if (skb->skb_iif == READ_ONCE(inst->ifindex))
 		return NF_ACCEPT;
 	/* translated by someone else (a port forward of the administrator's) */
 	if (ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3.ip != dst->ik.addr ||
 	    ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u.all != dst->ik.port)
 		return NF_ACCEPT;
-	cfg = conenat_cfg(dst->inst);
-	if (!cfg->hairpin || !conenat_is_internal(dst->inst, cfg, t->src.u3.ip))
+	cfg = conenat_cfg(inst);
+	if (!cfg->hairpin || !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
-	conenat_make_int_key(&ik, dst->inst, cfg, ek.proto, t->src.u3.ip,
+	conenat_make_int_key(&ik, inst, cfg, ek.proto, t->src.u3.ip,
 			     t->src.u.all, ek.addr, ek.port);
-	src = conenat_find_out(dst->inst, &ik);
+	src = conenat_find_out(inst, &ik);
 	if (!src || !conenat_mapping_alive(src))
 		return NF_DROP;
 	return conenat_nat_to(ct, src->ek.addr, src->ek.port, NF_NAT_MANIP_SRC);
@@ -331,7 +334,7 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	 * TCP reset), before conntrack keeps any state for it.
 	 */
 	m = conenat_lookup_ext(inst->cn, &ek);
-	if (!m || m->inst != inst || !conenat_mapping_alive(m)) {
+	if (!m || m->ik.inst != inst->id || !conenat_mapping_alive(m)) {
 		/*
 		 * Ports outside the range belong to the router itself, and so
 		 * do those in it where one of its sockets listens.
@@ -347,7 +350,8 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	 * A static mapping is the administrator's port forward: anyone in;
 	 * one a host asked for by PCP with a filter: its filter's remotes.
 	 */
-	if (!conenat_peer_allowed(m, conenat_mapping_filtering(m, cfg->filtering),
+	if (!conenat_peer_allowed(inst->cn, m,
+				  conenat_mapping_filtering(m, cfg->filtering),
 				  t->src.u3.ip, t->src.u.all)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
 		return NF_DROP;
@@ -355,7 +359,7 @@ static unsigned int conenat_inbound(struct conenat_instance *inst,
 	if (cfg->inbound_refresh)
 		conenat_mapping_refresh(m, conenat_flow_timeout(cfg, ct));
 	conenat_count(inst, CONENAT_C_IN_NEW_FLOWS);
-	return conenat_nat_link(ct, m, m->ik.addr, m->ik.port,
+	return conenat_nat_link(inst, ct, m, m->ik.addr, m->ik.port,
 				NF_NAT_MANIP_DST, true);
 }
 
@@ -381,7 +385,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	dst = conenat_lookup_ext(cn, &ek);
 	if (!dst || !conenat_mapping_alive(dst))
 		return NF_ACCEPT;
-	inst = dst->inst;
+	inst = conenat_minst(cn, dst);
 	cfg = conenat_cfg(inst);
 	if (!cfg->hairpin || !conenat_is_internal(inst, cfg, t->src.u3.ip))
 		return NF_ACCEPT;
@@ -393,7 +397,7 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	/* a filter a host asked for by PCP holds for its neighbours too */
 	if ((cfg->hairpin_filter ||
 	     (atomic_read(&dst->state) & CONENAT_M_FILTERED)) &&
-	    !conenat_peer_allowed(dst,
+	    !conenat_peer_allowed(cn, dst,
 				  conenat_mapping_filtering(dst, cfg->filtering),
 				  src->ek.addr, src->ek.port)) {
 		conenat_count(inst, CONENAT_C_IN_FILTERED);
@@ -401,9 +405,9 @@ static unsigned int conenat_hairpin_dst(struct conenat_net *cn,
 	}
 	conenat_count(inst, CONENAT_C_HAIRPIN_FLOWS);
 	/* both mappings know the flow: it ends with either */
-	verdict = conenat_nat_link(ct, src, dst->ik.addr, dst->ik.port,
+	verdict = conenat_nat_link(inst, ct, src, dst->ik.addr, dst->ik.port,
 				   NF_NAT_MANIP_DST, false);
-	if (verdict == NF_ACCEPT && !conenat_link(ct, dst, true))
+	if (verdict == NF_ACCEPT && !conenat_link(inst, ct, dst, true))
 		return NF_DROP;
 	return verdict;
 }

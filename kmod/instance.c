@@ -301,6 +301,8 @@ struct conenat_instance *conenat_instance_new(struct conenat_net *cn,
 		err = -EBUSY;
 		goto err_unreg_hooks;
 	}
+	/* its mappings name it by number (conenat_minst()) */
+	rcu_assign_pointer(cn->insts[id], inst);
 	if (dev)
 		conenat_bind_dev(inst, dev);
 	list_add_tail_rcu(&inst->list, &cn->instances);
@@ -373,8 +375,9 @@ void conenat_instance_del(struct conenat_instance *inst)
 	WARN_ON_ONCE(atomic_read(&inst->nmappings));
 	/*
 	 * The mappings' conntrack entries end, and with them the tables'
-	 * references: a mapping points to its instance until it is freed. An
-	 * entry held in a queue keeps its mapping for a later turn.
+	 * references: a mapping counts in its instance until its endpoint
+	 * is released. An entry held in a queue keeps its mapping for a
+	 * later turn.
 	 */
 	for (i = 0; i < 8; i++) {
 		conenat_expiry_drain(cn);
@@ -383,6 +386,13 @@ void conenat_instance_del(struct conenat_instance *inst)
 		msleep(20);
 	}
 	WARN_ON_ONCE(atomic_read(&inst->nheld));
+	/*
+	 * A reader that found one of its mappings may still ask for the
+	 * instance by number: the number goes to no other instance before
+	 * such readers are done.
+	 */
+	synchronize_rcu();
+	RCU_INIT_POINTER(cn->insts[inst->id], NULL);
 	__clear_bit(inst->id, cn->inst_ids);
 
 	if (list_empty(&cn->instances) && cn->hooks_on) {

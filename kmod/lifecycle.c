@@ -69,6 +69,7 @@ static bool conenat_timer_forward(struct conenat_mapping *m, u32 expires)
 
 /**
  * conenat_mapping_grant() - give a live mapping to a port control request
+ * @inst: its instance
  * @m: the internal endpoint's remote-less mapping, found under
  *	rcu_read_lock() and held (conenat_mapping_hold()) by the caller
  * @origin: CONENAT_ORIGIN_PCP, CONENAT_ORIGIN_PCP_FILTERED or
@@ -92,7 +93,8 @@ static bool conenat_timer_forward(struct conenat_mapping *m, u32 expires)
  * Return: false when @m is not live, is past its timer, is on an address
  * that is no longer its instance's, or is the administrator's own.
  */
-bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
+bool conenat_mapping_grant(const struct conenat_instance *inst,
+			   struct conenat_mapping *m, u8 origin, u32 lifetime)
 {
 	u32 expires = conenat_now() + lifetime;
 	int state = atomic_read(&m->state);
@@ -101,7 +103,7 @@ bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
 
 	/* one past its timer is the GC's: the request makes a new one */
 	if (!conenat_mapping_alive(m) ||
-	    !conenat_is_ext_addr(m->inst, conenat_cfg(m->inst), m->ek.addr))
+	    !conenat_is_ext_addr(inst, conenat_cfg(inst), m->ek.addr))
 		return false;
 	conenat_timer_forward(m, expires);
 	do {
@@ -124,7 +126,7 @@ bool conenat_mapping_grant(struct conenat_mapping *m, u8 origin, u32 lifetime)
 			next = (s32)(expires - old) > 0 ? expires : old + 1;
 		} while (cmpxchg(&m->expires, old, next) != old);
 	}
-	conenat_event_mapping(m, CONENAT_EVENT_UPDATED);
+	conenat_event_mapping(inst, m, CONENAT_EVENT_UPDATED);
 	return true;
 }
 
@@ -152,18 +154,19 @@ bool conenat_mapping_hold(struct conenat_mapping *m)
 
 /**
  * conenat_mapping_put() - drop a reference; the last ends the mapping
+ * @cn: the namespace's state
  * @m: the mapping
  *
  * The last reference starts the external endpoint's hold-down, after which
  * it goes back to the pool and the mapping is freed (holddown.c). Safe in
  * softirq context.
  */
-void conenat_mapping_put(struct conenat_mapping *m)
+void conenat_mapping_put(struct conenat_net *cn, struct conenat_mapping *m)
 {
 	u32 state = atomic_sub_return(CONENAT_M_REF, &m->state);
 
 	if (!(state & CONENAT_M_REFS))
-		conenat_holddown_start(m);
+		conenat_holddown_start(cn, m);
 }
 
 /*
@@ -171,14 +174,15 @@ void conenat_mapping_put(struct conenat_mapping *m)
  * conenat_mapping_remove()), so its creator unlinks and frees it alone;
  * readers that found it in the external table see it not alive.
  */
-static void conenat_mapping_abort(struct conenat_mapping *m, bool in_ext)
+static void conenat_mapping_abort(struct conenat_instance *inst,
+				  struct conenat_mapping *m, bool in_ext)
 {
-	struct conenat_net *cn = m->inst->cn;
+	struct conenat_net *cn = inst->cn;
 
 	if (in_ext)
 		conenat_ext_remove(cn, m);
-	atomic_dec(&m->inst->nmappings);
-	atomic_dec(&m->inst->nheld);
+	atomic_dec(&inst->nmappings);
+	atomic_dec(&inst->nheld);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
 	conenat_mapping_free(m);
@@ -242,7 +246,6 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		return ERR_PTR(-ENOMEM);
 	}
 	m->ik = *ik;
-	m->inst = inst;
 	m->id = atomic64_inc_return(&cn->next_id);
 	/* the tables' reference */
 	state = CONENAT_M_REF;
@@ -268,7 +271,7 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		} else if (err == -ENOMEM || err == -EBUSY) {
 			conenat_count(inst, CONENAT_C_NOMEM);
 		}
-		conenat_mapping_abort(m, false);
+		conenat_mapping_abort(inst, m, false);
 		return ERR_PTR(err);
 	}
 
@@ -280,11 +283,11 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		 * the GC would, and take its key once; a dying one that is
 		 * still linked makes the caller try again.
 		 */
-		conenat_mapping_remove(old, CONENAT_EVENT_EXPIRED);
+		conenat_mapping_remove(cn, old, CONENAT_EVENT_EXPIRED);
 		old = conenat_int_insert(cn, m);
 	}
 	if (old) {
-		conenat_mapping_abort(m, true);
+		conenat_mapping_abort(inst, m, true);
 		if (IS_ERR(old)) {
 			conenat_count(inst, CONENAT_C_NOMEM);
 			return old;
@@ -317,17 +320,18 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
 		conenat_expiry_enter(cn, m, CONENAT_M_LIVE | anykey);
 	/* Deletion waits for readers before flushing; see instance.c. */
 	if (READ_ONCE(inst->dead)) {
-		conenat_mapping_remove(m, 0);
+		conenat_mapping_remove(cn, m, 0);
 		return ERR_PTR(-ENODEV);
 	}
 
 	conenat_count(inst, CONENAT_C_MAPPINGS_CREATED);
-	conenat_event_mapping(m, CONENAT_EVENT_CREATED);
+	conenat_event_mapping(inst, m, CONENAT_EVENT_CREATED);
 	return m;
 }
 
 /**
  * conenat_mapping_remove() - unlink a mapping and free it after readers
+ * @cn: the namespace's state
  * @m: the mapping
  * @event: CONENAT_EVENT_EXPIRED or _DELETED to count and announce, 0 not to
  *
@@ -341,10 +345,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  *
  * Return: true for the caller that removed it.
  */
-bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
+bool conenat_mapping_remove(struct conenat_net *cn, struct conenat_mapping *m,
+			    u8 event)
 {
-	struct conenat_instance *inst = m->inst;
-	struct conenat_net *cn = inst->cn;
+	struct conenat_instance *inst = conenat_minst(cn, m);
 	int state = atomic_read(&m->state);
 
 	do {
@@ -359,11 +363,11 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 	else if (event == CONENAT_EVENT_DELETED)
 		conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
 	if (event)
-		conenat_event_mapping(m, event);
+		conenat_event_mapping(inst, m, event);
 	atomic_dec(&inst->nmappings);
 	atomic_dec(&cn->nmappings);
 	conenat_host_release(cn, m);
-	conenat_peer_close(m);
+	conenat_peer_close(cn, m);
 	/* a permanent mapping without entries was not in the wheel */
 	conenat_expiry_enter(cn, m, 0);
 	return true;
@@ -371,6 +375,7 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
 
 /**
  * conenat_mapping_follow() - move a static mapping to the device's address
+ * @inst: its instance
  * @m: the mapping
  * @cfg: its instance's configuration
  * @wait: set when @m stays for now, but the next pass may move it
@@ -388,10 +393,10 @@ bool conenat_mapping_remove(struct conenat_mapping *m, u8 event)
  *
  * Return: true when @m went.
  */
-bool conenat_mapping_follow(struct conenat_mapping *m,
+bool conenat_mapping_follow(struct conenat_instance *inst,
+			    struct conenat_mapping *m,
 			    const struct conenat_config *cfg, bool *wait)
 {
-	struct conenat_instance *inst = m->inst;
 	struct conenat_ext_key want = {
 		.addr = READ_ONCE(inst->dev_addr),
 		.port = m->ek.port,
@@ -411,7 +416,8 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 		if (conenat_mapping_static(holder) &&
 		    !conenat_mapping_granted(holder))
 			return false;
-		if (conenat_mapping_remove(holder, CONENAT_EVENT_DELETED))
+		if (conenat_mapping_remove(inst->cn, holder,
+					   CONENAT_EVENT_DELETED))
 			conenat_expiry_hurry_locked(inst->cn, holder);
 		*wait = true;
 		return false;
@@ -419,7 +425,7 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 	if (!(state & CONENAT_M_PERMANENT))
 		lifetime = max_t(s32, READ_ONCE(m->expires) - conenat_now(), 1);
 	/* a "mapping del" that got there first wins */
-	if (!conenat_mapping_remove(m, 0))
+	if (!conenat_mapping_remove(inst->cn, m, 0))
 		return false;
 
 	/* a dynamic mapping traffic made for the endpoint meanwhile gives way */
@@ -434,11 +440,11 @@ bool conenat_mapping_follow(struct conenat_mapping *m,
 			atomic_or(CONENAT_M_FOLLOW, &n->state);
 			return true;
 		}
-		if (conenat_mapping_remove(n, CONENAT_EVENT_DELETED))
+		if (conenat_mapping_remove(inst->cn, n, CONENAT_EVENT_DELETED))
 			conenat_expiry_hurry_locked(inst->cn, n);
 	}
 	/* no memory, or the namespace full: the forward is lost, and said so */
-	conenat_event_mapping(m, CONENAT_EVENT_DELETED);
+	conenat_event_mapping(inst, m, CONENAT_EVENT_DELETED);
 	conenat_count(inst, CONENAT_C_MAPPINGS_DELETED);
 	return true;
 }

@@ -609,9 +609,10 @@ static int conenat_nl_dump_instances(struct sk_buff *skb,
 
 /* What a mapping and a permit of it both carry: the mapping's endpoints. */
 static int conenat_put_endpoints(struct sk_buff *msg,
+				 const struct conenat_instance *inst,
 				 const struct conenat_mapping *m)
 {
-	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	if (nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, inst->name) ||
 	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
 	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
@@ -627,31 +628,33 @@ static int conenat_put_endpoints(struct sk_buff *msg,
  * a request reads them now. The caller holds the mapping (a reference, or
  * rcu_read_lock()).
  */
-static s32 conenat_mapping_left(const struct conenat_mapping *m, u8 event)
+static s32 conenat_mapping_left(const struct conenat_instance *inst,
+				const struct conenat_mapping *m, u8 event)
 {
-	struct conenat_visit v = { .now = conenat_now() };
+	struct conenat_visit v = { .cn = inst->cn, .now = conenat_now() };
 	u32 end = READ_ONCE(m->expires);
 
 	if (!event && !(atomic_read(&m->state) & CONENAT_M_STATIC)) {
 		rcu_read_lock();
-		conenat_ct_peek(m, conenat_cfg(m->inst), &v);
-		end = conenat_ct_until(m, conenat_cfg(m->inst), &v, end);
+		conenat_ct_peek(m, conenat_cfg(inst), &v);
+		end = conenat_ct_until(m, conenat_cfg(inst), &v, end);
 		rcu_read_unlock();
 	}
 	return end - v.now;
 }
 
 static int conenat_fill_mapping(struct sk_buff *msg,
+				const struct conenat_instance *inst,
 				const struct conenat_mapping *m, u8 cmd,
 				u8 event, u32 portid, u32 seq, int flags)
 {
-	s32 left = conenat_mapping_left(m, event);
+	s32 left = conenat_mapping_left(inst, m, event);
 	void *hdr;
 
 	hdr = genlmsg_put(msg, portid, seq, &conenat_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (conenat_put_endpoints(msg, m) ||
+	if (conenat_put_endpoints(msg, inst, m) ||
 	    nla_put_u8(msg, CONENAT_MAPPING_A_ORIGIN, conenat_mapping_origin(m)))
 		goto err_cancel;
 	if (m->ik.raddr &&
@@ -679,14 +682,16 @@ err_cancel:
 
 /**
  * conenat_event_mapping() - announce a mapping event to listeners
+ * @inst: the mapping's instance
  * @m: the mapping
  * @event: enum conenat_event
  *
  * Safe in softirq context; builds nothing when nobody listens.
  */
-void conenat_event_mapping(const struct conenat_mapping *m, u8 event)
+void conenat_event_mapping(const struct conenat_instance *inst,
+			   const struct conenat_mapping *m, u8 event)
 {
-	struct net *net = m->inst->cn->net;
+	struct net *net = inst->cn->net;
 	struct sk_buff *msg;
 
 	if (!conenat_events_wanted(net))
@@ -694,8 +699,8 @@ void conenat_event_mapping(const struct conenat_mapping *m, u8 event)
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!msg)
 		return;
-	if (conenat_fill_mapping(msg, m, CONENAT_CMD_MAPPING_EVENT, event, 0, 0,
-				 0)) {
+	if (conenat_fill_mapping(msg, inst, m, CONENAT_CMD_MAPPING_EVENT, event,
+				 0, 0, 0)) {
 		nlmsg_free(msg);
 		return;
 	}
@@ -737,16 +742,18 @@ void conenat_event_exhausted(const struct conenat_instance *inst,
 
 /**
  * conenat_event_peer_limit() - announce a remote a peer cap kept out
+ * @inst: the mapping's instance
  * @m: the mapping whose filter could not record the remote
  * @raddr: the remote's address
  * @rport: the remote's port, 0 when the filter judges by address
  *
  * Sent once per mapping, by the caller. Safe in softirq context.
  */
-void conenat_event_peer_limit(const struct conenat_mapping *m, __be32 raddr,
+void conenat_event_peer_limit(const struct conenat_instance *inst,
+			      const struct conenat_mapping *m, __be32 raddr,
 			      __be16 rport)
 {
-	struct net *net = m->inst->cn->net;
+	struct net *net = inst->cn->net;
 	struct sk_buff *msg;
 	void *hdr;
 
@@ -758,7 +765,7 @@ void conenat_event_peer_limit(const struct conenat_mapping *m, __be32 raddr,
 	hdr = genlmsg_put(msg, 0, 0, &conenat_genl_family, 0,
 			  CONENAT_CMD_PEER_LIMIT_EVENT);
 	if (!hdr ||
-	    nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, m->inst->name) ||
+	    nla_put_string(msg, CONENAT_MAPPING_A_INSTANCE, inst->name) ||
 	    nla_put_u8(msg, CONENAT_MAPPING_A_PROTO, m->ik.proto) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_INT_ADDR, m->ik.addr) ||
 	    nla_put_be16(msg, CONENAT_MAPPING_A_INT_PORT, m->ik.port) ||
@@ -843,7 +850,7 @@ struct conenat_endpoint_arg {
 static bool conenat_is_endpoint(const struct conenat_mapping *m,
 				const struct conenat_endpoint_arg *e)
 {
-	return m->inst == e->inst && m->ik.addr == e->ik->addr &&
+	return m->ik.inst == e->inst->id && m->ik.addr == e->ik->addr &&
 	       m->ik.port == e->ik->port && m->ik.proto == e->ik->proto &&
 	       conenat_mapping_alive(m);
 }
@@ -864,7 +871,7 @@ static bool conenat_remove_endpoint(struct conenat_mapping *m, void *arg)
 
 	if (conenat_is_endpoint(m, e) &&
 	    (!e->dynamic_only || !conenat_mapping_static(m)) &&
-	    conenat_mapping_remove(m, CONENAT_EVENT_DELETED))
+	    conenat_mapping_remove(e->inst->cn, m, CONENAT_EVENT_DELETED))
 		e->removed++;
 	return false;
 }
@@ -926,7 +933,7 @@ static unsigned int conenat_remove_internal(struct conenat_instance *inst,
 static struct conenat_mapping *conenat_nl_hold(struct conenat_instance *inst,
 					       struct conenat_mapping *m)
 {
-	if (m && m->inst == inst && conenat_mapping_alive(m) &&
+	if (m && m->ik.inst == inst->id && conenat_mapping_alive(m) &&
 	    conenat_mapping_hold(m))
 		return m;
 	return NULL;
@@ -1114,10 +1121,10 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	 * and all (endpoint-independent mapping: the one its peers know).
 	 */
 	if (m && origin != CONENAT_ORIGIN_STATIC && conenat_mapping_hold(m)) {
-		if (conenat_mapping_grant(m, origin, lifetime))
+		if (conenat_mapping_grant(inst, m, origin, lifetime))
 			granted = m;
 		else
-			conenat_mapping_put(m);
+			conenat_mapping_put(cn, m);
 	}
 	if (!granted && m && conenat_mapping_static(m) &&
 	    conenat_mapping_alive(m)) {
@@ -1136,10 +1143,10 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	if (granted) {
 		rcu_read_unlock();
 	} else if (m && conenat_mapping_hold(m)) {
-		replaced = conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		replaced = conenat_mapping_remove(cn, m, CONENAT_EVENT_DELETED);
 		rcu_read_unlock();
 		conenat_expiry_hurry(cn, m);
-		conenat_mapping_put(m);
+		conenat_mapping_put(cn, m);
 	} else {
 		rcu_read_unlock();
 	}
@@ -1166,7 +1173,8 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 		conenat_gc_renumber(cn);
 	/* a message of NLMSG_GOODSIZE holds a mapping */
 	if (!IS_ERR(m) && echo &&
-	    WARN_ON_ONCE(conenat_fill_mapping(echo, m, CONENAT_CMD_GET_MAPPING,
+	    WARN_ON_ONCE(conenat_fill_mapping(echo, inst, m,
+					      CONENAT_CMD_GET_MAPPING,
 					      0, info->snd_portid,
 					      info->snd_seq, 0))) {
 		nlmsg_free(echo);
@@ -1207,7 +1215,7 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (granted)
-		conenat_mapping_put(granted);
+		conenat_mapping_put(cn, granted);
 	/* the replaced mapping's entries end before the answer */
 	if (replaced)
 		conenat_expiry_drain(cn);
@@ -1242,13 +1250,13 @@ static int conenat_nl_del_mapping(struct sk_buff *skb, struct genl_info *info)
 		err = PTR_ERR(m);
 		goto out_unlock;
 	}
-	conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+	conenat_mapping_remove(cn, m, CONENAT_EVENT_DELETED);
 	conenat_expiry_hurry(cn, m);
 	/* an internal endpoint may have one mapping per remote: all go */
 	if (!info->attrs[CONENAT_MAPPING_A_EXT_PORT] &&
 	    conenat_remove_internal(inst, &m->ik, false))
 		conenat_expiry_sweep(cn);
-	conenat_mapping_put(m);
+	conenat_mapping_put(cn, m);
 out_unlock:
 	mutex_unlock(&cn->config_lock);
 	if (!err)
@@ -1277,9 +1285,10 @@ static int conenat_nl_get_mapping(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(m)) {
 		err = PTR_ERR(m);
 	} else {
-		err = conenat_fill_mapping(msg, m, CONENAT_CMD_GET_MAPPING, 0,
+		err = conenat_fill_mapping(msg, inst, m,
+					   CONENAT_CMD_GET_MAPPING, 0,
 					   info->snd_portid, info->snd_seq, 0);
-		conenat_mapping_put(m);
+		conenat_mapping_put(cn, m);
 	}
 out_unlock:
 	mutex_unlock(&cn->config_lock);
@@ -1357,9 +1366,10 @@ static int conenat_nl_dump_check(struct netlink_callback *cb,
 }
 
 static bool conenat_dump_wants(const struct conenat_dump *d,
+			       const struct conenat_instance *inst,
 			       const struct conenat_mapping *m)
 {
-	return (!d->instance[0] || !strcmp(d->instance, m->inst->name)) &&
+	return (!d->instance[0] || !strcmp(d->instance, inst->name)) &&
 	       (!d->proto || d->proto == m->ik.proto);
 }
 
@@ -1426,11 +1436,13 @@ static int conenat_dump_mapping(struct sk_buff *skb,
 				struct netlink_callback *cb,
 				const struct conenat_dump *d, void *obj)
 {
+	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
 	struct conenat_mapping *m = obj;
+	struct conenat_instance *inst = conenat_minst(cn, m);
 
-	if (!conenat_dump_wants(d, m) || !conenat_mapping_alive(m))
+	if (!conenat_dump_wants(d, inst, m) || !conenat_mapping_alive(m))
 		return 0;
-	return conenat_fill_mapping(skb, m, CONENAT_CMD_GET_MAPPING, 0,
+	return conenat_fill_mapping(skb, inst, m, CONENAT_CMD_GET_MAPPING, 0,
 				    NETLINK_CB(cb->skb).portid,
 				    cb->nlh->nlmsg_seq, NLM_F_MULTI);
 }
@@ -1574,7 +1586,7 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 		/* the mapping lives at least as long as its permit */
 		conenat_mapping_refresh(m, max(lifetime,
 					       conenat_proto_timeout(cfg, ik.proto)));
-		err = conenat_peer_permit(m, cfg, raddr,
+		err = conenat_peer_permit(cn, m, cfg, raddr,
 					  conenat_permit_port(m, cfg, rport),
 					  lifetime);
 		if (err == -ENOSPC)
@@ -1585,7 +1597,7 @@ static int conenat_nl_new_permit(struct sk_buff *skb, struct genl_info *info)
 	}
 	/* a message of NLMSG_GOODSIZE holds a mapping */
 	if (!err && echo) {
-		if (WARN_ON_ONCE(conenat_fill_mapping(echo, m,
+		if (WARN_ON_ONCE(conenat_fill_mapping(echo, inst, m,
 						      CONENAT_CMD_GET_MAPPING,
 						      0, info->snd_portid,
 						      info->snd_seq, 0))) {
@@ -1622,10 +1634,10 @@ static int conenat_nl_permit_del_at(struct conenat_net *cn,
 
 	if (!m || !conenat_mapping_live(m))
 		return -ENOENT;
-	err = conenat_permit_del(m, raddr, rport);
+	err = conenat_permit_del(cn, m, raddr, rport);
 	if (err == -ENOENT && rport &&
 	    cfg->filtering == CONENAT_ADDRESS_DEPENDENT)
-		err = conenat_permit_del(m, raddr, 0);
+		err = conenat_permit_del(cn, m, raddr, 0);
 	return err;
 }
 
@@ -1681,6 +1693,7 @@ out_unlock:
 }
 
 static int conenat_fill_permit(struct sk_buff *msg,
+			       const struct conenat_instance *inst,
 			       const struct conenat_permit_view *v,
 			       u32 portid, u32 seq, int flags)
 {
@@ -1690,7 +1703,7 @@ static int conenat_fill_permit(struct sk_buff *msg,
 			  CONENAT_CMD_GET_PERMIT);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (conenat_put_endpoints(msg, v->m) ||
+	if (conenat_put_endpoints(msg, inst, v->m) ||
 	    nla_put_be32(msg, CONENAT_MAPPING_A_REMOTE_ADDR, v->raddr))
 		goto err_cancel;
 	if (v->rport &&
@@ -1712,11 +1725,15 @@ static int conenat_dump_permit(struct sk_buff *skb,
 			       const struct conenat_dump *d, void *obj)
 {
 	struct conenat_net *cn = conenat_pernet(sock_net(cb->skb->sk));
+	struct conenat_instance *inst;
 	struct conenat_permit_view v;
 
-	if (!conenat_peer_as_permit(cn, obj, &v) || !conenat_dump_wants(d, v.m))
+	if (!conenat_peer_as_permit(cn, obj, &v))
 		return 0;
-	return conenat_fill_permit(skb, &v, NETLINK_CB(cb->skb).portid,
+	inst = conenat_minst(cn, v.m);
+	if (!conenat_dump_wants(d, inst, v.m))
+		return 0;
+	return conenat_fill_permit(skb, inst, &v, NETLINK_CB(cb->skb).portid,
 				   cb->nlh->nlmsg_seq, NLM_F_MULTI);
 }
 

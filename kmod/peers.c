@@ -106,13 +106,14 @@ static void conenat_peer_key(struct conenat_peer_key *key,
 	key->proto = m->ik.proto;
 }
 
-static struct conenat_peer *conenat_peer_find(const struct conenat_mapping *m,
+static struct conenat_peer *conenat_peer_find(struct conenat_net *cn,
+					      const struct conenat_mapping *m,
 					      __be32 raddr, __be16 rport)
 {
 	struct conenat_peer_key key;
 
 	conenat_peer_key(&key, m, raddr, rport);
-	return rhashtable_lookup(&m->inst->cn->peer_table, &key,
+	return rhashtable_lookup(&cn->peer_table, &key,
 				 conenat_peer_params);
 }
 
@@ -173,12 +174,12 @@ static bool conenat_peer_current(const struct conenat_peer *p)
  * Count a new peer against the mapping's and the namespace's caps. The
  * first refusal of a mapping is announced; every one is counted.
  */
-static bool conenat_peer_charge(struct conenat_mapping *m,
+static bool conenat_peer_charge(struct conenat_net *cn,
+				struct conenat_mapping *m,
 				const struct conenat_config *cfg,
 				__be32 raddr, __be16 rport)
 {
-	struct conenat_instance *inst = m->inst;
-	struct conenat_net *cn = inst->cn;
+	struct conenat_instance *inst = conenat_minst(cn, m);
 
 	if (atomic_inc_return(&m->npeers) <= cfg->max_peers) {
 		if (atomic_inc_return(&cn->npeers) <= READ_ONCE(cn->max_peers))
@@ -189,7 +190,7 @@ static bool conenat_peer_charge(struct conenat_mapping *m,
 	conenat_count(inst, CONENAT_C_PEERS_REFUSED);
 	if (!(atomic_fetch_or(CONENAT_M_PEERS_FULL, &m->state) &
 	      CONENAT_M_PEERS_FULL))
-		conenat_event_peer_limit(m, raddr, rport);
+		conenat_event_peer_limit(inst, m, raddr, rport);
 	return false;
 }
 
@@ -275,10 +276,10 @@ static int conenat_peer_update(struct conenat_peer *p, u32 lifetime,
  * A permit for a peer the GC is reaping: a new peer takes its place in the
  * table, and its charge. If the GC removed it first, -ENOENT: insert anew.
  */
-static int conenat_peer_replace(struct conenat_mapping *m,
+static int conenat_peer_replace(struct conenat_net *cn,
+				struct conenat_mapping *m,
 				struct conenat_peer *old, u32 lifetime)
 {
-	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p;
 	int err;
 
@@ -310,7 +311,8 @@ static int conenat_peer_replace(struct conenat_mapping *m,
  * the mapping's own peer is another remote still current, the remote is in
  * the table already (a permit's), or the mapping is gone.
  */
-static int conenat_peer_first(struct conenat_mapping *m,
+static int conenat_peer_first(struct conenat_net *cn,
+			      struct conenat_mapping *m,
 			      const struct conenat_config *cfg, __be32 raddr,
 			      __be16 rport, u32 lifetime)
 {
@@ -325,17 +327,17 @@ static int conenat_peer_first(struct conenat_mapping *m,
 		return -EEXIST;
 	/* peers of the table are charged to the mapping too */
 	if (atomic_read(&m->npeers) > (old ? 1 : 0) &&
-	    conenat_peer_find(m, raddr, rport))
+	    conenat_peer_find(cn, m, raddr, rport))
 		return -EEXIST;
 	if (!old) {
-		if (!conenat_peer_charge(m, cfg, raddr, rport))
+		if (!conenat_peer_charge(cn, m, cfg, raddr, rport))
 			return -ENOSPC;
 		charged = true;
 	}
 	prev = cmpxchg(&m->peer, old, want);
 	if (prev != old) {
 		if (charged)
-			conenat_peer_uncharge(m->inst->cn, m);
+			conenat_peer_uncharge(cn, m);
 		/* another CPU recorded the same remote first */
 		if (prev != want)
 			return -EEXIST;
@@ -353,11 +355,10 @@ extend:
  * Return: 0, -EEXIST when the table has the remote already, -ENOMEM or the
  * table's error.
  */
-static int conenat_peer_move(struct conenat_mapping *m, __be32 raddr,
-			     __be16 rport, u32 lifetime)
+static int conenat_peer_move(struct conenat_net *cn, struct conenat_mapping *m,
+			     __be32 raddr, __be16 rport, u32 lifetime)
 {
 	u64 want = conenat_peer_word(raddr, rport);
-	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p;
 	int err;
 
@@ -386,26 +387,25 @@ static int conenat_peer_move(struct conenat_mapping *m, __be32 raddr,
  * last flow, or a permit (@permit) for @lifetime seconds, 0 for as long as
  * the mapping. Safe in softirq context.
  */
-static int conenat_peer_add(struct conenat_mapping *m,
+static int conenat_peer_add(struct conenat_net *cn, struct conenat_mapping *m,
 			    const struct conenat_config *cfg, __be32 raddr,
 			    __be16 rport, u32 lifetime, bool permit)
 {
-	struct conenat_net *cn = m->inst->cn;
 	struct conenat_peer *p;
 	int tries, err;
 
 	if (!permit) {
-		err = conenat_peer_first(m, cfg, raddr, rport, lifetime);
+		err = conenat_peer_first(cn, m, cfg, raddr, rport, lifetime);
 		if (err != -EEXIST)
 			return err;
 	} else if (READ_ONCE(m->peer) == conenat_peer_word(raddr, rport)) {
-		err = conenat_peer_move(m, raddr, rport, lifetime);
+		err = conenat_peer_move(cn, m, raddr, rport, lifetime);
 		if (err != -EEXIST)
 			return err;
 	}
 	/* a race with the GC or another CPU costs a round, rarely two */
 	for (tries = 0; tries < 3; tries++) {
-		p = conenat_peer_find(m, raddr, rport);
+		p = conenat_peer_find(cn, m, raddr, rport);
 		if (p) {
 			/*
 			 * Traffic may lose a peer the GC is reaping right
@@ -413,13 +413,13 @@ static int conenat_peer_add(struct conenat_mapping *m,
 			 */
 			if (!conenat_peer_update(p, lifetime, permit))
 				return 0;
-			err = conenat_peer_replace(m, p, lifetime);
+			err = conenat_peer_replace(cn, m, p, lifetime);
 			if (err != -ENOENT)
 				return err;
 			continue;
 		}
 
-		if (!conenat_peer_charge(m, cfg, raddr, rport))
+		if (!conenat_peer_charge(cn, m, cfg, raddr, rport))
 			return -ENOSPC;
 		p = conenat_peer_new(m, raddr, rport);
 		if (!p) {
@@ -443,6 +443,7 @@ static int conenat_peer_add(struct conenat_mapping *m,
 
 /**
  * conenat_peer_permit() - let a remote in ahead of traffic
+ * @cn: the namespace's state
  * @m: the mapping
  * @cfg: its instance's configuration
  * @raddr: the remote address
@@ -456,16 +457,17 @@ static int conenat_peer_add(struct conenat_mapping *m,
  *
  * Return: 0, -ENOSPC at a peer cap, -ENOMEM or the table's -EBUSY.
  */
-int conenat_peer_permit(struct conenat_mapping *m,
+int conenat_peer_permit(struct conenat_net *cn, struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 lifetime)
 {
-	lockdep_assert_held(&m->inst->cn->config_lock);
-	return conenat_peer_add(m, cfg, raddr, rport, lifetime, true);
+	lockdep_assert_held(&cn->config_lock);
+	return conenat_peer_add(cn, m, cfg, raddr, rport, lifetime, true);
 }
 
 /**
  * conenat_peer_record() - a new outbound flow of a filtering mapping
+ * @cn: the namespace's state
  * @m: the mapping
  * @cfg: its instance's configuration
  * @raddr: the remote address
@@ -478,17 +480,18 @@ int conenat_peer_permit(struct conenat_mapping *m,
  *
  * Return: 0 (recorded, or left out at a cap) or -ENOMEM.
  */
-int conenat_peer_record(struct conenat_mapping *m,
+int conenat_peer_record(struct conenat_net *cn, struct conenat_mapping *m,
 			const struct conenat_config *cfg, __be32 raddr,
 			__be16 rport, u32 timeout)
 {
-	int err = conenat_peer_add(m, cfg, raddr, rport, timeout, false);
+	int err = conenat_peer_add(cn, m, cfg, raddr, rport, timeout, false);
 
 	return err == -ENOSPC ? 0 : err;
 }
 
 /**
  * conenat_permit_del() - delete one permit
+ * @cn: the namespace's state
  * @m: the mapping
  * @raddr: the remote address
  * @rport: the remote port, 0 for the permit of any port
@@ -499,15 +502,16 @@ int conenat_peer_record(struct conenat_mapping *m,
  *
  * Return: 0, or -ENOENT when the mapping has no such permit in force.
  */
-int conenat_permit_del(struct conenat_mapping *m, __be32 raddr, __be16 rport)
+int conenat_permit_del(struct conenat_net *cn, struct conenat_mapping *m,
+		       __be32 raddr, __be16 rport)
 {
-	struct conenat_peer *p = conenat_peer_find(m, raddr, rport);
+	struct conenat_peer *p = conenat_peer_find(cn, m, raddr, rport);
 
-	lockdep_assert_held(&m->inst->cn->config_lock);
+	lockdep_assert_held(&cn->config_lock);
 	if (!p || !conenat_peer_permitted(p))
 		return -ENOENT;
 	WRITE_ONCE(p->permit, CONENAT_PERMIT_NONE);
-	conenat_gc_wake(m->inst->cn);
+	conenat_gc_wake(cn);
 	return 0;
 }
 
@@ -552,7 +556,7 @@ static bool conenat_permit_flush_one(void *obj, void *arg)
 	struct conenat_permit_view v;
 
 	if (conenat_peer_as_permit(f->cn, obj, &v) &&
-	    (!f->inst || v.m->inst == f->inst)) {
+	    (!f->inst || v.m->ik.inst == f->inst->id)) {
 		WRITE_ONCE(((struct conenat_peer *)obj)->permit,
 			   CONENAT_PERMIT_NONE);
 		f->removed++;
@@ -584,6 +588,7 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
 
 /**
  * conenat_peer_keep() - keep the peer of a live flow
+ * @cn: the namespace's state
  * @m: the mapping, live
  * @cfg: its instance's configuration
  * @raddr: the flow's remote address
@@ -597,7 +602,7 @@ unsigned int conenat_permits_flush(struct conenat_net *cn,
  *
  * Return: whether the flow has a peer to keep.
  */
-bool conenat_peer_keep(struct conenat_mapping *m,
+bool conenat_peer_keep(struct conenat_net *cn, struct conenat_mapping *m,
 		       const struct conenat_config *cfg, __be32 raddr,
 		       __be16 rport, u32 until)
 {
@@ -612,26 +617,28 @@ bool conenat_peer_keep(struct conenat_mapping *m,
 		conenat_end_forward(&m->peer_end, until);
 		return true;
 	}
-	p = conenat_peer_find(m, raddr, rport);
+	p = conenat_peer_find(cn, m, raddr, rport);
 	if (!p)
 		return false;
 	conenat_end_forward(&p->expires, until);
 	return true;
 }
 
-static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
+static bool conenat_peer_match(struct conenat_net *cn,
+			       const struct conenat_mapping *m, __be32 raddr,
 			       __be16 rport)
 {
 	struct conenat_peer *p;
 
 	if (conenat_peer_first_match(m, raddr, rport))
 		return true;
-	p = conenat_peer_find(m, raddr, rport);
+	p = conenat_peer_find(cn, m, raddr, rport);
 	return p && conenat_peer_current(p);
 }
 
 /**
  * conenat_peer_allowed() - the filtering decision for an inbound flow
+ * @cn: the namespace's state
  * @m: the mapping the flow is addressed to
  * @filtering: the instance's enum conenat_behaviour for filtering
  * @raddr: the remote address
@@ -641,30 +648,32 @@ static bool conenat_peer_match(const struct conenat_mapping *m, __be32 raddr,
  *
  * Return: whether the remote may send in.
  */
-bool conenat_peer_allowed(const struct conenat_mapping *m, u8 filtering,
+bool conenat_peer_allowed(struct conenat_net *cn,
+			  const struct conenat_mapping *m, u8 filtering,
 			  __be32 raddr, __be16 rport)
 {
 	if (filtering == CONENAT_ENDPOINT_INDEPENDENT)
 		return true;
 	if (filtering == CONENAT_ADDRESS_PORT_DEPENDENT &&
-	    conenat_peer_match(m, raddr, rport))
+	    conenat_peer_match(cn, m, raddr, rport))
 		return true;
 	/* by address: recorded under address-dependent filtering, or a
 	 * permit for any port
 	 */
-	return conenat_peer_match(m, raddr, 0);
+	return conenat_peer_match(cn, m, raddr, 0);
 }
 
 /**
  * conenat_peer_close() - end the peer a removed mapping keeps itself
+ * @cn: the namespace's state
  * @m: the mapping, just marked dead
  *
  * Its peers in the table are the GC's to reap. Safe in softirq context.
  */
-void conenat_peer_close(struct conenat_mapping *m)
+void conenat_peer_close(struct conenat_net *cn, struct conenat_mapping *m)
 {
 	if (xchg(&m->peer, CONENAT_PEER_CLOSED) & CONENAT_PEER_SET)
-		conenat_peer_uncharge(m->inst->cn, NULL);
+		conenat_peer_uncharge(cn, NULL);
 }
 
 /**

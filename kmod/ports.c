@@ -43,33 +43,36 @@ static __be32 conenat_pool_addr(const struct conenat_instance *inst,
 					      count));
 }
 
-static int conenat_take_port(struct conenat_mapping *m, u16 port)
+static int conenat_take_port(const struct conenat_instance *inst,
+			     struct conenat_mapping *m, u16 port)
 {
 	m->ek.port = htons(port);
-	return conenat_ext_insert(m->inst->cn, m);
+	return conenat_ext_insert(inst->cn, m);
 }
 
 /* Take @port unless a socket of the router holds it. */
-static int conenat_take_free_port(struct conenat_mapping *m, u16 port)
+static int conenat_take_free_port(const struct conenat_instance *inst,
+				  struct conenat_mapping *m, u16 port)
 {
-	if (conenat_router_socket(m->inst, m->ek.proto, m->ek.addr,
+	if (conenat_router_socket(inst, m->ek.proto, m->ek.addr,
 				  htons(port), 0, 0))
 		return -EEXIST;
-	return conenat_take_port(m, port);
+	return conenat_take_port(inst, m, port);
 }
 
 /*
  * Take @port, also when its hold-down has not ended yet, for the internal
  * endpoint that had it or, when @any, for anyone (the administrator asks).
  */
-static int conenat_take_held_port(struct conenat_mapping *m, u16 port,
+static int conenat_take_held_port(const struct conenat_instance *inst,
+				  struct conenat_mapping *m, u16 port,
 				  bool any)
 {
-	int err = conenat_take_port(m, port);
+	int err = conenat_take_port(inst, m, port);
 
 	if (err == -EEXIST &&
-	    conenat_holddown_take(m->inst->cn, &m->ek, any ? NULL : m))
-		err = conenat_take_port(m, port);
+	    conenat_holddown_take(inst->cn, &m->ek, any ? NULL : m))
+		err = conenat_take_port(inst, m, port);
 	return err;
 }
 
@@ -115,7 +118,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		    !want->port)
 			return -EADDRNOTAVAIL;
 		m->ek.pad = inst->id + 1;
-		err = conenat_take_held_port(m, ntohs(want->port), true);
+		err = conenat_take_held_port(inst, m, ntohs(want->port), true);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 
@@ -131,11 +134,11 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		    conenat_router_socket(inst, m->ek.proto, m->ek.addr,
 					  want->port, 0, 0))
 			return -EADDRINUSE;
-		err = conenat_take_held_port(m, port, false);
+		err = conenat_take_held_port(inst, m, port, false);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 	if (want && want->port) {
-		err = conenat_take_held_port(m, ntohs(want->port), true);
+		err = conenat_take_held_port(inst, m, ntohs(want->port), true);
 		return err == -EEXIST ? -EADDRINUSE : err;
 	}
 
@@ -150,7 +153,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 	if (cfg->port_preservation && iport >= lo && iport <= hi &&
 	    !conenat_router_socket(inst, m->ek.proto, m->ek.addr,
 				   htons(iport), 0, 0)) {
-		err = conenat_take_held_port(m, iport, false);
+		err = conenat_take_held_port(inst, m, iport, false);
 		if (err != -EEXIST)
 			return err;
 	}
@@ -167,7 +170,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 		start = reciprocal_scale(start, range);
 		tries = min_t(u32, range, CONENAT_PORT_TRIES);
 		for (i = 0; i < tries; i++) {
-			err = conenat_take_free_port(m, first +
+			err = conenat_take_free_port(inst, m, first +
 						     2 * ((start + i) % range));
 			if (err != -EEXIST)
 				return err;
@@ -178,7 +181,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 	start = reciprocal_scale(start, range);
 	tries = min_t(u32, range, CONENAT_PORT_TRIES);
 	for (i = 0; i < tries; i++) {
-		err = conenat_take_free_port(m, lo + (start + i) % range);
+		err = conenat_take_free_port(inst, m, lo + (start + i) % range);
 		if (err != -EEXIST)
 			return err;
 	}

@@ -161,7 +161,7 @@ void conenat_host_put(struct conenat_net *cn, struct conenat_host *h)
 void conenat_host_release(struct conenat_net *cn,
 			  const struct conenat_mapping *m)
 {
-	struct conenat_host_key key = { .addr = m->ik.addr, .inst = m->inst->id };
+	struct conenat_host_key key = { .addr = m->ik.addr, .inst = m->ik.inst };
 	struct conenat_host *h;
 
 	rcu_read_lock();
@@ -348,6 +348,7 @@ struct conenat_mapping *conenat_table_walk(struct conenat_net *cn,
 }
 
 struct conenat_flush_arg {
+	struct conenat_net *cn;
 	const struct conenat_instance *inst;
 	bool dynamic_only;
 	unsigned int removed;
@@ -358,10 +359,10 @@ static bool conenat_flush_one(struct conenat_mapping *m, void *arg)
 	struct conenat_flush_arg *f = arg;
 
 	/* a host's (port control) goes with the dynamic ones: it maps again */
-	if ((!f->inst || m->inst == f->inst) &&
+	if ((!f->inst || m->ik.inst == f->inst->id) &&
 	    (!f->dynamic_only || !conenat_mapping_static(m) ||
 	     conenat_mapping_granted(m))) {
-		conenat_mapping_remove(m, CONENAT_EVENT_DELETED);
+		conenat_mapping_remove(f->cn, m, CONENAT_EVENT_DELETED);
 		f->removed++;
 	}
 	return false;
@@ -383,6 +384,7 @@ unsigned int conenat_flush(struct conenat_net *cn,
 			   bool dynamic_only)
 {
 	struct conenat_flush_arg f = {
+		.cn = cn,
 		.inst = inst,
 		.dynamic_only = dynamic_only,
 	};
