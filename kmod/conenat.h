@@ -177,8 +177,8 @@ struct conenat_ext_key {
  * Bits of struct conenat_mapping::state. A mapping is claimed (no LIVE bit:
  * only its creator may touch it, even though it may already be found in
  * the external table), then published (LIVE: anyone may remove it), then
- * dead (DEAD: unlinked from the internal table, or being), then, once its
- * last reference has gone, held (HELD: its endpoint in hold-down) and
+ * dead (DEAD: unlinked from the internal table, or being; UNLINKED once
+ * it is), then, once its last reference has gone, held (HELD: its endpoint in hold-down) and
  * released (RELEASED: the endpoint back in the pool), and freed after
  * readers. Each step is one atomic transition, and only the caller that
  * made it does what follows it. While WHEEL is set the expiry wheel owns
@@ -214,17 +214,21 @@ struct conenat_ext_key {
 #define CONENAT_M_ANYKEY	BIT(13)	/* counted in its instance's
 					 * nanykey
 					 */
+#define CONENAT_M_UNLINKED	BIT(14)	/* dead, and out of the internal
+					 * table: readers that found it there
+					 * are done a grace period later
+					 */
 #define CONENAT_M_GRANTED	(CONENAT_M_PCP | CONENAT_M_NATPMP)
 /* The expiry wheel's slot a mapping is in, while in one (expiry.c). */
-#define CONENAT_M_SLOT_SHIFT	14
-#define CONENAT_M_SLOT		GENMASK(22, CONENAT_M_SLOT_SHIFT)
+#define CONENAT_M_SLOT_SHIFT	15
+#define CONENAT_M_SLOT		GENMASK(23, CONENAT_M_SLOT_SHIFT)
 /*
  * The references are counted in the state word's top bits, so that a
  * mapping's state and its references change together: one for the tables
  * until the mapping's conntrack entries are ended, one per control-path
  * user holding it (generic netlink serialises those: a handful at most).
  */
-#define CONENAT_M_REF_SHIFT	23
+#define CONENAT_M_REF_SHIFT	24
 #define CONENAT_M_REF		BIT(CONENAT_M_REF_SHIFT)
 #define CONENAT_M_REFS		GENMASK(31, CONENAT_M_REF_SHIFT)
 
@@ -235,8 +239,9 @@ struct conenat_ext_key {
  *	mapping rather than in the peer table (peers.c)
  * @rcu: frees the mapping after readers are done; it overwrites @int_node
  *	and @peer, which nobody reads by then: the mapping left the internal
- *	table a grace period before (its entries were ended after one), and
- *	only a live mapping's peer is read
+ *	table a grace period before (the wheel ends its entries only after
+ *	it is UNLINKED and a grace period has passed), and only a live
+ *	mapping's peer is read
  * @ext_node: entry in the table keyed by @ek, until the last reference
  *	goes: a dead mapping keeps its external endpoint from the pool while
  *	conntrack entries still use it
@@ -257,8 +262,8 @@ struct conenat_ext_key {
  * @incoming: entry in the expiry wheel's list of arrivals
  * @wheel: entry in a slot of the expiry wheel (the slot is in @state)
  *
- * 96 bytes on 64-bit: a million mappings, with the buckets of their two
- * tables (2 097 152 each past 786 432 mappings), take about 131 MB.
+ * 88 bytes on 64-bit: a million mappings, with the buckets of their two
+ * tables (2 097 152 each past 786 432 mappings), take about 122 MB.
  */
 struct conenat_mapping {
 	union {

@@ -390,6 +390,11 @@ static void conenat_wheel_visit(struct conenat_net *cn,
 			continue;
 		}
 		if (state & CONENAT_M_DEAD) {
+			/* its remover is unlinking it: looked at next second */
+			if (!(state & CONENAT_M_UNLINKED)) {
+				conenat_wheel_place(gc, m, now + 1);
+				return;
+			}
 			/* its entries end after a grace period: the caller */
 			if (state & CONENAT_M_ARRIVING)
 				atomic_andnot(CONENAT_M_ARRIVING, &m->state);
@@ -456,20 +461,28 @@ static void conenat_wheel_hurried(struct conenat_gc_state *gc,
 				  struct llist_head *dead)
 {
 	struct conenat_mapping *m, *tmp;
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	for_each_set_bit(i, gc->hurry, CONENAT_WHEEL_SLOTS) {
 		__clear_bit(i, gc->hurry);
 		llist_for_each_entry_safe(m, tmp, conenat_wheel_take(gc, i),
 					  wheel) {
-			if ((atomic_read(&m->state) &
-			     (CONENAT_M_DEAD | CONENAT_M_HELD |
-			      CONENAT_M_RELEASED)) != CONENAT_M_DEAD) {
+			/*
+			 * Not unlinked yet: its remover hurries it again
+			 * once it is. The acquire pairs with the barrier
+			 * before UNLINKED (conenat_mapping_remove()).
+			 */
+			if ((atomic_read_acquire(&m->state) &
+			     (CONENAT_M_DEAD | CONENAT_M_UNLINKED |
+			      CONENAT_M_HELD | CONENAT_M_RELEASED)) !=
+			    (CONENAT_M_DEAD | CONENAT_M_UNLINKED)) {
 				conenat_wheel_put_back(gc, m, i);
-				continue;
+			} else {
+				gc->nwheel--;
+				__llist_add(&m->wheel, dead);
 			}
-			gc->nwheel--;
-			__llist_add(&m->wheel, dead);
+			if (!(++n % CONENAT_WHEEL_BATCH))
+				cond_resched();
 		}
 		cond_resched();
 	}

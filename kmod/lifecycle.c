@@ -356,6 +356,13 @@ bool conenat_mapping_remove(struct conenat_net *cn, struct conenat_mapping *m,
 			return false;
 	} while (!atomic_try_cmpxchg(&m->state, &state, state | CONENAT_M_DEAD));
 	conenat_int_remove(cn, m);
+	/*
+	 * The wheel ends its entries (and may free it soon after) only once
+	 * it sees this: the grace period it waits for then covers every
+	 * reader that found the mapping in the internal table.
+	 */
+	smp_mb__before_atomic();
+	atomic_or(CONENAT_M_UNLINKED, &m->state);
 	if (state & CONENAT_M_ANYKEY)
 		atomic_dec(&inst->nanykey);
 	if (event == CONENAT_EVENT_EXPIRED)

@@ -1213,9 +1213,10 @@ static int conenat_nl_new_mapping(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = 0;
 out_unlock:
-	mutex_unlock(&cn->config_lock);
+	/* under the lock: an instance delete waits for no reference after it */
 	if (granted)
 		conenat_mapping_put(cn, granted);
+	mutex_unlock(&cn->config_lock);
 	/* the replaced mapping's entries end before the answer */
 	if (replaced)
 		conenat_expiry_drain(cn);
