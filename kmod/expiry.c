@@ -349,15 +349,22 @@ static u32 conenat_wheel_first(struct conenat_net *cn,
 
 /*
  * A permanent mapping with no entries left leaves the wheel: it is not
- * the wheel's to free. One that got an entry meanwhile comes back.
+ * the wheel's to free. One that got an entry meanwhile comes back, and so
+ * does one removed meanwhile: its remover may have found it still in the
+ * wheel, and left it to the wheel.
  */
 static void conenat_wheel_leave(struct conenat_net *cn,
 				struct conenat_mapping *m)
 {
 	atomic_andnot(CONENAT_M_WHEEL, &m->state);
-	/* an entry linked after the look saw WHEEL set, or sees it clear */
+	/*
+	 * An entry linked, or a removal, after the look saw WHEEL set, or
+	 * sees it clear and enters the mapping itself; both may, and
+	 * conenat_expiry_enter() lets one of them in.
+	 */
 	smp_mb__after_atomic();
-	if (READ_ONCE(m->flows))
+	if (READ_ONCE(m->flows) ||
+	    (atomic_read(&m->state) & CONENAT_M_DEAD))
 		conenat_expiry_enter(cn, m, 0);
 }
 

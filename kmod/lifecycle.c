@@ -343,6 +343,10 @@ struct conenat_mapping *conenat_mapping_create(struct conenat_instance *inst,
  * (conenat_expiry_drain() does it at once); a caller that found it in the
  * wheel hurries it there.
  *
+ * The caller keeps the mapping valid until this returns (rcu_read_lock(),
+ * a reference, or cn->gc.lock): once it is UNLINKED the wheel may end it
+ * and free it.
+ *
  * Return: true for the caller that removed it.
  */
 bool conenat_mapping_remove(struct conenat_net *cn, struct conenat_mapping *m,
