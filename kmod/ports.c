@@ -3,17 +3,18 @@
  * conenat: choosing a mapping's external endpoint.
  *
  * The external address is "paired" (RFC 4787 REQ-2): every mapping of one
- * internal address gets the same external address, picked from the pool by
- * a keyed hash of the internal address. The port is the internal port when
- * port preservation is on and it is free; otherwise a random start in the
- * range and a bounded linear search. A port is taken by inserting into the
- * external table, which fails for a port already in use: a live mapping is
- * never stolen, and two CPUs can never take the same port. A port in
- * hold-down is in use, except for its last owner and for the administrator
- * (holddown.c). A port on which a socket of the router listens is the
- * router's (sockets.c): the search passes it over, and only the
- * administrator can name it.
+ * internal address gets the same external address, picked from the pool by a
+ * keyed hash of the internal address. The port is the internal port when
+ * port preservation is on and it is free; otherwise a bounded search of the
+ * range from a random port, by a step that spreads it over the range. A port
+ * is taken by inserting into the external table, which fails for a port
+ * already in use: a live mapping is never stolen, and two CPUs can never
+ * take the same port. A port in hold-down is in use, except for its last
+ * owner and for the administrator (holddown.c). A port on which a socket of
+ * the router listens is the router's (sockets.c): the search passes it over,
+ * and only the administrator can name it.
  */
+#include <linux/gcd.h>
 #include <linux/jhash.h>
 #include <linux/random.h>
 
@@ -76,6 +77,51 @@ static int conenat_take_held_port(const struct conenat_instance *inst,
 	return err;
 }
 
+/*
+ * The step of the search: near the golden section of @range and prime to
+ * it (a Weyl sequence). The search visits no port twice, and the ports it
+ * looks at first lie spread over the whole range: CONENAT_PORT_TRIES of
+ * them leave no gap wider than a thirtieth of it. A block of taken
+ * ports longer than the tries (a span of forwarded ports, another NAT's
+ * range) cannot hide the free ports past it, as it would from a linear
+ * search.
+ */
+static u32 conenat_port_step(u32 range)
+{
+	u32 step = max_t(u32, (u32)(((u64)range * 40503) >> 16), 1);
+	int i;
+
+	/* numbers prime to a u16 lie a few apart at most */
+	for (i = 0; i < 64; i++, step++)
+		if (gcd(step, range) == 1)
+			return step;
+	return 1;
+}
+
+/*
+ * Take a free one of the @range ports @first, @first + @stride, ...,
+ * looking at CONENAT_PORT_TRIES of them at most, from a random one.
+ */
+static int conenat_search_port(const struct conenat_instance *inst,
+			       struct conenat_mapping *m, u32 first,
+			       u32 stride, u32 range)
+{
+	u32 step = conenat_port_step(range);
+	u32 pos = reciprocal_scale(get_random_u32(), range);
+	u32 i, tries = min_t(u32, range, CONENAT_PORT_TRIES);
+	int err;
+
+	for (i = 0; i < tries; i++) {
+		err = conenat_take_free_port(inst, m, first + stride * pos);
+		if (err != -EEXIST)
+			return err;
+		pos += step;
+		if (pos >= range)
+			pos -= range;
+	}
+	return -ENOSPC;
+}
+
 /**
  * conenat_pick_ext() - choose a free external endpoint and claim it
  * @m: the new mapping, its internal key set
@@ -100,7 +146,7 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 {
 	u16 iport = ntohs(m->ik.port);
 	u16 lo = cfg->port_min, hi = cfg->port_max;
-	u32 range, start, i, tries;
+	u32 first;
 	int err;
 
 	m->ek.proto = m->ik.proto;
@@ -158,32 +204,12 @@ int conenat_pick_ext(struct conenat_mapping *m, struct conenat_instance *inst,
 			return err;
 	}
 
-	range = (u32)hi - lo + 1;
-	start = get_random_u32();
-	if (cfg->port_parity) {
-		/* search among the ports that share the internal parity */
-		u32 first = lo + ((lo ^ iport) & 1);
+	if (!cfg->port_parity)
+		return conenat_search_port(inst, m, lo, 1, (u32)hi - lo + 1);
 
-		if (first > hi)
-			return -ENOSPC;
-		range = (hi - first) / 2 + 1;
-		start = reciprocal_scale(start, range);
-		tries = min_t(u32, range, CONENAT_PORT_TRIES);
-		for (i = 0; i < tries; i++) {
-			err = conenat_take_free_port(inst, m, first +
-						     2 * ((start + i) % range));
-			if (err != -EEXIST)
-				return err;
-		}
+	/* search among the ports that share the internal parity */
+	first = lo + ((lo ^ iport) & 1);
+	if (first > hi)
 		return -ENOSPC;
-	}
-
-	start = reciprocal_scale(start, range);
-	tries = min_t(u32, range, CONENAT_PORT_TRIES);
-	for (i = 0; i < tries; i++) {
-		err = conenat_take_free_port(inst, m, lo + (start + i) % range);
-		if (err != -EEXIST)
-			return err;
-	}
-	return -ENOSPC;
+	return conenat_search_port(inst, m, first, 2, (hi - first) / 2 + 1);
 }
