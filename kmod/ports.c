@@ -106,15 +106,17 @@ static int conenat_search_port(const struct conenat_instance *inst,
 			       struct conenat_mapping *m, u32 first,
 			       u32 stride, u32 range)
 {
-	u32 step = conenat_port_step(range);
 	u32 pos = reciprocal_scale(get_random_u32(), range);
-	u32 i, tries = min_t(u32, range, CONENAT_PORT_TRIES);
+	u32 i, step = 0, tries = min_t(u32, range, CONENAT_PORT_TRIES);
 	int err;
 
 	for (i = 0; i < tries; i++) {
 		err = conenat_take_free_port(inst, m, first + stride * pos);
 		if (err != -EEXIST)
 			return err;
+		/* the step only once a port was taken: mostly the first is free */
+		if (!step)
+			step = conenat_port_step(range);
 		pos += step;
 		if (pos >= range)
 			pos -= range;
