@@ -137,8 +137,8 @@ if ! setup >"$tmp/setup.log" 2>&1; then
 	tap_done
 	exit 1
 fi
-tap_check "ports: 20 new flows past a block of $taken forwarded ports each leave from a free port of the range" \
+tap_check "20 new flows past a block of $taken forwarded ports each leave from a free port of the range" \
 	past_block
-tap_check "ports: the same with port parity on: 20 flows, each from a free port of its parity" \
+tap_check "the same with port parity on: 20 flows, each from a free port of its parity" \
 	past_block_parity
 tap_done
