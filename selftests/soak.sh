@@ -128,7 +128,19 @@ drained() {
 	[ "$("$natctl" -n "$rt" -j mapping show | jq length)" -eq 0 ] &&
 		[ "$("$natctl" -n "$rt" -j instance show soak | jq -r '.[0].mappings')" -eq 0 ]
 }
-tap_check "soak: every mapping expired once the traffic stopped" wait_for 30 drained
+# what is left when they did not: the mappings, and the router's conntrack
+# entries by protocol and state
+leftovers() {
+	wait_for 30 drained && return 0
+	echo "instance soak holds $("$natctl" -n "$rt" -j instance show soak | jq -r '.[0].mappings') mappings 30 s after the traffic stopped; the dump:"
+	"$natctl" -n "$rt" mapping show | head -n 20
+	echo "conntrack entries in the router's namespace (protocol, state):"
+	ip netns exec "$rt" conntrack -L 2>/dev/null |
+		awk '{ s = ($1 == "tcp") ? $4 : "-"; print $1, s }' | sort | uniq -c
+	ip netns exec "$rt" conntrack -L 2>/dev/null | head -n 12
+	return 1
+}
+tap_check "soak: every mapping expired once the traffic stopped" leftovers
 
 consistent() {
 	local c e d
