@@ -36,19 +36,6 @@ nc() {
 	"$natctl" -n "$n_rt" "$@"
 }
 
-# Logs "FROM-ADDR:PORT PAYLOAD" for every datagram to its address.
-cat >"$tmp/sink.py" <<'PYEOF'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-h, p = sys.argv[1].rsplit(":", 1)
-s.bind((h, int(p)))
-print("ready", flush=True)
-while True:
-    data, src = s.recvfrom(2048)
-    print("%s:%d %s" % (src[0], src[1], data.decode(errors="replace")), flush=True)
-PYEOF
-
 setup() {
 	local n
 	for n in "$n_in" "$n_rt" "$n_out"; do
@@ -65,8 +52,9 @@ setup() {
 	ip netns exec "$n_rt" sysctl -qw net.ipv4.ip_forward=1 &&
 	ip -n "$n_out" addr add 198.51.100.10/24 dev pov1 &&
 	ip -n "$n_out" link set pov1 up || return 1
-	ip netns exec "$n_out" python3 "$tmp/sink.py" 198.51.100.10:7000 \
-		>"$tmp/sink.log" 2>&1 &
+	# logs "FROM-ADDR:PORT PAYLOAD" for every datagram
+	ip netns exec "$n_out" python3 "$top/selftests/udp_echo.py" serve \
+		198.51.100.10:7000 >"$tmp/sink.log" 2>&1 &
 	wait_for 20 grep -q ready "$tmp/sink.log" ||
 		{ echo "the sink did not come up"; return 1; }
 	nc instance add home dev wan type full-cone ports "$lo-$hi" || return 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# A UDP endpoint for the shell tests (portforward.sh, routersock.sh,
+# A UDP endpoint for the shell tests (portforward.sh, ports.sh, routersock.sh,
 # wanzone.sh):
 #   udp_echo.py serve ADDR:PORT: log "FROM-ADDR:PORT PAYLOAD" for every
 #     datagram (after a "ready" line) and answer it with "echo PAYLOAD",
